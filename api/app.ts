@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { describeError, type Logger } from './log.ts';
+import { errorToResponse, problem, problemResponse } from './problem.ts';
+import { ADMIN_BASE, mountAdminApi } from './routes/admin/index.ts';
+import type { ServiceContext } from './services/context.ts';
+
+/** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
+export type SiteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+  locals: object,
+) => Promise<void>;
+
+export interface AppOptions {
+  ctx: ServiceContext;
+  logger: Logger;
+  /** The built Astro site; absent in API-only tests. */
+  site?: { handler: SiteHandler; clientDir: string };
+}
+
+type Env = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse }; Variables: { requestId: string } };
+
+/** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
+export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info('request', {
+      request_id: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      // Astro writes straight to the Node response; its status is there.
+      status: c.env.outgoing?.headersSent ? c.env.outgoing.statusCode : c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.onError((err, c) =>
+    errorToResponse(c, err, (cause) =>
+      logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...describeError(cause) }),
+    ),
+  );
+
+  mountAdminApi(app, ctx);
+  app.all(`${ADMIN_BASE}/*`, (c) =>
+    problemResponse(c, problem(c, 404, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
+  );
+
+  if (site) {
+    app.use('/_astro/*', serveStatic({ root: site.clientDir }));
+    app.use('/favicon.svg', serveStatic({ root: site.clientDir }));
+    app.all('*', async (c) => {
+      const { incoming, outgoing } = c.env;
+      if (!incoming || !outgoing) return c.notFound();
+      await site.handler(incoming, outgoing, () => outgoing.writeHead(404).end('Not found'), { candor: ctx });
+      return RESPONSE_ALREADY_SENT;
+    });
+  }
+  return app;
+}

@@ -1,0 +1,101 @@
+// `npm run candor -- <command>`: operator commands against the configured database
+// (the same DATABASE_URL the server reads; safe while the server runs).
+import { parseArgs } from 'node:util';
+import { createDb } from '../db/client.ts';
+import { readConfig } from './config.ts';
+import { SCOPES } from './domain/access.ts';
+import { DomainError } from './domain/errors.ts';
+import type { ServiceContext } from './services/context.ts';
+import { isEmpty, seedDemo } from './services/demo/seed.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from './services/keys/api-keys.ts';
+
+const USAGE = `Usage: npm run candor -- <command>
+
+  keys create --name NAME --scope SCOPE [--scope SCOPE…]   create an API key (printed once, last line)
+  keys list                                                list keys
+  keys revoke ID                                           revoke a key at once
+  db migrate                                               apply database migrations
+  seed demo                                                fill an empty database with the demo page
+
+Scopes: ${SCOPES.join(', ')}. Reads DATABASE_URL (default file:./data/candor.db).`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals.slice(0, 2).join(' ');
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = readConfig();
+  const database = await createDb(config.databaseUrl, config.databaseAuthToken);
+  const ctx: ServiceContext = { database, now: () => new Date() };
+  try {
+    await database.migrate();
+    switch (command) {
+      case 'keys create': {
+        const { key, secret } = await createApiKey(ctx, {
+          name: values.name ?? '',
+          scopes: (values.scope ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+        });
+        console.log(`Created API key ${key.id} "${key.name}" with scopes ${key.scopes.join(', ')}.`);
+        console.log('Store it now: it is shown only this once.');
+        console.log(secret);
+        return 0;
+      }
+      case 'keys list': {
+        const keys = await listApiKeys(ctx);
+        if (keys.length === 0) console.log('No API keys yet: npm run candor -- keys create --name NAME --scope admin');
+        for (const k of keys) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
+          const used = k.lastUsedAt ? `last used ${k.lastUsedAt.toISOString()}` : 'never used';
+          console.log(`${k.id}  ${k.name}  [${k.scopes.join(', ')}]  created ${k.createdAt.toISOString()}  ${used}  ${state}`);
+        }
+        return 0;
+      }
+      case 'keys revoke': {
+        const id = positionals[2];
+        if (!id) throw new DomainError('usage', 'keys revoke needs the key id (see keys list)');
+        const key = await revokeApiKey(ctx, id);
+        console.log(`Revoked API key ${key.id} "${key.name}".`);
+        return 0;
+      }
+      case 'db migrate':
+        console.log(`Database ${config.databaseUrl} is up to date.`);
+        return 0;
+      case 'seed demo':
+        if (!(await isEmpty(ctx))) {
+          console.error('The database already has components or incidents; the demo seeds only an empty one.');
+          return 1;
+        }
+        await seedDemo(ctx);
+        console.log('Seeded the demo page.');
+        return 0;
+      default:
+        console.error(`Unknown command: ${command}\n\n${USAGE}`);
+        return 2;
+    }
+  } finally {
+    database.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof DomainError) {
+      const fields = err.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n');
+      console.error(`${err.message}${fields ? `\n${fields}` : ''}`);
+      process.exit(1);
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,47 @@
+/** One field-level complaint: `path` names the field (e.g. `components[1].id`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Base of every rule violation a service can report; knows nothing of HTTP. */
+export class DomainError extends Error {
+  readonly code: string;
+  readonly errors: FieldError[];
+  constructor(code: string, message: string, errors: FieldError[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.errors = errors;
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(resource: string, id: string, path = 'id') {
+    super('not_found', `${resource} ${id} does not exist`, [{ path, message: `no ${resource} with id ${id}` }]);
+  }
+}
+
+export class Conflict extends DomainError {
+  constructor(message: string, errors: FieldError[] = [], code = 'conflict') {
+    super(code, message, errors);
+  }
+}
+
+export class InvalidTransition extends DomainError {
+  constructor(message: string, path = 'status') {
+    super('invalid_transition', message, [{ path, message }]);
+  }
+}
+
+export class CadenceViolation extends DomainError {
+  constructor(message: string, errors: FieldError[]) {
+    super('cadence_violation', message, errors);
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(errors: FieldError[], message = 'The request has invalid fields') {
+    super('validation_failed', message, errors);
+  }
+}

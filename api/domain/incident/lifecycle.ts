@@ -1,0 +1,76 @@
+import { InvalidTransition } from '../errors.ts';
+
+export const SEVERITIES = ['SEV-1', 'SEV-2', 'SEV-3', 'SEV-4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
+export type Impact = (typeof IMPACTS)[number];
+
+/** What kind of entry an incident update is on the timeline. */
+export const UPDATE_KINDS = ['status', 'severity_change', 'reopen'] as const;
+export type UpdateKind = (typeof UPDATE_KINDS)[number];
+
+export const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
+  'SEV-1': 'critical',
+  'SEV-2': 'major',
+  'SEV-3': 'minor',
+  'SEV-4': 'none',
+};
+
+/** How many times a resolved incident may be reopened, and for how long after resolution. */
+export const REOPEN_POLICY = { maxReopens: 1, windowMs: 24 * 60 * 60 * 1000 };
+
+/** The impact an incident shows: the operator's override if any, else its severity's. */
+export function impactOf(severity: Severity, override: Impact | null): Impact {
+  return override ?? IMPACT_BY_SEVERITY[severity];
+}
+
+/** Whether incidents of this severity appear on public surfaces (SEV-3 only when marked customer-visible). */
+export function isPublic(severity: Severity, customerVisible: boolean): boolean {
+  if (severity === 'SEV-4') return false;
+  if (severity === 'SEV-3') return customerVisible;
+  return true;
+}
+
+/** Whether `severity` is more urgent than `than` (SEV-1 is the most urgent). */
+export function isUpgrade(from: Severity, to: Severity): boolean {
+  return SEVERITIES.indexOf(to) < SEVERITIES.indexOf(from);
+}
+
+/**
+ * Checks an update's status against the lifecycle: any move among the open statuses is
+ * allowed (skipping forward, or back when a fix did not hold), including staying put;
+ * nothing leaves resolved except an explicit reopen.
+ */
+export function checkTransition(from: IncidentStatus, to: IncidentStatus): void {
+  if (from === 'resolved') {
+    throw new InvalidTransition(
+      to === 'resolved'
+        ? 'The incident is already resolved'
+        : `A resolved incident cannot move to ${to}; reopen it instead`,
+    );
+  }
+}
+
+/** Checks that a resolved incident may be reopened now, and to which open status. */
+export function checkReopen(
+  incident: { status: IncidentStatus; resolvedAt: Date | null; reopenCount: number },
+  to: IncidentStatus,
+  now: Date,
+  policy = REOPEN_POLICY,
+): void {
+  if (incident.status !== 'resolved' || !incident.resolvedAt) {
+    throw new InvalidTransition('Only a resolved incident can be reopened');
+  }
+  if (to === 'resolved') throw new InvalidTransition('A reopened incident needs an open status');
+  if (incident.reopenCount >= policy.maxReopens) {
+    throw new InvalidTransition(`The incident was already reopened ${incident.reopenCount} time(s); declare a new one`);
+  }
+  if (now.getTime() - incident.resolvedAt.getTime() > policy.windowMs) {
+    const hours = policy.windowMs / 3_600_000;
+    throw new InvalidTransition(`The reopen window of ${hours} h after resolution has passed; declare a new one`);
+  }
+}

@@ -1,0 +1,83 @@
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HttpProblem } from '../../problem.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { authenticateApiKey } from '../../services/keys/api-keys.ts';
+import {
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+  type IdempotentRequest,
+} from '../../services/idempotency.ts';
+import { BODY_PATH, mountRoutes, openApiDocument, type Authenticated, type Route } from '../define.ts';
+import { componentGroupRoutes } from './component-groups.ts';
+import { componentRoutes } from './components.ts';
+import { incidentRoutes } from './incidents.ts';
+
+export const ADMIN_BASE = '/api/admin/v1';
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes];
+
+/** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
+function authenticator(ctx: ServiceContext) {
+  return async (c: Context): Promise<Authenticated> => {
+    const cached = c.get('auth' as never) as Authenticated | undefined;
+    if (cached) return cached;
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const challenge = { 'www-authenticate': 'Bearer realm="candor-admin"' };
+    if (!token) {
+      throw new HttpProblem(401, 'unauthorized', 'Send an API key as `Authorization: Bearer <key>`', [
+        { path: 'Authorization', message: header ? 'not a Bearer token' : 'missing' },
+      ], challenge);
+    }
+    const key = await authenticateApiKey(ctx, token);
+    if (!key) {
+      throw new HttpProblem(401, 'unauthorized', 'The API key is not valid or has been revoked', [
+        { path: 'Authorization', message: 'unknown or revoked key' },
+      ], challenge);
+    }
+    const auth = { actor: { apiKeyId: key.id, name: key.name, requestId: c.get('requestId' as never) as string }, scopes: key.scopes };
+    c.set('auth' as never, auth as never);
+    return auth;
+  };
+}
+
+/** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies, Idempotency-Key on POST. */
+export function mountAdminApi(app: Hono<any>, ctx: ServiceContext): void {
+  const authenticate = authenticator(ctx);
+  const document = openApiDocument(routes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
+  const admin = app.basePath(ADMIN_BASE);
+  admin.get('/openapi.json', (c) => c.json(document));
+  admin.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpProblem(413, 'body_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, [
+          { path: BODY_PATH, message: `at most ${MAX_BODY_BYTES} bytes` },
+        ]);
+      },
+    }),
+  );
+  admin.post('*', async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return next();
+    const { actor } = await authenticate(c);
+    const request: IdempotentRequest = { apiKeyId: actor.apiKeyId!, key, method: c.req.method, path: c.req.path, body: await c.req.text() };
+    const reservation = await reserveIdempotencyKey(ctx, request);
+    if (reservation.replay) {
+      return new Response(reservation.body, {
+        status: reservation.status,
+        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },
+      });
+    }
+    await next();
+    if (c.res.ok) await completeIdempotencyKey(ctx, request, c.res.status, await c.res.clone().text());
+    else await releaseIdempotencyKey(ctx, request);
+  });
+  mountRoutes(admin, routes, { ctx, authenticate });
+}
+
+export { routes as adminRoutes };

@@ -1,0 +1,190 @@
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { allows, type Scope } from '../domain/access.ts';
+import { ValidationFailed, type FieldError } from '../domain/errors.ts';
+import { HttpProblem } from '../problem.ts';
+import type { Actor, ServiceContext } from '../services/context.ts';
+import { fromApiJson, toApiJson, type CamelKeys } from './json-case.ts';
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+/** One admin API operation: its HTTP shape, the scope it needs, and its zod schemas. */
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  /** OpenAPI-style path relative to the API base, e.g. `/incidents/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  scope: Scope;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response?: z.ZodType;
+  status?: 200 | 201 | 204;
+}
+
+export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  params: CamelKeys<z.output<P>>;
+  query: CamelKeys<z.output<Q>>;
+  body: CamelKeys<z.output<B>>;
+  actor: Actor;
+  ctx: ServiceContext;
+}
+
+export interface Route {
+  spec: RouteSpec<AnyObject, AnyObject, z.ZodType>;
+  handler: (input: HandlerInput<AnyObject, AnyObject, z.ZodType>) => Promise<unknown>;
+}
+
+/** Declares a route; the handler gets validated, camelCased input and returns the service's result. */
+export function route<P extends AnyObject = z.ZodObject<{}>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+  spec: RouteSpec<P, Q, B>,
+  handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>,
+): Route {
+  return { spec, handler } as unknown as Route;
+}
+
+/** The path of the whole request body, when no single field is to blame. */
+export const BODY_PATH = '$';
+
+/** `components.0.id` → `components[0].id`, the way the API names fields. */
+function fieldPath(path: PropertyKey[]): string {
+  const p = path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+  return p || BODY_PATH;
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldError[]): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ path: fieldPath([...issue.path, key]), message: 'unknown field' });
+    } else {
+      errors.push({ path: fieldPath(issue.path), message: issue.message });
+    }
+  }
+  return undefined as z.output<S>;
+}
+
+async function readJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new HttpProblem(415, 'unsupported_media_type', 'Send the body as application/json', [
+      { path: 'Content-Type', message: `expected application/json, got ${type || 'nothing'}` },
+    ]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpProblem(400, 'malformed_json', 'The body is not valid JSON', [
+      { path: BODY_PATH, message: (err as Error).message },
+    ]);
+  }
+}
+
+export interface Authenticated {
+  actor: Actor;
+  scopes: string[];
+}
+
+/** Mounts routes on `app`; each checks the scope before reading anything of the request. */
+export function mountRoutes(
+  app: Hono<any>,
+  routes: Route[],
+  deps: { ctx: ServiceContext; authenticate(c: Context): Promise<Authenticated> },
+): void {
+  for (const { spec, handler } of routes) {
+    const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+    app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+      const auth = await deps.authenticate(c);
+      if (!allows(auth.scopes, spec.scope)) {
+        throw new HttpProblem(403, 'forbidden', `This API key lacks the ${spec.scope} scope`, [
+          { path: 'Authorization', message: `needs scope ${spec.scope} (or admin); key has ${auth.scopes.join(', ')}` },
+        ]);
+      }
+      const errors: FieldError[] = [];
+      const params = validate(spec.params ?? z.object({}), c.req.param(), errors);
+      const query = validate(spec.query ?? z.object({}), c.req.query(), errors);
+      const raw = spec.body ? await readJsonBody(c) : undefined;
+      const body = spec.body ? validate(spec.body, raw, errors) : undefined;
+      if (errors.length > 0) throw new ValidationFailed(errors);
+      const result = await handler({
+        params: fromApiJson(params),
+        query: fromApiJson(query),
+        body: fromApiJson(body),
+        actor: auth.actor,
+        ctx: deps.ctx,
+      });
+      if (spec.status === 204) return c.body(null, 204);
+      const json = toApiJson(result);
+      return c.json(spec.response ? spec.response.parse(json) : json, spec.status ?? 200);
+    });
+  }
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+}
+
+function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query') {
+  if (!schema) return [];
+  const js = jsonSchema(schema, 'input') as { properties?: Record<string, object>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (js.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+export function openApiDocument(routes: Route[], info: { title: string; version: string; basePath: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { spec } of routes) {
+    const responses: Record<string, unknown> = {
+      '4XX': { description: 'Client mistake', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    };
+    responses[String(spec.status ?? 200)] =
+      spec.status === 204
+        ? { description: 'Done' }
+        : { description: 'OK', content: { 'application/json': { schema: spec.response ? jsonSchema(spec.response, 'output') : {} } } };
+    (paths[spec.path] ??= {})[spec.method] = {
+      summary: spec.summary,
+      tags: [spec.tag],
+      security: [{ bearer: [spec.scope] }],
+      parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')],
+      ...(spec.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version },
+    servers: [{ url: info.basePath }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run candor -- keys create`' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail', 'code', 'errors'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            code: { type: 'string' },
+            request_id: { type: ['string', 'null'] },
+            errors: {
+              type: 'array',
+              items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
+import type { Database, WriteStatement } from '../../../db/client.ts';
+import { componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
+import { planIntervalChange } from '../../domain/component/timeline.ts';
+
+export interface StatusChange {
+  componentId: string;
+  oldStatus: ComponentStatus;
+  newStatus: ComponentStatus;
+}
+
+export interface StatusPlan {
+  /** Every component considered, with its displayed status before and after (possibly equal). */
+  changes: StatusChange[];
+  statements: WriteStatement[];
+}
+
+/**
+ * Recomputes the displayed status of `componentIds` as it will be once this write lands, and
+ * plans the component rows and status intervals to match. `pending` says what the write
+ * itself changes: one incident's holdings (null when that incident stops holding anything,
+ * i.e. it resolves) and/or operator-set statuses.
+ */
+export async function planComponentStatuses(
+  database: Database,
+  componentIds: string[],
+  at: Date,
+  pending: {
+    incident?: { id: string; holdings: Map<string, ComponentStatus> | null };
+    operatorStatuses?: Map<string, ComponentStatus>;
+  },
+): Promise<StatusPlan> {
+  if (componentIds.length === 0) return { changes: [], statements: [] };
+  const { db } = database;
+  const current = await db
+    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus })
+    .from(components)
+    .where(inArray(components.id, componentIds));
+  const heldQuery = db
+    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+    .from(incidentComponents)
+    .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
+    .where(
+      and(
+        inArray(incidentComponents.componentId, componentIds),
+        ne(incidents.status, 'resolved'),
+        pending.incident ? ne(incidents.id, pending.incident.id) : undefined,
+      ),
+    );
+  const openIntervalsQuery = db
+    .select()
+    .from(componentStatusIntervals)
+    .where(and(inArray(componentStatusIntervals.componentId, componentIds), isNull(componentStatusIntervals.endedAt)));
+  const [held, openIntervals] = await Promise.all([heldQuery, openIntervalsQuery]);
+
+  const heldBy = new Map<string, ComponentStatus[]>();
+  for (const h of held) heldBy.set(h.componentId, [...(heldBy.get(h.componentId) ?? []), h.status]);
+  const ownHolding = pending.incident?.holdings;
+  const statements: WriteStatement[] = [];
+  const changes: StatusChange[] = [];
+
+  for (const c of current) {
+    const holds = [...(heldBy.get(c.id) ?? [])];
+    const own = ownHolding?.get(c.id);
+    if (own) holds.push(own);
+    const operatorStatus = pending.operatorStatuses?.get(c.id) ?? c.operatorStatus;
+    const next = effectiveStatus(holds, operatorStatus);
+    changes.push({ componentId: c.id, oldStatus: c.status, newStatus: next });
+    if (next !== c.status || operatorStatus !== c.operatorStatus) {
+      statements.push(
+        db.update(components).set({ status: next, operatorStatus, updatedAt: at }).where(eq(components.id, c.id)),
+      );
+    }
+    const open = openIntervals.find((i) => i.componentId === c.id) ?? null;
+    const cut = planIntervalChange(open, next, at);
+    if (!cut) continue;
+    if (open) {
+      statements.push(
+        db.update(componentStatusIntervals).set({ endedAt: cut.at }).where(eq(componentStatusIntervals.id, open.id)),
+      );
+    }
+    statements.push(
+      db.insert(componentStatusIntervals).values({
+        id: newId(),
+        componentId: c.id,
+        status: next,
+        startedAt: cut.at,
+        endedAt: null,
+        incidentId: own !== undefined && own === next ? (pending.incident?.id ?? null) : null,
+      }),
+    );
+  }
+  return { changes, statements };
+}

@@ -1,0 +1,85 @@
+import { components, incidents } from '../../../db/schema/index.ts';
+import { createComponentGroup } from '../component-groups/create.ts';
+import { createComponent } from '../components/create.ts';
+import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
+import { declareIncident } from '../incidents/declare.ts';
+import { postIncidentUpdate } from '../incidents/post-update.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** Whether the database has no components and no incidents yet. */
+export async function isEmpty(ctx: ServiceContext): Promise<boolean> {
+  const { db } = ctx.database;
+  const [c, i] = await Promise.all([db.select({ id: components.id }).from(components).limit(1), db.select({ id: incidents.id }).from(incidents).limit(1)]);
+  return c.length === 0 && i.length === 0;
+}
+
+/**
+ * Fills a realistic page through the same services operators use, each call at its own
+ * point in the past, so the timeline (and every figure computed from it) is real.
+ */
+export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_ACTOR, name: 'demo' }): Promise<void> {
+  const now = ctx.now().getTime();
+  const at = (ms: number): ServiceContext => ({ database: ctx.database, now: () => new Date(ms) });
+  const setup = at(now - 95 * DAY);
+
+  const groups = {
+    platform: await createComponentGroup(setup, actor, { name: 'Platform', position: 1 }),
+    delivery: await createComponentGroup(setup, actor, { name: 'Delivery', position: 2 }),
+  };
+  const add = (name: string, description: string, groupId: string | null, position: number) =>
+    createComponent(setup, actor, { name, description, groupId, position });
+  const api = await add('API', 'REST and GraphQL endpoints', groups.platform.id, 1);
+  const dashboard = await add('Dashboard', 'The web app at app.example.com', groups.platform.id, 2);
+  await add('Authentication', 'Sign-in, SSO and API tokens', groups.platform.id, 3);
+  await add('Search', 'Full-text and faceted search', groups.platform.id, 4);
+  const webhooks = await add('Webhooks', 'Outbound event delivery', groups.delivery.id, 1);
+  await add('Email notifications', 'Transactional email', groups.delivery.id, 2);
+  await add('Scheduled jobs', 'Cron-style jobs and reports', groups.delivery.id, 3);
+  await add('Documentation', 'Guides and API reference', null, 10);
+
+  // A resolved SEV-2 three days ago: impact began 13 minutes before it was declared.
+  const declared = now - 3 * DAY - 6 * 60 * MINUTE;
+  const past = await declareIncident(at(declared), actor, {
+    title: 'Elevated API error rates',
+    severity: 'SEV-2',
+    startedAt: new Date(declared - 13 * MINUTE),
+    body: 'We are seeing an elevated rate of 5xx responses from the API and slow dashboard loads. We are investigating.',
+    components: [
+      { id: api.id, status: 'partial_outage' },
+      { id: dashboard.id, status: 'degraded_performance' },
+    ],
+    commander: 'oncall@example.com',
+  });
+  await postIncidentUpdate(at(declared + 27 * MINUTE), actor, past.id, {
+    status: 'identified',
+    body: 'A database failover left part of the API fleet with stale connections. We are recycling the affected instances.',
+  });
+  await postIncidentUpdate(at(declared + 65 * MINUTE), actor, past.id, {
+    status: 'monitoring',
+    body: 'All instances have been recycled and error rates are back to normal. We are watching closely.',
+    components: [
+      { id: api.id, status: 'operational' },
+      { id: dashboard.id, status: 'operational' },
+    ],
+  });
+  await postIncidentUpdate(at(declared + 103 * MINUTE), actor, past.id, {
+    status: 'resolved',
+    body: 'The API has been stable for over half an hour. Connection pools now revalidate after a failover, so this cannot recur the same way.',
+  });
+
+  // An open SEV-2, declared 25 minutes ago.
+  const open = await declareIncident(at(now - 25 * MINUTE), actor, {
+    title: 'Delayed webhook deliveries',
+    severity: 'SEV-2',
+    startedAt: new Date(now - 31 * MINUTE),
+    body: 'Webhook deliveries are arriving up to 10 minutes late. No events have been lost. We are investigating.',
+    components: [{ id: webhooks.id, status: 'degraded_performance' }],
+    commander: 'oncall@example.com',
+  });
+  await postIncidentUpdate(at(now - 9 * MINUTE), actor, open.id, {
+    status: 'identified',
+    body: 'A backlog built up behind one slow receiving endpoint. We are isolating it so other deliveries can catch up.',
+  });
+}

@@ -1,0 +1,74 @@
+import { incidents } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import type { Impact, IncidentStatus, Severity } from '../../domain/incident/lifecycle.ts';
+import { ValidationFailed } from '../../domain/errors.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { requireComponents } from '../references.ts';
+import { getIncident, type Incident } from './get.ts';
+import { planUpdate, type ComponentImpact } from './record-update.ts';
+
+export interface DeclareInput {
+  title: string;
+  severity: Severity;
+  status?: Exclude<IncidentStatus, 'resolved'>;
+  body: string;
+  components?: ComponentImpact[];
+  /** When the impact began; defaults to now, may be earlier, never later. */
+  startedAt?: Date;
+  impactOverride?: Impact | null;
+  customerVisible?: boolean;
+  commander?: string | null;
+  escalationContact?: string | null;
+  deliverNotifications?: boolean;
+  author?: string | null;
+}
+
+/** Declares an incident with its first update; affected components change from the impact start. */
+export async function declareIncident(ctx: ServiceContext, actor: Actor, input: DeclareInput): Promise<Incident> {
+  const { database } = ctx;
+  const id = newId();
+  const impacts = input.components ?? [];
+  await database.exclusive(async () => {
+    const now = ctx.now();
+    const startedAt = input.startedAt ?? now;
+    if (startedAt > now) {
+      throw new ValidationFailed([{ path: 'started_at', message: `must not be in the future (now is ${now.toISOString()})` }]);
+    }
+    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
+    const status = input.status ?? 'investigating';
+    const update = await planUpdate(database, actor, {
+      incidentId: id,
+      kind: 'status',
+      status,
+      severity: input.severity,
+      body: input.body,
+      at: now,
+      effectiveAt: startedAt,
+      author: input.author ?? null,
+      deliverNotifications: input.deliverNotifications ?? true,
+      components: impacts,
+    });
+    await database.commit([
+      database.db.insert(incidents).values({
+        id,
+        title: input.title,
+        severity: input.severity,
+        status,
+        impactOverride: input.impactOverride ?? null,
+        customerVisible: input.customerVisible ?? false,
+        startedAt,
+        declaredAt: now,
+        identifiedAt: status === 'identified' ? now : null,
+        monitoringAt: status === 'monitoring' ? now : null,
+        commander: input.commander ?? null,
+        escalationContact: input.escalationContact ?? null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      ...update,
+      auditEntry(database, actor, now, 'incident.declare', { type: 'incident', id }, { title: input.title, severity: input.severity }),
+    ]);
+  });
+  return getIncident(ctx, id);
+}

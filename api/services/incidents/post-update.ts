@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm';
+import { incidents } from '../../../db/schema/index.ts';
+import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { requireComponents } from '../references.ts';
+import { getIncident, type Incident } from './get.ts';
+import { planUpdate, type ComponentImpact } from './record-update.ts';
+
+export interface UpdateInput {
+  status: IncidentStatus;
+  body: string;
+  components?: ComponentImpact[];
+  deliverNotifications?: boolean;
+  author?: string | null;
+}
+
+/** Posts an update to an open incident; resolving releases its components. */
+export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: string, input: UpdateInput): Promise<Incident> {
+  const { database } = ctx;
+  await database.exclusive(async () => {
+    const incident = await getIncident(ctx, id);
+    checkTransition(incident.status, input.status);
+    const impacts = input.components ?? [];
+    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
+    const now = ctx.now();
+    const update = await planUpdate(database, actor, {
+      incidentId: id,
+      kind: 'status',
+      status: input.status,
+      severity: incident.severity,
+      body: input.body,
+      at: now,
+      effectiveAt: now,
+      author: input.author ?? null,
+      deliverNotifications: input.deliverNotifications ?? true,
+      components: impacts,
+    });
+    await database.commit([
+      database.db
+        .update(incidents)
+        .set({
+          status: input.status,
+          identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
+          monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
+          resolvedAt: input.status === 'resolved' ? now : null,
+          updatedAt: now,
+        })
+        .where(eq(incidents.id, id)),
+      ...update,
+      auditEntry(database, actor, now, 'incident.update', { type: 'incident', id }, { status: input.status }),
+    ]);
+  });
+  return getIncident(ctx, id);
+}

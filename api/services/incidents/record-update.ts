@@ -1,0 +1,90 @@
+import { eq } from 'drizzle-orm';
+import type { Database, WriteStatement } from '../../../db/client.ts';
+import { incidentComponents, incidentUpdateComponents, incidentUpdates } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import type { ComponentStatus } from '../../domain/component/status.ts';
+import type { IncidentStatus, Severity, UpdateKind } from '../../domain/incident/lifecycle.ts';
+import { ValidationFailed } from '../../domain/errors.ts';
+import type { Actor } from '../context.ts';
+import { planComponentStatuses } from '../components/plan-statuses.ts';
+
+export interface ComponentImpact {
+  id: string;
+  status: ComponentStatus;
+}
+
+export interface UpdateRecord {
+  incidentId: string;
+  kind: UpdateKind;
+  status: IncidentStatus;
+  severity: Severity;
+  body: string;
+  at: Date;
+  /** When the component changes take effect on the timeline (the impact start when declaring). */
+  effectiveAt: Date;
+  author: string | null;
+  deliverNotifications: boolean;
+  /** Component statuses this update sets for the incident. */
+  components: ComponentImpact[];
+}
+
+/**
+ * Plans the rows of one timeline entry: the update, the incident's holdings, each affected
+ * component's old → new displayed status, and the status intervals behind it. A resolving
+ * update releases every component the incident held.
+ */
+export async function planUpdate(database: Database, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
+  const { db } = database;
+  const resolving = record.status === 'resolved';
+  if (resolving) {
+    const errors = record.components
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.status !== 'operational')
+      .map(({ c, i }) => ({ path: `components[${i}].status`, message: `a resolving update sets components to operational, not ${c.status}` }));
+    if (errors.length) throw new ValidationFailed(errors);
+  }
+  const existing = await db
+    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, record.incidentId));
+  const holdings = new Map(existing.map((h) => [h.componentId, h.status]));
+  if (!resolving) for (const c of record.components) holdings.set(c.id, c.status);
+  const touched = resolving ? [...new Set([...holdings.keys(), ...record.components.map((c) => c.id)])] : record.components.map((c) => c.id);
+
+  const plan = await planComponentStatuses(database, touched, record.effectiveAt, {
+    incident: { id: record.incidentId, holdings: resolving ? null : holdings },
+  });
+  const updateId = newId();
+  const statements: WriteStatement[] = [
+    db.insert(incidentUpdates).values({
+      id: updateId,
+      incidentId: record.incidentId,
+      kind: record.kind,
+      status: record.status,
+      severity: record.severity,
+      body: record.body,
+      createdAt: record.at,
+      displayAt: record.at,
+      author: record.author ?? actor.name,
+      apiKeyId: actor.apiKeyId,
+      deliverNotifications: record.deliverNotifications,
+    }),
+    ...plan.statements,
+  ];
+  const listed = new Set(record.components.map((c) => c.id));
+  const affected = plan.changes.filter((c) => listed.has(c.componentId) || c.oldStatus !== c.newStatus);
+  if (affected.length) {
+    statements.push(db.insert(incidentUpdateComponents).values(affected.map((c) => ({ updateId, ...c }))));
+  }
+  if (!resolving) {
+    for (const c of record.components) {
+      statements.push(
+        db
+          .insert(incidentComponents)
+          .values({ incidentId: record.incidentId, componentId: c.id, status: c.status })
+          .onConflictDoUpdate({ target: [incidentComponents.incidentId, incidentComponents.componentId], set: { status: c.status } }),
+      );
+    }
+  }
+  return statements;
+}

@@ -1,0 +1,51 @@
+import { eq } from 'drizzle-orm';
+import { incidents } from '../../../db/schema/index.ts';
+import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { requireComponents } from '../references.ts';
+import { getIncident, type Incident } from './get.ts';
+import { planUpdate, type ComponentImpact } from './record-update.ts';
+
+export interface ReopenInput {
+  status: Exclude<IncidentStatus, 'resolved'>;
+  body: string;
+  /** Statuses to set; components not listed return to what the incident last held them at. */
+  components?: ComponentImpact[];
+  deliverNotifications?: boolean;
+  author?: string | null;
+}
+
+/** Reopens a resolved incident (once, within the window): same id, same history, components held again. */
+export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: string, input: ReopenInput): Promise<Incident> {
+  const { database } = ctx;
+  await database.exclusive(async () => {
+    const incident = await getIncident(ctx, id);
+    const now = ctx.now();
+    checkReopen(incident, input.status, now);
+    const impacts = input.components ?? [];
+    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
+    const listed = new Set(impacts.map((c) => c.id));
+    const update = await planUpdate(database, actor, {
+      incidentId: id,
+      kind: 'reopen',
+      status: input.status,
+      severity: incident.severity,
+      body: input.body,
+      at: now,
+      effectiveAt: now,
+      author: input.author ?? null,
+      deliverNotifications: input.deliverNotifications ?? true,
+      components: [...impacts, ...incident.components.filter((c) => !listed.has(c.id)).map((c) => ({ id: c.id, status: c.status }))],
+    });
+    await database.commit([
+      database.db
+        .update(incidents)
+        .set({ status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, updatedAt: now })
+        .where(eq(incidents.id, id)),
+      ...update,
+      auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
+    ]);
+  });
+  return getIncident(ctx, id);
+}

@@ -1,0 +1,46 @@
+import { eq } from 'drizzle-orm';
+import { incidents } from '../../../db/schema/index.ts';
+import type { Impact, Severity } from '../../domain/incident/lifecycle.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { getIncident, type Incident } from './get.ts';
+import { planUpdate } from './record-update.ts';
+
+export interface IncidentChanges {
+  title?: string;
+  severity?: Severity;
+  impactOverride?: Impact | null;
+  customerVisible?: boolean;
+  commander?: string | null;
+  escalationContact?: string | null;
+}
+
+/** Edits an incident's details; a severity change is recorded on its timeline. */
+export async function updateIncident(ctx: ServiceContext, actor: Actor, id: string, changes: IncidentChanges): Promise<Incident> {
+  const { database } = ctx;
+  await database.exclusive(async () => {
+    const incident = await getIncident(ctx, id);
+    const now = ctx.now();
+    const severityChanged = changes.severity !== undefined && changes.severity !== incident.severity;
+    const timeline = severityChanged
+      ? await planUpdate(database, actor, {
+          incidentId: id,
+          kind: 'severity_change',
+          status: incident.status,
+          severity: changes.severity!,
+          body: `Severity changed from ${incident.severity} to ${changes.severity}.`,
+          at: now,
+          effectiveAt: now,
+          author: null,
+          deliverNotifications: false,
+          components: [],
+        })
+      : [];
+    await database.commit([
+      database.db.update(incidents).set({ ...changes, updatedAt: now }).where(eq(incidents.id, id)),
+      ...timeline,
+      auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
+    ]);
+  });
+  return getIncident(ctx, id);
+}

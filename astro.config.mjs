@@ -1,0 +1,10 @@
+// The public site renders inside the one Candor process: Astro runs in the Node adapter's
+// middleware mode and api/app.ts mounts its handler behind the Hono routes.
+import { defineConfig } from 'astro/config';
+import node from '@astrojs/node';
+
+export default defineConfig({
+  srcDir: './site',
+  output: 'server',
+  adapter: node({ mode: 'middleware' }),
+});

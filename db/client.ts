@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from '@libsql/client';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { migrate } from 'drizzle-orm/libsql/migrator';
+import { sql, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import * as schema from './schema/index.ts';
+
+export type Drizzle = LibSQLDatabase<typeof schema>;
+export type WriteStatement = BatchItem<'sqlite'>;
+
+export const DEFAULT_DATABASE_URL = 'file:./data/candor.db';
+const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/** A Candor database: drizzle for queries, plus the one way to write. */
+export interface Database {
+  readonly url: string;
+  readonly db: Drizzle;
+  readonly client: Client;
+  /**
+   * Runs `work` with this process's write lock held. Services read, decide, then call
+   * `commit` once inside it, so read-decide-write never interleaves within a process and
+   * each database write transaction stays as short as one batch.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** Writes the statements atomically (one batch, one transaction) and bumps the change counter. */
+  commit(statements: WriteStatement[]): Promise<void>;
+  /** The change counter: moves on every commit, from any process sharing the database. */
+  changeCount(): Promise<number>;
+  migrate(): Promise<void>;
+  close(): void;
+}
+
+/** Opens the database at `url` (`file:`, `:memory:`, `libsql://`, `http(s)://`). No global instance. */
+export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: string): Promise<Database> {
+  const local = url === ':memory:' || url.startsWith('file:');
+  if (url.startsWith('file:') && !url.startsWith('file::memory:')) {
+    mkdirSync(dirname(url.slice('file:'.length).split('?')[0] ?? '.'), { recursive: true });
+  }
+  // `timeout` is SQLite's busy_timeout for local files: another process (the CLI, a backup)
+  // holding the write lock makes us wait instead of failing.
+  const client = createClient({ url, authToken, timeout: 5000, intMode: 'number' });
+  if (local && url !== ':memory:') await client.execute('PRAGMA journal_mode = WAL');
+  const db = drizzle({ client, schema, casing: 'snake_case' });
+
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const bump: SQL = sql`INSERT INTO change_counter (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = value + 1`;
+
+  return {
+    url,
+    db,
+    client,
+    exclusive,
+    async commit(statements) {
+      await db.batch([db.run(bump), ...statements] as [WriteStatement, ...WriteStatement[]]);
+    },
+    async changeCount() {
+      const row = await db.select({ value: schema.changeCounter.value }).from(schema.changeCounter).get();
+      return row?.value ?? 0;
+    },
+    async migrate() {
+      await migrate(db, { migrationsFolder: MIGRATIONS });
+    },
+    close() {
+      client.close();
+    },
+  };
+}

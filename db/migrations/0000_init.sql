@@ -1,0 +1,139 @@
+CREATE TABLE `component_groups` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`description` text,
+	`position` integer DEFAULT 0 NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `component_status_intervals` (
+	`id` text PRIMARY KEY NOT NULL,
+	`component_id` text NOT NULL,
+	`status` text NOT NULL,
+	`started_at` integer NOT NULL,
+	`ended_at` integer,
+	`incident_id` text,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `intervals_component_idx` ON `component_status_intervals` (`component_id`,`started_at`);--> statement-breakpoint
+CREATE TABLE `components` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`description` text,
+	`group_id` text,
+	`position` integer DEFAULT 0 NOT NULL,
+	`showcase` integer DEFAULT true NOT NULL,
+	`only_show_if_degraded` integer DEFAULT false NOT NULL,
+	`status` text DEFAULT 'operational' NOT NULL,
+	`operator_status` text DEFAULT 'operational' NOT NULL,
+	`start_date` text,
+	`deleted_at` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`group_id`) REFERENCES `component_groups`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE INDEX `components_group_idx` ON `components` (`group_id`);--> statement-breakpoint
+CREATE TABLE `incident_components` (
+	`incident_id` text NOT NULL,
+	`component_id` text NOT NULL,
+	`status` text NOT NULL,
+	PRIMARY KEY(`incident_id`, `component_id`),
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `incident_components_component_idx` ON `incident_components` (`component_id`);--> statement-breakpoint
+CREATE TABLE `incident_update_components` (
+	`update_id` text NOT NULL,
+	`component_id` text NOT NULL,
+	`old_status` text NOT NULL,
+	`new_status` text NOT NULL,
+	PRIMARY KEY(`update_id`, `component_id`),
+	FOREIGN KEY (`update_id`) REFERENCES `incident_updates`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE TABLE `incident_updates` (
+	`id` text PRIMARY KEY NOT NULL,
+	`incident_id` text NOT NULL,
+	`kind` text DEFAULT 'status' NOT NULL,
+	`status` text NOT NULL,
+	`severity` text NOT NULL,
+	`body` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`display_at` integer NOT NULL,
+	`author` text,
+	`api_key_id` text,
+	`deliver_notifications` integer NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`api_key_id`) REFERENCES `api_keys`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `incident_updates_incident_idx` ON `incident_updates` (`incident_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `incidents` (
+	`id` text PRIMARY KEY NOT NULL,
+	`title` text NOT NULL,
+	`severity` text NOT NULL,
+	`status` text NOT NULL,
+	`impact_override` text,
+	`customer_visible` integer DEFAULT false NOT NULL,
+	`started_at` integer NOT NULL,
+	`declared_at` integer NOT NULL,
+	`identified_at` integer,
+	`monitoring_at` integer,
+	`resolved_at` integer,
+	`next_update_due_at` integer,
+	`reopen_count` integer DEFAULT 0 NOT NULL,
+	`commander` text,
+	`escalation_contact` text,
+	`postmortem_body` text,
+	`postmortem_published_at` integer,
+	`postmortem_due_at` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `incidents_declared_idx` ON `incidents` (`declared_at`,`id`);--> statement-breakpoint
+CREATE INDEX `incidents_status_idx` ON `incidents` (`status`);--> statement-breakpoint
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`scopes` text NOT NULL,
+	`secret_hash` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`last_used_at` integer,
+	`revoked_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `audit_log` (
+	`id` text PRIMARY KEY NOT NULL,
+	`at` integer NOT NULL,
+	`api_key_id` text,
+	`actor` text NOT NULL,
+	`action` text NOT NULL,
+	`resource_type` text NOT NULL,
+	`resource_id` text NOT NULL,
+	`detail` text,
+	`request_id` text
+);
+--> statement-breakpoint
+CREATE INDEX `audit_log_resource_idx` ON `audit_log` (`resource_type`,`resource_id`);--> statement-breakpoint
+CREATE TABLE `change_counter` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`value` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `idempotency_keys` (
+	`api_key_id` text NOT NULL,
+	`key` text NOT NULL,
+	`method` text NOT NULL,
+	`path` text NOT NULL,
+	`request_hash` text NOT NULL,
+	`response_status` integer,
+	`response_body` text,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`api_key_id`, `key`)
+);

@@ -1,0 +1,48 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { COMPONENT_STATUSES } from '../../api/domain/component/status.ts';
+import { timestamps } from './columns.ts';
+
+export const componentGroups = sqliteTable('component_groups', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  description: text(),
+  position: integer().notNull().default(0),
+  ...timestamps,
+});
+
+export const components = sqliteTable(
+  'components',
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    description: text(),
+    groupId: text().references(() => componentGroups.id, { onDelete: 'set null' }),
+    position: integer().notNull().default(0),
+    showcase: integer({ mode: 'boolean' }).notNull().default(true),
+    onlyShowIfDegraded: integer({ mode: 'boolean' }).notNull().default(false),
+    /** What is displayed now: derived from open incidents, else `operatorStatus`. */
+    status: text({ enum: COMPONENT_STATUSES }).notNull().default('operational'),
+    /** What an operator set directly; shown when no open incident holds the component. */
+    operatorStatus: text({ enum: COMPONENT_STATUSES }).notNull().default('operational'),
+    startDate: text(),
+    /** Deleted components keep their id so past incidents still name them. */
+    deletedAt: integer({ mode: 'timestamp_ms' }),
+    ...timestamps,
+  },
+  (t) => [index('components_group_idx').on(t.groupId)],
+);
+
+/** The timeline uptime and SLA maths read: [startedAt, endedAt) at one status; endedAt null = now. */
+export const componentStatusIntervals = sqliteTable(
+  'component_status_intervals',
+  {
+    id: text().primaryKey(),
+    componentId: text().notNull().references(() => components.id),
+    status: text({ enum: COMPONENT_STATUSES }).notNull(),
+    startedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    endedAt: integer({ mode: 'timestamp_ms' }),
+    /** The incident whose update caused this interval, if any. */
+    incidentId: text(),
+  },
+  (t) => [index('intervals_component_idx').on(t.componentId, t.startedAt)],
+);

@@ -1,0 +1,3 @@
+export * from './components.ts';
+export * from './incidents.ts';
+export * from './keys.ts';

@@ -1,0 +1,8 @@
+/// <reference types="astro/client" />
+
+declare namespace App {
+  interface Locals {
+    /** Services context passed in by api/app.ts when it hands a request to Astro. */
+    candor: import('../api/services/context.ts').ServiceContext;
+  }
+}

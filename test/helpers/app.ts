@@ -1,0 +1,61 @@
+import { createApp } from '../../api/app.ts';
+import { silentLogger } from '../../api/log.ts';
+import type { ServiceContext } from '../../api/services/context.ts';
+import { createApiKey } from '../../api/services/keys/api-keys.ts';
+import { createTestDb } from './db.ts';
+
+export const BASE = '/api/admin/v1';
+
+/** A clock the test moves by hand. */
+export function testClock(start = new Date('2026-11-02T10:00:00Z')) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(ms: number) {
+      now += ms;
+    },
+    set(d: Date) {
+      now = d.getTime();
+    },
+  };
+}
+
+export const MINUTE = 60_000;
+
+export interface CallOptions {
+  body?: unknown;
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** The real Hono app on a real temp-file database, with keys of each scope. */
+export async function createTestApp() {
+  const { database, cleanup, url } = await createTestDb();
+  const clock = testClock();
+  const ctx: ServiceContext = { database, now: clock.now };
+  const app = createApp({ ctx, logger: silentLogger });
+  const keyFor = async (name: string, scopes: string[]) => (await createApiKey(ctx, { name, scopes })).secret;
+  const keys = {
+    admin: await keyFor('admin', ['admin']),
+    writer: await keyFor('responder', ['incidents:write']),
+    reader: await keyFor('dashboard', ['read']),
+  };
+
+  async function call(method: string, path: string, options: CallOptions = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? keys.admin : options.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.request(`${BASE}${path}`, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+  }
+
+  return { app, ctx, database, url, clock, keys, call, cleanup };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { createDb, type Database } from '../../db/client.ts';
+
+/** A migrated libSQL database in a fresh temp file; `cleanup` closes and removes it. */
+export async function createTestDb(): Promise<{ database: Database; dir: string; url: string; cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'candor-test-'));
+  const url = `file:${join(dir, 'candor.db')}`;
+  const database = await createDb(url);
+  await database.migrate();
+  return {
+    database,
+    dir,
+    url,
+    cleanup() {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every row of every Candor table, to prove a refused request wrote nothing. */
+export async function snapshot(database: Database): Promise<Record<string, unknown[]>> {
+  const tables = await database.db.all<{ name: string }>(
+    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name`,
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const { name } of tables) {
+    // last_used_at is bookkeeping a valid key touches on any request, refused or not.
+    const rows = await database.db.all<Record<string, unknown>>(sql.raw(`SELECT * FROM "${name}" ORDER BY rowid`));
+    out[name] = rows.map(({ last_used_at: _, ...r }) => r);
+  }
+  return out;
+}
