@@ -38,7 +38,7 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
       method: c.req.method,
       path: c.req.path,
       // Astro writes straight to the Node response; its status is there.
-      status: c.env.outgoing?.headersSent ? c.env.outgoing.statusCode : c.res.status,
+      status: c.env?.outgoing?.headersSent ? c.env.outgoing.statusCode : c.res.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
@@ -57,7 +57,7 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
     app.use('/_astro/*', serveStatic({ root: site.clientDir }));
     app.use('/favicon.svg', serveStatic({ root: site.clientDir }));
     app.all('*', async (c) => {
-      const { incoming, outgoing } = c.env;
+      const { incoming, outgoing } = c.env ?? {};
       if (!incoming || !outgoing) return c.notFound();
       await site.handler(incoming, outgoing, () => outgoing.writeHead(404).end('Not found'), { candor: ctx });
       return RESPONSE_ALREADY_SENT;

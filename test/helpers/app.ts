@@ -1,5 +1,5 @@
 import { createApp } from '../../api/app.ts';
-import { silentLogger } from '../../api/log.ts';
+import type { Logger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
 import { createTestDb } from './db.ts';
@@ -22,6 +22,9 @@ export function testClock(start = new Date('2026-11-02T10:00:00Z')) {
 
 export const MINUTE = 60_000;
 
+// A 500 in a test prints its cause; everything else stays quiet.
+const errorsOnly: Logger = { info() {}, error: (msg, fields) => console.error(msg, fields) };
+
 export interface CallOptions {
   body?: unknown;
   key?: string | null;
@@ -33,7 +36,7 @@ export async function createTestApp() {
   const { database, cleanup, url } = await createTestDb();
   const clock = testClock();
   const ctx: ServiceContext = { database, now: clock.now };
-  const app = createApp({ ctx, logger: silentLogger });
+  const app = createApp({ ctx, logger: errorsOnly });
   const keyFor = async (name: string, scopes: string[]) => (await createApiKey(ctx, { name, scopes })).secret;
   const keys = {
     admin: await keyFor('admin', ['admin']),
