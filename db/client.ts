@@ -66,7 +66,16 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
       return row?.value ?? 0;
     },
     async migrate() {
-      await migrate(db, { migrationsFolder: MIGRATIONS });
+      // Several instances (or the CLI beside a server) may start at once. Migrations apply in
+      // one transaction, so the loser of a race fails cleanly; on retry it finds them applied.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await migrate(db, { migrationsFolder: MIGRATIONS });
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
     },
     close() {
       client.close();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { auditLog, componentStatusIntervals } from '../../db/schema/index.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
 
@@ -73,7 +73,7 @@ describe('components', () => {
       .select({ status: componentStatusIntervals.status, startedAt: componentStatusIntervals.startedAt, endedAt: componentStatusIntervals.endedAt })
       .from(componentStatusIntervals)
       .where(eq(componentStatusIntervals.componentId, c.id))
-      .orderBy(asc(componentStatusIntervals.startedAt));
+      .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
     expect(intervals).toEqual([
       { status: 'operational', startedAt: new Date('2026-11-02T10:00:00Z'), endedAt: new Date('2026-11-02T10:10:00Z') },
       { status: 'partial_outage', startedAt: new Date('2026-11-02T10:10:00Z'), endedAt: new Date('2026-11-02T10:30:00Z') },

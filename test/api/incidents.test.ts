@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { auditLog, componentStatusIntervals } from '../../db/schema/index.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
 
@@ -19,7 +19,7 @@ const intervalsOf = (componentId: string) =>
     .select({ status: componentStatusIntervals.status, startedAt: componentStatusIntervals.startedAt, endedAt: componentStatusIntervals.endedAt })
     .from(componentStatusIntervals)
     .where(eq(componentStatusIntervals.componentId, componentId))
-    .orderBy(asc(componentStatusIntervals.startedAt));
+    .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
 
 const statusOf = async (componentId: string) => (await t.call('GET', `/components/${componentId}`)).json.status;
 

@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray } from 'drizzle-orm';
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import {
   components,
   incidentComponents,
@@ -49,7 +49,7 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
       .select()
       .from(incidentUpdates)
       .where(inArray(incidentUpdates.incidentId, ids))
-      .orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)),
+      .orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)), // rowid: insertion order within one millisecond
   ]);
   const affected = updates.length
     ? await db

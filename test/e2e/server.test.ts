@@ -1,0 +1,122 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { exitOf, ROOT, waitForLine } from '../helpers/processes.ts';
+
+const run = promisify(execFile);
+
+/** The real server process on a free port with a temp database, as `npm start` runs it. */
+async function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['api/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [, url] = await waitForLine(child, /"msg":"listening","url":"(http:\/\/[^"]+)"/);
+  return { child, url: url! };
+}
+
+/** `npm run candor -- …` against the same database, as an operator would. */
+async function candor(env: Record<string, string>, ...args: string[]) {
+  const { stdout } = await run('npm', ['run', '--silent', 'candor', '--', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  return stdout.trim().split('\n');
+}
+
+describe('the one server process', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let server: { child: ChildProcess; url: string };
+
+  beforeAll(async () => {
+    expect(existsSync(join(ROOT, 'dist/server/entry.mjs')), 'run `npm run build` first (npm test does)').toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'candor-e2e-'));
+    env = { DATABASE_URL: `file:${join(dir, 'candor.db')}`, CANDOR_DEMO: '0' };
+    server = await startServer(env);
+  });
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a key made with the CLI while the server runs drives the admin API over HTTP', async () => {
+    const lines = await candor(env, 'keys', 'create', '--name', 'e2e', '--scope', 'admin');
+    const key = lines.at(-1)!;
+    expect(key).toMatch(/^candor_[a-z0-9]{12}_[0-9a-f]{64}$/);
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+    const component = await fetch(`${server.url}/api/admin/v1/components`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Payments API' }) });
+    expect(component.status).toBe(201);
+    const { id: componentId } = (await component.json()) as { id: string };
+
+    const declared = await fetch(`${server.url}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ title: 'Card payments failing', severity: 'SEV-1', body: 'We are investigating.', components: [{ id: componentId, status: 'major_outage' }] }),
+    });
+    expect(declared.status).toBe(201);
+    expect(declared.headers.get('x-request-id')).toBeTruthy();
+    const { id } = (await declared.json()) as { id: string };
+
+    const read = await fetch(`${server.url}/api/admin/v1/incidents/${id}`, { headers: auth });
+    expect(await read.json()).toMatchObject({ id, title: 'Card payments failing', status: 'investigating', components: [{ id: componentId, status: 'major_outage' }] });
+
+    // The page is rendered by Astro inside the same process, from the same database.
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('Payments API');
+    expect(html).toContain('data-status="major_outage"');
+
+    const listed = await candor(env, 'keys', 'list');
+    expect(listed.join('\n')).toMatch(/e2e {2}\[admin\] {2}created .* last used .* active/);
+  });
+
+  test('a key revoked with the CLI is refused at once', async () => {
+    const key = (await candor(env, 'keys', 'create', '--name', 'temp', '--scope', 'read')).at(-1)!;
+    const id = key.split('_')[1]!;
+    expect((await fetch(`${server.url}/api/admin/v1/components`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect(await candor(env, 'keys', 'revoke', id)).toEqual([`Revoked API key ${id} "temp".`]);
+    expect((await fetch(`${server.url}/api/admin/v1/components`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+  });
+
+  test('the CLI refuses a key without a valid scope, naming it', async () => {
+    await expect(candor(env, 'keys', 'create', '--name', 'x', '--scope', 'root')).rejects.toMatchObject({
+      stderr: expect.stringContaining('scopes: unknown scope root; use admin, incidents:write, read'),
+    });
+  });
+
+  test('SIGTERM finishes in-flight work, closes the database and exits 0', async () => {
+    const { child } = server;
+    const stopped = waitForLine(child, /"msg":"stopped"/);
+    child.kill('SIGTERM');
+    await stopped;
+    expect(await exitOf(child)).toBe(0);
+  });
+});
+
+test('an empty database gets the demo page unless CANDOR_DEMO=0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'candor-demo-'));
+  const env = { DATABASE_URL: `file:${join(dir, 'candor.db')}` };
+  const server = await startServer(env);
+  try {
+    const html = await (await fetch(`${server.url}/`)).text();
+    for (const name of ['API', 'Dashboard', 'Webhooks', 'Documentation']) expect(html).toContain(name);
+    const key = (await candor(env, 'keys', 'create', '--name', 'demo', '--scope', 'read')).at(-1)!;
+    const res = await fetch(`${server.url}/api/admin/v1/incidents`, { headers: { authorization: `Bearer ${key}` } });
+    const { data } = (await res.json()) as { data: { status: string; updates: unknown[] }[] };
+    expect(data.map((i) => [i.status, i.updates.length])).toEqual([
+      ['identified', 2],
+      ['resolved', 4],
+    ]);
+    const components = await fetch(`${server.url}/api/admin/v1/components`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await components.json()) as { data: unknown[] }).data).toHaveLength(8);
+  } finally {
+    server.child.kill('SIGTERM');
+    await exitOf(server.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
