@@ -5,6 +5,10 @@ import node from '@astrojs/node';
 
 export default defineConfig({
   srcDir: './site',
+  publicDir: './site/public',
   output: 'server',
   adapter: node({ mode: 'middleware' }),
+  // Styles and scripts go to hashed files under /_astro, so the page's CSP needs no inline allowance.
+  build: { inlineStylesheets: 'never' },
+  vite: { build: { assetsInlineLimit: 0 } },
 });

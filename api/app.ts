@@ -5,6 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { describeError, type Logger } from './log.ts';
 import { errorToResponse, problem, problemResponse } from './problem.ts';
+import { HTML_HEADERS } from './public/pages.ts';
 import { ADMIN_BASE, mountAdminApi } from './routes/admin/index.ts';
 import type { ServiceContext } from './services/context.ts';
 
@@ -12,7 +13,7 @@ import type { ServiceContext } from './services/context.ts';
 export type SiteHandler = (
   req: IncomingMessage,
   res: ServerResponse,
-  next: (err?: unknown) => void,
+  next: ((err?: unknown) => void) | undefined,
   locals: object,
 ) => Promise<void>;
 
@@ -20,7 +21,7 @@ export interface AppOptions {
   ctx: ServiceContext;
   logger: Logger;
   /** The built Astro site; absent in API-only tests. */
-  site?: { handler: SiteHandler; clientDir: string };
+  site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
 
 type Env = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse }; Variables: { requestId: string } };
@@ -54,12 +55,19 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
   );
 
   if (site) {
-    app.use('/_astro/*', serveStatic({ root: site.clientDir }));
-    app.use('/favicon.svg', serveStatic({ root: site.clientDir }));
+    // Astro's build names these files by their content hash: cache them forever.
+    app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
+    app.use('/favicon.svg', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=86400') }));
+    const locals: App.Locals = { candor: ctx, site: { name: site.name, url: site.url } };
     app.all('*', async (c) => {
       const { incoming, outgoing } = c.env ?? {};
       if (!incoming || !outgoing) return c.notFound();
-      await site.handler(incoming, outgoing, () => outgoing.writeHead(404).end('Not found'), { candor: ctx });
+      for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
+      // A path no page matches gets our 404 page, rendered with the same locals.
+      await site.handler(incoming, outgoing, () => {
+        incoming.url = '/404';
+        void site.handler(incoming, outgoing, undefined, locals);
+      }, locals);
       return RESPONSE_ALREADY_SENT;
     });
   }

@@ -7,6 +7,10 @@ export interface Config {
   databaseUrl: string;
   databaseAuthToken: string | undefined;
   demo: boolean;
+  /** The public page's name, in titles and feeds. */
+  pageName: string;
+  /** The public base URL, for absolute links (feeds, Open Graph, emails). */
+  publicUrl: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -18,5 +22,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     databaseAuthToken: env.DATABASE_AUTH_TOKEN || undefined,
     demo: env.CANDOR_DEMO !== '0',
+    pageName: env.CANDOR_PAGE_NAME || 'Status',
+    publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { fileURLToPath } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
 import { createApp, type SiteHandler } from './app.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
+import { ChangeWatcher } from './public/changes.ts';
+import { loopbackRenderer, pageRoutes } from './public/pages.ts';
+import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
 
@@ -32,9 +37,31 @@ async function main() {
     await seedDemo(ctx);
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
   }
-  const app = createApp({ ctx, logger, site: await loadSite() });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
-    logger.info('listening', { url: `http://${info.address}:${info.port}`, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
+  const site = await loadSite();
+  const app = createApp({ ctx, logger, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
+
+  // Public pages are served from memory before Hono sees the request; they are rendered by
+  // asking this same server's Astro handler once per data change, with a header only we know.
+  const changes = new ChangeWatcher(database, logger);
+  await changes.start();
+  let origin = '';
+  const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
+  const snapshots = new Snapshots({
+    routes: site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : [],
+    version: () => changes.version,
+    logger,
+    bypassHeader: bypass,
+  });
+  changes.onChange(() => snapshots.refresh());
+
+  const hono = getRequestListener(app.fetch);
+  const server = createServer((req, res) => {
+    if (!snapshots.handle(req, res)) void hono(req, res);
+  });
+  server.listen(config.port, config.host, () => {
+    const { address, port } = server.address() as AddressInfo;
+    origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    logger.info('listening', { url: origin, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
   });
 
   let stopping = false;
@@ -42,6 +69,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
+    changes.stop();
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');
@@ -53,7 +81,7 @@ async function main() {
       logger.info('stopped');
       process.exit(0);
     });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    server.closeIdleConnections();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

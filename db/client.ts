@@ -29,6 +29,8 @@ export interface Database {
   commit(statements: WriteStatement[]): Promise<void>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
+  /** Calls `listener` after each commit this process makes. */
+  afterCommit(listener: () => void): void;
   migrate(): Promise<void>;
   close(): void;
 }
@@ -51,6 +53,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
     tail = run.catch(() => undefined);
     return run;
   };
+  const listeners: (() => void)[] = [];
   const bump: SQL = sql`INSERT INTO change_counter (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = value + 1`;
 
   return {
@@ -60,6 +63,10 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
     exclusive,
     async commit(statements) {
       await db.batch([db.run(bump), ...statements] as [WriteStatement, ...WriteStatement[]]);
+      for (const listener of listeners) listener();
+    },
+    afterCommit(listener) {
+      listeners.push(listener);
     },
     async changeCount() {
       const row = await db.select({ value: schema.changeCounter.value }).from(schema.changeCounter).get();

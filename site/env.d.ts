@@ -2,7 +2,9 @@
 
 declare namespace App {
   interface Locals {
-    /** Services context passed in by api/app.ts when it hands a request to Astro. */
+    /** Services context, passed in by api/app.ts when it hands a request to Astro. */
     candor: import('../api/services/context.ts').ServiceContext;
+    /** The page's name and public base URL. */
+    site: { name: string; url: string };
   }
 }

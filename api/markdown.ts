@@ -1,0 +1,29 @@
+import MarkdownIt from 'markdown-it';
+
+// Incident text is written under pressure and may be pasted from anywhere, so it is rendered
+// safe by construction: raw HTML is escaped (never passed through), and markdown-it refuses
+// javascript:, vbscript:, file: and non-image data: links.
+const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: true });
+
+const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  tokens[idx]!.attrSet('rel', 'nofollow noopener noreferrer');
+  return defaultLinkOpen(tokens, idx, options, env, self);
+};
+// Images would load third-party content on our page; show them as links instead.
+md.renderer.rules.image = (tokens, idx) => {
+  const token = tokens[idx]!;
+  const src = md.utils.escapeHtml(String(token.attrGet('src') ?? ''));
+  const alt = md.utils.escapeHtml(token.content || src);
+  return `<a href="${src}" rel="nofollow noopener noreferrer">${alt}</a>`;
+};
+
+/** Renders untrusted markdown to HTML that carries no script, handler or dangerous URL. */
+export function renderMarkdown(text: string): string {
+  return md.render(text);
+}
+
+/** Plain text for places that take no markup (feed titles, plain-text email parts). */
+export function markdownToText(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+}

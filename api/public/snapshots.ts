@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { describeError, type Logger } from '../log.ts';
+
+/** What a renderer produced for one key. */
+export interface Rendered {
+  status: number;
+  contentType: string;
+  body: Buffer | string;
+}
+
+export interface SnapshotRoute {
+  /** The cache key for a request URL, or null when this route does not serve it. Unknown query parameters never reach the key. */
+  key(url: URL): string | null;
+  render(key: string): Promise<Rendered>;
+  /** Extra response headers (CORS, CSP). */
+  headers?: Record<string, string>;
+}
+
+type Encoding = 'br' | 'gzip' | 'identity';
+
+interface Entry {
+  version: number;
+  builtAt: number;
+  status: number;
+  headers: Record<string, string>;
+  bodies: Record<Encoding, Buffer>;
+  etags: Record<Encoding, string>;
+  hitsSinceBuild: number;
+  rebuilding: boolean;
+}
+
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
+
+export interface SnapshotOptions {
+  routes: SnapshotRoute[];
+  /** The current data version (the database change counter). */
+  version(): number;
+  logger: Logger;
+  /** Rebuild even without a data change once a snapshot is this old: pages show "ongoing for 25 min". */
+  maxAgeMs?: number;
+  maxEntries?: number;
+  /** Requests carrying this header skip the cache (the renderer's own requests). */
+  bypassHeader?: [string, string];
+}
+
+/**
+ * Public responses served from memory: each rendered once per data change (never per
+ * request), compressed once, with a strong ETag computed at render time. While a newer one
+ * is being built, every request keeps getting the previous one — one rebuild, no stampede.
+ */
+export class Snapshots {
+  private readonly entries = new Map<string, Entry>();
+  private readonly building = new Map<string, Promise<Entry>>();
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
+
+  private readonly options: SnapshotOptions;
+
+  constructor(options: SnapshotOptions) {
+    this.options = options;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? 1000;
+  }
+
+  /** Node-level handler: answers and returns true when the request is a snapshot's. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const bypass = this.options.bypassHeader;
+    if (bypass && req.headers[bypass[0]] === bypass[1]) return false;
+    const url = new URL(req.url ?? '/', 'http://snapshot');
+    for (const route of this.options.routes) {
+      const key = route.key(url);
+      if (key === null) continue;
+      this.entry(route, key).then(
+        (entry) => this.write(entry, req, res),
+        (err) => {
+          this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
+          if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+          res.end('Temporarily unavailable; retry in a few seconds.\n');
+        },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * After a data change: what was asked for since its last build is rebuilt at once (requests
+   * meanwhile get the previous snapshot); the rest is dropped, to be built fresh when asked for.
+   */
+  refresh(): void {
+    for (const [key, entry] of this.entries) {
+      const route = this.options.routes.find((r) => r.key(new URL(key, 'http://snapshot')) === key);
+      if (route && entry.hitsSinceBuild > 0) this.rebuildInBackground(route, key, entry);
+      else this.entries.delete(key);
+    }
+  }
+
+  private async entry(route: SnapshotRoute, key: string): Promise<Entry> {
+    const entry = this.entries.get(key);
+    if (!entry) return this.build(route, key);
+    // Least recently used goes first when the map is full: re-insert on every hit.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    entry.hitsSinceBuild++;
+    if (entry.version !== this.options.version() || Date.now() - entry.builtAt > this.maxAgeMs) {
+      this.rebuildInBackground(route, key, entry);
+    }
+    return entry;
+  }
+
+  private rebuildInBackground(route: SnapshotRoute, key: string, stale: Entry): void {
+    if (stale.rebuilding) return;
+    stale.rebuilding = true;
+    this.build(route, key)
+      .catch((err) => this.options.logger.error('snapshot rebuild failed; serving the previous one', { key, ...describeError(err) }))
+      .finally(() => (stale.rebuilding = false));
+  }
+
+  /** Builds one key; concurrent callers share the one build. */
+  private build(route: SnapshotRoute, key: string): Promise<Entry> {
+    const pending = this.building.get(key);
+    if (pending) return pending;
+    const version = this.options.version();
+    const promise = route
+      .render(key)
+      .then((rendered) => {
+        const entry = makeEntry(rendered, version, route.headers ?? {});
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        return entry;
+      })
+      .finally(() => this.building.delete(key));
+    this.building.set(key, promise);
+    return promise;
+  }
+
+  private write(entry: Entry, req: IncomingMessage, res: ServerResponse): void {
+    const encoding = negotiate(req.headers['accept-encoding']);
+    const etag = entry.etags[encoding];
+    const headers: Record<string, string | number> = { ...entry.headers, etag };
+    const inm = req.headers['if-none-match'];
+    if (inm && matches(inm, Object.values(entry.etags))) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const body = entry.bodies[encoding];
+    if (encoding !== 'identity') headers['content-encoding'] = encoding;
+    headers['content-length'] = body.length;
+    res.writeHead(entry.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}
+
+function makeEntry(rendered: Rendered, version: number, extra: Record<string, string>): Entry {
+  const identity = Buffer.isBuffer(rendered.body) ? rendered.body : Buffer.from(rendered.body);
+  const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
+  return {
+    version,
+    builtAt: Date.now(),
+    status: rendered.status,
+    headers: { 'content-type': rendered.contentType, 'cache-control': PUBLIC_CACHE_CONTROL, vary: 'Accept-Encoding', ...extra },
+    bodies: {
+      identity,
+      gzip: gzipSync(identity, { level: 9 }),
+      br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+    },
+    etags: { identity: `"${hash}"`, gzip: `"${hash}-gz"`, br: `"${hash}-br"` },
+    hitsSinceBuild: 0,
+    rebuilding: false,
+  };
+}
+
+/** The best encoding the client accepts (q=0 refuses one). */
+export function negotiate(header: string | undefined): Encoding {
+  if (!header) return 'identity';
+  const accepted = new Map(
+    header.split(',').map((part) => {
+      const [name, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return [name!, q ? Number(q.slice(2)) : 1] as const;
+    }),
+  );
+  const ok = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return 'identity';
+}
+
+function matches(ifNoneMatch: string, etags: string[]): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => etags.includes(tag.trim().replace(/^W\//, '')));
+}

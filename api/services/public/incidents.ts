@@ -1,0 +1,97 @@
+import { and, desc, eq, gte, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
+import { incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { impactOf } from '../../domain/incident/lifecycle.ts';
+import { NotFound } from '../../domain/errors.ts';
+import type { ServiceContext } from '../context.ts';
+import { loadIncidents, type Incident } from '../incidents/get.ts';
+
+// SEV-4 is never public; SEV-3 only when marked customer-visible: the domain's isPublic, as SQL.
+export const publicIncident = or(inArray(incidents.severity, ['SEV-1', 'SEV-2']), and(eq(incidents.severity, 'SEV-3'), eq(incidents.customerVisible, true)));
+
+/** An incident as the public sees it: severity changes are internal and left out of its timeline. */
+export function publicView(incident: Incident): Incident {
+  return { ...incident, updates: incident.updates.filter((u) => u.kind !== 'severity_change') };
+}
+
+async function loadPublic(ctx: ServiceContext, ids: string[]): Promise<Incident[]> {
+  return (await loadIncidents(ctx, ids)).map(publicView);
+}
+
+/** Open public incidents, most recently declared first. */
+export async function openPublicIncidents(ctx: ServiceContext): Promise<Incident[]> {
+  const rows = await ctx.database.db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(publicIncident, ne(incidents.status, 'resolved')))
+    .orderBy(desc(incidents.declaredAt));
+  return loadPublic(ctx, rows.map((r) => r.id));
+}
+
+/** Public incidents resolved since `since`, most recent first. */
+export async function resolvedPublicIncidents(ctx: ServiceContext, since: Date): Promise<Incident[]> {
+  const rows = await ctx.database.db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(publicIncident, eq(incidents.status, 'resolved'), gte(incidents.resolvedAt, since)))
+    .orderBy(desc(incidents.resolvedAt));
+  return loadPublic(ctx, rows.map((r) => r.id));
+}
+
+/** The most recent public incidents of any status (for feeds and the JSON API). */
+export async function recentPublicIncidents(ctx: ServiceContext, limit: number, componentId?: string): Promise<Incident[]> {
+  const { db } = ctx.database;
+  const touching = componentId
+    ? inArray(incidents.id, db.select({ id: incidentComponents.incidentId }).from(incidentComponents).where(eq(incidentComponents.componentId, componentId)))
+    : undefined;
+  const rows = await db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(publicIncident, touching))
+    .orderBy(desc(incidents.updatedAt), desc(incidents.id))
+    .limit(limit);
+  return loadPublic(ctx, rows.map((r) => r.id));
+}
+
+/** One public incident, or NotFound (a non-public one is not found either). */
+export async function getPublicIncident(ctx: ServiceContext, id: string): Promise<Incident> {
+  const row = await ctx.database.db.select({ id: incidents.id }).from(incidents).where(and(eq(incidents.id, id), publicIncident)).get();
+  if (!row) throw new NotFound('incident', id);
+  const [incident] = await loadPublic(ctx, [id]);
+  return incident!;
+}
+
+export interface HistoryEntry {
+  id: string;
+  title: string;
+  impact: Incident['impact'];
+  startedAt: Date;
+  resolvedAt: Date;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  page: number;
+  pages: number;
+}
+
+export const HISTORY_PAGE_SIZE = 25;
+
+/** Resolved public incidents, newest impact first, one page at a time (pages count from 1). */
+export async function publicHistory(ctx: ServiceContext, page: number): Promise<HistoryPage> {
+  const { db } = ctx.database;
+  const resolved = and(publicIncident, eq(incidents.status, 'resolved'), isNotNull(incidents.resolvedAt));
+  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(incidents).where(resolved);
+  const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
+  const rows = await db
+    .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, startedAt: incidents.startedAt, resolvedAt: incidents.resolvedAt })
+    .from(incidents)
+    .where(resolved)
+    .orderBy(desc(incidents.startedAt), desc(incidents.id))
+    .limit(HISTORY_PAGE_SIZE)
+    .offset((page - 1) * HISTORY_PAGE_SIZE);
+  return {
+    page,
+    pages,
+    entries: rows.map((r) => ({ id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride), startedAt: r.startedAt, resolvedAt: r.resolvedAt! })),
+  };
+}

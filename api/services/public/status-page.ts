@@ -1,0 +1,128 @@
+import { and, asc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
+import { componentGroups, componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { worstStatus, type ComponentStatus } from '../../domain/component/status.ts';
+import { availability, dailyAvailability, DAY_MS, utcDayStart, type DayAvailability } from '../../domain/availability/uptime.ts';
+import { overallStatus, type Indicator } from '../../domain/status/summary.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Incident } from '../incidents/get.ts';
+import { openPublicIncidents, publicIncident, resolvedPublicIncidents } from './incidents.ts';
+
+export const UPTIME_DAYS = 90;
+export const RECENT_DAYS = 7;
+
+export interface UptimeDay extends DayAvailability {
+  /** Public incidents that affected the component on this day. */
+  incidents: { id: string; title: string }[];
+}
+
+export interface PublicComponent {
+  id: string;
+  name: string;
+  description: string | null;
+  status: ComponentStatus;
+  showcase: boolean;
+  onlyShowIfDegraded: boolean;
+  /** For showcased components: one entry per UTC day, oldest first, and the whole window's uptime. */
+  uptime: { days: UptimeDay[]; uptime: number | null } | null;
+}
+
+export interface PublicGroup {
+  id: string | null;
+  name: string | null;
+  /** The worst status of its components. */
+  status: ComponentStatus;
+  components: PublicComponent[];
+}
+
+export interface StatusPage {
+  generatedAt: Date;
+  status: { indicator: Indicator; description: string };
+  groups: PublicGroup[];
+  openIncidents: Incident[];
+  recentIncidents: Incident[];
+}
+
+/** Everything the public front page shows, computed from the timeline at `now`. */
+export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
+  const now = ctx.now();
+  const { db } = ctx.database;
+  const windowStart = new Date(utcDayStart(now).getTime() - (UPTIME_DAYS - 1) * DAY_MS);
+  const [groups, live, openIncidents, recentIncidents] = await Promise.all([
+    db.select().from(componentGroups).orderBy(asc(componentGroups.position), asc(componentGroups.name)),
+    db.select().from(components).where(isNull(components.deletedAt)).orderBy(asc(components.position), asc(components.name)),
+    openPublicIncidents(ctx),
+    resolvedPublicIncidents(ctx, new Date(now.getTime() - RECENT_DAYS * DAY_MS)),
+  ]);
+  const showcased = live.filter((c) => c.showcase).map((c) => c.id);
+  const intervals = showcased.length
+    ? await db
+        .select()
+        .from(componentStatusIntervals)
+        .where(
+          and(
+            inArray(componentStatusIntervals.componentId, showcased),
+            or(isNull(componentStatusIntervals.endedAt), gte(componentStatusIntervals.endedAt, windowStart)),
+          ),
+        )
+    : [];
+  const incidentDays = await incidentsByComponentDay(ctx, showcased, windowStart);
+
+  const toPublic = (c: (typeof live)[number]): PublicComponent => {
+    const mine = intervals.filter((i) => i.componentId === c.id);
+    return {
+      id: c.id,
+      name: c.name,
+      description: c.description,
+      status: c.status,
+      showcase: c.showcase,
+      onlyShowIfDegraded: c.onlyShowIfDegraded,
+      uptime: c.showcase
+        ? {
+            days: dailyAvailability(mine, UPTIME_DAYS, now).map((day) => ({ ...day, incidents: incidentDays.get(`${c.id}/${day.date}`) ?? [] })),
+            uptime: availability(mine, windowStart, now).uptime,
+          }
+        : null,
+    };
+  };
+  // A component marked only-show-if-degraded stays off the page while it is operational.
+  const shown = live.filter((c) => !c.onlyShowIfDegraded || c.status !== 'operational');
+  const groupIds = new Set(groups.map((g) => g.id));
+  const section = (id: string | null, name: string | null, members: typeof shown): PublicGroup => ({
+    id,
+    name,
+    status: worstStatus(members.map((m) => m.status)),
+    components: members.map(toPublic),
+  });
+  const grouped = [
+    ...groups.map((g) => section(g.id, g.name, shown.filter((c) => c.groupId === g.id))),
+    section(null, null, shown.filter((c) => !c.groupId || !groupIds.has(c.groupId))),
+  ].filter((g) => g.components.length > 0);
+
+  return {
+    generatedAt: now,
+    status: overallStatus(live.map((c) => c.status), openIncidents.map((i) => i.impact)),
+    groups: grouped,
+    openIncidents,
+    recentIncidents,
+  };
+}
+
+/** `componentId/YYYY-MM-DD` → the public incidents that affected that component that day. */
+async function incidentsByComponentDay(ctx: ServiceContext, componentIds: string[], since: Date) {
+  const out = new Map<string, { id: string; title: string }[]>();
+  if (!componentIds.length) return out;
+  const rows = await ctx.database.db
+    .select({ componentId: incidentComponents.componentId, id: incidents.id, title: incidents.title, startedAt: incidents.startedAt, resolvedAt: incidents.resolvedAt })
+    .from(incidentComponents)
+    .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
+    .where(and(inArray(incidentComponents.componentId, componentIds), publicIncident, or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, since))));
+  const now = ctx.now().getTime();
+  for (const r of rows) {
+    const end = (r.resolvedAt?.getTime() ?? now) - 1;
+    for (let day = utcDayStart(r.startedAt).getTime(); day <= end; day += DAY_MS) {
+      const key = `${r.componentId}/${new Date(day).toISOString().slice(0, 10)}`;
+      out.set(key, [...(out.get(key) ?? []), { id: r.id, title: r.title }]);
+    }
+  }
+  return out;
+}

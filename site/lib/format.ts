@@ -1,0 +1,39 @@
+import type { ComponentStatus } from '../../api/domain/component/status.ts';
+import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
+
+export const STATUS_LABELS: Record<ComponentStatus, string> = {
+  operational: 'Operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+
+export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+};
+
+export const IMPACT_LABELS: Record<Impact, string> = {
+  none: 'No impact',
+  minor: 'Minor impact',
+  major: 'Major impact',
+  critical: 'Critical impact',
+};
+
+/** "2026-11-23 14:05 UTC": what the page prints before the script localises it. */
+export function utc(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "14:05 UTC". */
+export function utcTime(d: Date): string {
+  return `${d.toISOString().slice(11, 16)} UTC`;
+}
+
+/** "November 2026". */
+export function monthOf(d: Date): string {
+  return d.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type Database } from '../../db/client.ts';
+import { createApiKey } from '../../api/services/keys/api-keys.ts';
+import { exitOf, ROOT, waitForLine } from './processes.ts';
+
+export interface RunningServer {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The real server process (as `npm start` runs it) on a free port. */
+export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['api/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CANDOR_DEMO: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [, url] = await waitForLine(child, /"msg":"listening","url":"(http:\/\/[^"]+)"/);
+  return {
+    url: url!,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exitOf(child);
+    },
+  };
+}
+
+/** A temp database file with an admin key, plus an admin API client for a running server. */
+export async function createSiteFixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'candor-site-'));
+  const databaseUrl = `file:${join(dir, 'candor.db')}`;
+  const database: Database = await createDb(databaseUrl);
+  await database.migrate();
+  const { secret } = await createApiKey({ database, now: () => new Date() }, { name: 'test', scopes: ['admin'] });
+  return {
+    databaseUrl,
+    database,
+    admin(server: RunningServer) {
+      return async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${server.url}/api/admin/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const json = (await res.json().catch(() => undefined)) as any;
+        if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
+        return json;
+      };
+    },
+    cleanup() {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` passes or `timeoutMs` runs out; returns how long it took. */
+export async function within(timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+
+let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
+let server: RunningServer;
+let browser: Browser;
+let admin: ReturnType<typeof fixture.admin>;
+let api: { id: string };
+let search: { id: string };
+let incident: { id: string };
+
+beforeAll(async () => {
+  fixture = await createSiteFixture();
+  server = await startServer({ DATABASE_URL: fixture.databaseUrl, CANDOR_PAGE_NAME: 'Acme Status' });
+  admin = fixture.admin(server);
+  browser = await launchChromium();
+  const group = await admin('POST', '/component-groups', { name: 'Core' });
+  api = await admin('POST', '/components', { name: 'Payments API', group_id: group.id, position: 1 });
+  search = await admin('POST', '/components', { name: 'Search', group_id: group.id, position: 2 });
+  await admin('POST', '/components', { name: 'Docs site', showcase: false });
+  incident = await admin('POST', '/incidents', {
+    title: 'Card payments failing',
+    severity: 'SEV-1',
+    body: 'We are **investigating** failed card payments.',
+    components: [{ id: api.id, status: 'major_outage' }],
+  });
+  await admin('POST', `/incidents/${incident.id}/updates`, { status: 'identified', body: 'A certificate expired on the card gateway.' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  fixture?.cleanup();
+});
+
+const html = async (path: string) => (await fetch(`${server.url}${path}`)).text();
+
+describe('what a person sees', () => {
+  test('the banner, the components with their statuses, and the open incident with its updates in order', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await expect(page.title()).resolves.toBe('Acme Status');
+    expect(await page.locator('.banner').innerText()).toBe('Major Service Outage');
+    const rows = await page.locator('.component-row').allInnerTexts();
+    expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual(['Payments API Major outage', 'Search Operational', 'Docs site Operational']);
+    const card = page.locator('.incident', { hasText: 'Card payments failing' });
+    expect(await card.locator('.update-head strong').allInnerTexts()).toEqual(['Identified', 'Investigating']);
+    expect(await card.locator('.incident-components').innerText()).toBe('Affects: Payments API');
+    expect(await card.locator('.update-body strong').innerText()).toBe('investigating');
+    // Showcased components have 90 daily bars; the others none.
+    expect(await page.locator('.component', { hasText: 'Payments API' }).locator('rect').count()).toBe(90);
+    expect(await page.locator('.component', { hasText: 'Docs site' }).locator('rect').count()).toBe(0);
+    await page.close();
+  });
+
+  test('a status change and a new incident posted through the admin API appear on / within 1 s', async () => {
+    await html('/'); // the snapshot exists and is hot
+    await admin('PATCH', `/components/${search.id}`, { status: 'degraded_performance' });
+    const posted = await admin('POST', '/incidents', { title: 'Search results delayed', severity: 'SEV-2', body: 'Indexing is behind.' });
+    const took = await within(1000, async () => {
+      const page = await html('/');
+      return page.includes('Search results delayed') && /Search<\/span>\s*<span class="status" data-status="degraded_performance"/.test(page);
+    });
+    expect(took).toBeLessThan(1000);
+    await admin('POST', `/incidents/${posted.id}/updates`, { status: 'resolved', body: 'Caught up.' });
+    await admin('PATCH', `/components/${search.id}`, { status: 'operational' });
+  });
+
+  test('times are UTC <time> elements that the script rewrites to the viewer’s zone', async () => {
+    const raw = await html('/');
+    expect(raw).toMatch(/<time datetime="\d{4}-\d{2}-\d{2}T[\d:.]+Z" data-format="datetime">\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/time>/);
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
+    const page = await context.newPage();
+    const errors: Error[] = [];
+    page.on('pageerror', (err) => errors.push(err));
+    await page.goto(`${server.url}/`);
+    expect(errors).toEqual([]);
+    const shown = await page.locator('.incident time').first().innerText();
+    expect(shown).toMatch(/GMT\+9|JST/);
+    await context.close();
+  });
+
+  test('with JavaScript off the page still has every component, status and update', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    const text = await page.locator('main').innerText();
+    for (const expected of ['Payments API', 'Major outage', 'Search', 'Card payments failing', 'A certificate expired on the card gateway.', 'UTC']) {
+      expect(text).toContain(expected);
+    }
+    await context.close();
+  });
+
+  test('the incident permalink and the history page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/incidents/${incident.id}`);
+    expect(await page.locator('h1').innerText()).toBe('Card payments failing');
+    expect(await page.locator('.incident-meta').innerText()).toMatch(/Critical impact\s+Ongoing for/);
+    await page.goto(`${server.url}/history`);
+    expect(await page.locator('h2').allInnerTexts()).toEqual([expect.stringMatching(/^\w+ \d{4}$/)]);
+    expect(await page.locator('.history-list a').allInnerTexts()).toContain('Search results delayed');
+    const missing = await fetch(`${server.url}/incidents/doesnotexist`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('Not found');
+    expect((await fetch(`${server.url}/history?page=99`)).status).toBe(404);
+    expect((await fetch(`${server.url}/no/such/page`)).status).toBe(404);
+    await page.close();
+  });
+
+  test('head: feeds, Open Graph, robots.txt, and no third-party resources', async () => {
+    const raw = await html('/');
+    expect(raw).toContain('<link rel="alternate" type="application/atom+xml"');
+    expect(raw).toContain('<link rel="alternate" type="application/rss+xml"');
+    expect(raw).toContain('<meta property="og:title" content="Acme Status">');
+    const urls = [...raw.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(urls.filter((u) => /^(https?:)?\/\//.test(u) && !u.startsWith(server.url) && !u.startsWith('http://127.0.0.1'))).toEqual([]);
+    const robots = await fetch(`${server.url}/robots.txt`);
+    expect(robots.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await robots.text()).toContain('User-agent: *');
+  });
+});
+
+describe('hostile incident text', () => {
+  test('scripts, handlers and javascript: URLs are neutralised on the page', async () => {
+    const hostile = await admin('POST', '/incidents', {
+      title: '<img src=x onerror="window.__pwned=1">Title',
+      severity: 'SEV-2',
+      body: [
+        '<script>window.__pwned = 1</script>',
+        '<img src="x" onerror="window.__pwned = 1">',
+        '[click me](javascript:window.__pwned=1)',
+        '![img](javascript:window.__pwned=1)',
+        '<a href="javascript:window.__pwned=1">raw link</a>',
+        '[ok link](https://example.com/status)',
+      ].join('\n\n'),
+    });
+    const page = await browser.newPage();
+    let dialogs = 0;
+    page.on('dialog', () => dialogs++);
+    await page.goto(`${server.url}/incidents/${hostile.id}`);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(dialogs).toBe(0);
+    const body = page.locator('.update-body');
+    expect(await body.locator('script, img, iframe, [onerror], [onclick]').count()).toBe(0);
+    expect(await page.locator('a[href^="javascript:" i]').count()).toBe(0);
+    expect(await body.innerText()).toContain('<script>window.__pwned = 1</script>');
+    expect(await body.locator('a[href="https://example.com/status"]').getAttribute('rel')).toBe('nofollow noopener noreferrer');
+    expect(await page.locator('h1').innerText()).toBe('<img src=x onerror="window.__pwned=1">Title');
+    await admin('POST', `/incidents/${hostile.id}/updates`, { status: 'resolved', body: 'ok' });
+    await page.close();
+  });
+});
+
+describe('accessibility', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`axe finds no violations on /, /history and an incident page (${colorScheme})`, async () => {
+      const context = await browser.newContext({ colorScheme });
+      const page = await context.newPage();
+      for (const path of ['/', '/history', `/incidents/${incident.id}`]) {
+        await page.goto(`${server.url}${path}`);
+        expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      }
+      await context.close();
+    });
+  }
+
+  test('nothing overflows sideways at 360 px', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    for (const path of ['/', '/history', `/incidents/${incident.id}`]) {
+      await page.goto(`${server.url}${path}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    }
+    await context.close();
+  });
+});
