@@ -58,6 +58,8 @@ async function main() {
   const server = createServer((req, res) => {
     if (!snapshots.handle(req, res)) void hono(req, res);
   });
+  // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host, () => {
     const { address, port } = server.address() as AddressInfo;
     origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;

@@ -11,11 +11,10 @@ export const HTML_HEADERS: Record<string, string> = {
 const INCIDENT_PATH = /^\/incidents\/[a-z0-9]{1,64}$/;
 
 /** The cache key of a public page, or null for paths that are not snapshot pages. */
-export function pageKey(url: URL): string | null {
-  const path = url.pathname;
+export function pageKey(path: string, query: string): string | null {
   if (path === '/' || path === '/robots.txt' || INCIDENT_PATH.test(path)) return path;
   if (path === '/history') {
-    const page = Number(url.searchParams.get('page') ?? '1');
+    const page = Number(new URLSearchParams(query).get('page') ?? '1');
     return `/history?page=${Number.isSafeInteger(page) && page >= 1 ? page : 1}`;
   }
   return null;

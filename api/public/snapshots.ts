@@ -11,8 +11,11 @@ export interface Rendered {
 }
 
 export interface SnapshotRoute {
-  /** The cache key for a request URL, or null when this route does not serve it. Unknown query parameters never reach the key. */
-  key(url: URL): string | null;
+  /**
+   * The cache key for a request path and its raw query string (without `?`, '' when none), or
+   * null when this route does not serve it. Unknown query parameters never reach the key.
+   */
+  key(path: string, query: string): string | null;
   render(key: string): Promise<Rendered>;
   /** Extra response headers (CORS, CSP). */
   headers?: Record<string, string>;
@@ -20,13 +23,20 @@ export interface SnapshotRoute {
 
 type Encoding = 'br' | 'gzip' | 'identity';
 
+interface Variant {
+  body: Buffer;
+  etag: string;
+  /** Response headers, prepared once: a hit only looks them up. */
+  headers: Record<string, string | number>;
+  notModifiedHeaders: Record<string, string | number>;
+}
+
 interface Entry {
   version: number;
   builtAt: number;
   status: number;
-  headers: Record<string, string>;
-  bodies: Record<Encoding, Buffer>;
-  etags: Record<Encoding, string>;
+  variants: Record<Encoding, Variant>;
+  etags: string[];
   hitsSinceBuild: number;
   rebuilding: boolean;
 }
@@ -69,12 +79,21 @@ export class Snapshots {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const bypass = this.options.bypassHeader;
     if (bypass && req.headers[bypass[0]] === bypass[1]) return false;
-    const url = new URL(req.url ?? '/', 'http://snapshot');
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
+    const query = q === -1 ? '' : target.slice(q + 1);
     for (const route of this.options.routes) {
-      const key = route.key(url);
+      const key = route.key(path, query);
       if (key === null) continue;
-      this.entry(route, key).then(
-        (entry) => this.write(entry, req, res),
+      // The hot path is synchronous: a snapshot in memory is written without a promise.
+      const entry = this.hit(route, key);
+      if (entry) {
+        this.write(entry, req, res);
+        return true;
+      }
+      this.build(route, key).then(
+        (built) => this.write(built, req, res),
         (err) => {
           this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
           if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
@@ -92,15 +111,17 @@ export class Snapshots {
    */
   refresh(): void {
     for (const [key, entry] of this.entries) {
-      const route = this.options.routes.find((r) => r.key(new URL(key, 'http://snapshot')) === key);
+      const q = key.indexOf('?');
+      const route = this.options.routes.find((r) => r.key(q === -1 ? key : key.slice(0, q), q === -1 ? '' : key.slice(q + 1)) === key);
       if (route && entry.hitsSinceBuild > 0) this.rebuildInBackground(route, key, entry);
       else this.entries.delete(key);
     }
   }
 
-  private async entry(route: SnapshotRoute, key: string): Promise<Entry> {
+  /** The snapshot for `key` if there is one (stale ones too, with a rebuild started). */
+  private hit(route: SnapshotRoute, key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return this.build(route, key);
+    if (!entry) return undefined;
     // Least recently used goes first when the map is full: re-insert on every hit.
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -139,40 +160,55 @@ export class Snapshots {
   }
 
   private write(entry: Entry, req: IncomingMessage, res: ServerResponse): void {
-    const encoding = negotiate(req.headers['accept-encoding']);
-    const etag = entry.etags[encoding];
-    const headers: Record<string, string | number> = { ...entry.headers, etag };
+    const variant = entry.variants[negotiateCached(req.headers['accept-encoding'])];
     const inm = req.headers['if-none-match'];
-    if (inm && matches(inm, Object.values(entry.etags))) {
-      res.writeHead(304, headers);
+    if (inm && matches(inm, entry.etags)) {
+      res.writeHead(304, variant.notModifiedHeaders);
       res.end();
       return;
     }
-    const body = entry.bodies[encoding];
-    if (encoding !== 'identity') headers['content-encoding'] = encoding;
-    headers['content-length'] = body.length;
-    res.writeHead(entry.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    res.writeHead(entry.status, variant.headers);
+    res.end(req.method === 'HEAD' ? undefined : variant.body);
   }
 }
 
 function makeEntry(rendered: Rendered, version: number, extra: Record<string, string>): Entry {
   const identity = Buffer.isBuffer(rendered.body) ? rendered.body : Buffer.from(rendered.body);
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
+  const common = { 'content-type': rendered.contentType, 'cache-control': PUBLIC_CACHE_CONTROL, vary: 'Accept-Encoding', ...extra };
+  // Each encoding is its own representation, so each gets its own strong ETag.
+  const variant = (body: Buffer, encoding: Encoding, etag: string): Variant => ({
+    body,
+    etag,
+    headers: { ...common, etag, ...(encoding !== 'identity' && { 'content-encoding': encoding }), 'content-length': body.length },
+    notModifiedHeaders: { ...common, etag },
+  });
+  const variants = {
+    identity: variant(identity, 'identity', `"${hash}"`),
+    gzip: variant(gzipSync(identity, { level: 9 }), 'gzip', `"${hash}-gz"`),
+    br: variant(brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }), 'br', `"${hash}-br"`),
+  };
   return {
     version,
     builtAt: Date.now(),
     status: rendered.status,
-    headers: { 'content-type': rendered.contentType, 'cache-control': PUBLIC_CACHE_CONTROL, vary: 'Accept-Encoding', ...extra },
-    bodies: {
-      identity,
-      gzip: gzipSync(identity, { level: 9 }),
-      br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
-    },
-    etags: { identity: `"${hash}"`, gzip: `"${hash}-gz"`, br: `"${hash}-br"` },
+    variants,
+    etags: Object.values(variants).map((v) => v.etag),
     hitsSinceBuild: 0,
     rebuilding: false,
   };
+}
+
+// Clients send a handful of distinct Accept-Encoding strings; parse each once.
+const negotiated = new Map<string, Encoding>();
+function negotiateCached(header: string | undefined): Encoding {
+  if (!header) return 'identity';
+  let encoding = negotiated.get(header);
+  if (!encoding) {
+    encoding = negotiate(header);
+    if (negotiated.size < 256) negotiated.set(header, encoding);
+  }
+  return encoding;
 }
 
 /** The best encoding the client accepts (q=0 refuses one). */

@@ -1,0 +1,222 @@
+// `npm run bench`: how Candor's public page holds up under a thundering herd, measured
+// against a bare node:http server serving the same bytes on the same machine in the same run.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDb } from '../db/client.ts';
+import { createApiKey } from '../api/services/keys/api-keys.ts';
+import { freePort, waitForLine } from '../test/helpers/processes.ts';
+import { seedLargePage } from './seed.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const DURATION = process.env.BENCH_SECONDS ?? '5';
+// Tail latency on a shared 2-core VM swings from run to run (a bare node:http server's p99
+// ranges 10–200 ms here), so each figure is the median of several runs.
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CONNECTIONS = 256;
+
+function ensureWrk(): void {
+  if (existsSync('/usr/bin/wrk')) return;
+  console.log('installing wrk (Debian package)…');
+  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit' });
+}
+
+// With two or more cores, the server gets core 0 and the load generator core 1.
+const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
+const onCore = (core: number, cmd: string, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+
+function startProcess(cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  const [c, a] = onCore(0, cmd, args);
+  const child = spawn(c, a, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return waitForLine(child, ready, 30_000).then(() => child);
+}
+
+interface WrkResult {
+  requestsPerSec: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  requests: number;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function wrk(url: string, connections: number, headers: Record<string, string> = {}): WrkResult {
+  const runs = Array.from({ length: RUNS }, () => wrkOnce(url, connections, headers));
+  return {
+    requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+    p50ms: median(runs.map((r) => r.p50ms)),
+    p99ms: median(runs.map((r) => r.p99ms)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+  };
+}
+
+function wrkOnce(url: string, connections: number, headers: Record<string, string>): WrkResult {
+  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const [cmd, args] = onCore(1, 'wrk', ['-t1', `-c${connections}`, `-d${DURATION}s`, '--latency', ...headerArgs, url]);
+  const out = execFileSync(cmd, args, { encoding: 'utf8' });
+  const errorLine = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+    p99ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+    errors: non2xx + (errorLine ? errorLine.slice(1).reduce((s, n) => s + Number(n), 0) : 0),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+  };
+}
+
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
+
+/** The raw (still compressed) bytes a browser would receive. */
+function rawBody(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    import('node:http').then(({ get }) =>
+      get(url, { headers: { 'accept-encoding': BROWSER_ENCODINGS } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject),
+    );
+  });
+}
+
+function rssMb(pid: number): number {
+  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+async function main() {
+  ensureWrk();
+  const dir = mkdtempSync(join(tmpdir(), 'candor-bench-'));
+  const databaseUrl = `file:${join(dir, 'candor.db')}`;
+  const database = await createDb(databaseUrl);
+  await database.migrate();
+  const ctx = { database, now: () => new Date() };
+  console.log('seeding 30 components in 6 groups, ~200 incidents over 90 days, 2 open…');
+  await seedLargePage(ctx);
+  const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+  database.close();
+
+  // Run the server exactly as `npm run serve` does (same Node flags).
+  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve!.split(' ').slice(1);
+  const port = await freePort();
+  const candor = await startProcess(process.execPath, serve, { PORT: String(port), DATABASE_URL: databaseUrl, CANDOR_DEMO: '0' }, /"msg":"listening"/);
+  const base = `http://127.0.0.1:${port}`;
+  const results: Record<string, unknown> = { date: new Date().toISOString(), cores: availableParallelism(), pinned, connections: CONNECTIONS, seconds: Number(DURATION), runs: RUNS };
+  try {
+    const first = await fetch(`${base}/`);
+    const body = Buffer.from(await first.arrayBuffer());
+    const etag = first.headers.get('etag')!;
+    const bytesFile = join(dir, 'page.html');
+    writeFileSync(bytesFile, body);
+    results.pageBytes = body.length;
+
+    const compressed = await fetch(`${base}/`, { headers: { 'accept-encoding': BROWSER_ENCODINGS } });
+    const brBody = Buffer.from(await rawBody(`${base}/`));
+    const brFile = join(dir, 'page.html.br');
+    writeFileSync(brFile, brBody);
+    results.pageBytesBrotli = brBody.length;
+    const rss: Record<string, number> = { afterStart: rssMb(candor.pid!) };
+
+    console.log(`/ as browsers ask for it (brotli, ${brBody.length} bytes) at ${CONNECTIONS} connections…`);
+    const page = wrk(`${base}/`, CONNECTIONS, { 'Accept-Encoding': BROWSER_ENCODINGS });
+    rss.afterPage = rssMb(candor.pid!);
+    console.log(`/ uncompressed (${body.length} bytes)…`);
+    const pageIdentity = wrk(`${base}/`, CONNECTIONS);
+    rss.afterIdentity = rssMb(candor.pid!);
+    console.log('304 path…');
+    const notModified = wrk(`${base}/`, CONNECTIONS, { 'If-None-Match': etag, 'Accept-Encoding': BROWSER_ENCODINGS });
+    console.log('admin API (authenticated, uncached) for contrast…');
+    const adminApi = wrk(`${base}/api/admin/v1/incidents?limit=25`, 16, { Authorization: `Bearer ${secret}` });
+    rss.afterAdmin = rssMb(candor.pid!);
+    results.rssMb = rss;
+    void compressed;
+
+    console.log('update-to-visible…');
+    const visible: number[] = [];
+    const open = (await (await fetch(`${base}/api/admin/v1/incidents?state=open&severity=SEV-2&limit=1`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { data: { id: string }[] };
+    for (let i = 0; i < 5; i++) {
+      const marker = `Bench update ${Date.now()}-${i}`;
+      const res = await fetch(`${base}/api/admin/v1/incidents/${open.data[0]!.id}/updates`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'identified', body: marker }),
+      });
+      if (res.status !== 201) throw new Error(`update answered ${res.status}`);
+      const posted = performance.now();
+      while (!(await (await fetch(`${base}/`)).text()).includes(marker)) {
+        if (performance.now() - posted > 5000) throw new Error('update not visible within 5 s');
+      }
+      visible.push(performance.now() - posted);
+    }
+    results.candorRssPeakMb = Math.round(peakRssMb(candor.pid!));
+
+    const barePort = await freePort();
+    const contentType = first.headers.get('content-type') ?? 'text/html';
+    const bare = await startProcess(process.execPath, ['bench/bare-server.ts', brFile, String(barePort), contentType, 'br'], {}, /ready/);
+    console.log('bare node:http with the same bytes…');
+    const bareResult = wrk(`http://127.0.0.1:${barePort}/`, CONNECTIONS, { 'Accept-Encoding': BROWSER_ENCODINGS });
+    bare.kill();
+    const bareIdentity = await startProcess(process.execPath, ['bench/bare-server.ts', bytesFile, String(barePort + 0), contentType], {}, /ready/);
+    const bareIdentityResult = wrk(`http://127.0.0.1:${barePort}/`, CONNECTIONS);
+    bareIdentity.kill();
+
+    Object.assign(results, {
+      page,
+      bare: bareResult,
+      ratio: Math.round((page.requestsPerSec / bareResult.requestsPerSec) * 100) / 100,
+      pageIdentity,
+      bareIdentity: bareIdentityResult,
+      ratioIdentity: Math.round((pageIdentity.requestsPerSec / bareIdentityResult.requestsPerSec) * 100) / 100,
+      notModified,
+      adminApi,
+      updateToVisibleMs: { max: Math.round(Math.max(...visible)), median: Math.round(visible.sort((x, y) => x - y)[2]!) },
+    });
+  } finally {
+    candor.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const r = results as any;
+  const row = (name: string, w: WrkResult, c: number) =>
+    `| ${name.padEnd(34)} | ${String(c).padStart(5)} | ${w.requestsPerSec.toFixed(0).padStart(8)} | ${w.p50ms.toFixed(2).padStart(7)} | ${w.p99ms.toFixed(2).padStart(7)} | ${String(w.errors).padStart(6)} |`;
+  console.log(`
+| path                               | conns |    req/s | p50 ms  | p99 ms  | errors |
+|------------------------------------|-------|----------|---------|---------|--------|
+${row('/ brotli (Candor snapshot)', r.page, CONNECTIONS)}
+${row('/ brotli (bare node:http, same bytes)', r.bare, CONNECTIONS)}
+${row('/ uncompressed (Candor snapshot)', r.pageIdentity, CONNECTIONS)}
+${row('/ uncompressed (bare node:http)', r.bareIdentity, CONNECTIONS)}
+${row('/ with If-None-Match (304)', r.notModified, CONNECTIONS)}
+${row('/api/admin/v1/incidents (uncached)', r.adminApi, 16)}
+
+Candor / bare node:http: ${r.ratio} with brotli, ${r.ratioIdentity} uncompressed (target ≥ 0.7)
+p99 of / at ${CONNECTIONS} connections: ${r.page.p99ms} ms (target < 50 ms)
+update visible on / after the API's 201: median ${r.updateToVisibleMs.median} ms, max ${r.updateToVisibleMs.max} ms (target < 1000 ms)
+server peak RSS: ${r.candorRssPeakMb} MB (target < 300 MB); RSS after each phase: ${JSON.stringify(r.rssMb)}`);
+
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', `${r.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

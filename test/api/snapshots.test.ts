@@ -1,0 +1,143 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
+import { pageKey } from '../../api/public/pages.ts';
+import { silentLogger } from '../../api/log.ts';
+
+// The snapshot layer in front of a real node:http server, with a renderer that counts calls.
+let version: number;
+let renders: string[];
+let release: (() => void) | null;
+let gate: Promise<void> | null;
+let server: Server;
+let url: string;
+let snapshots: Snapshots;
+
+beforeEach(async () => {
+  version = 1;
+  renders = [];
+  gate = null;
+  const render = async (key: string): Promise<Rendered> => {
+    renders.push(key);
+    if (gate) await gate;
+    return { status: 200, contentType: 'text/html; charset=utf-8', body: `<p>${key} at version ${version}</p>`.repeat(50) };
+  };
+  snapshots = new Snapshots({ routes: [{ key: pageKey, render, headers: { 'x-test': 'yes' } }], version: () => version, logger: silentLogger, bypassHeader: ['x-bypass', 'secret'] });
+  server = createServer((req, res) => {
+    if (!snapshots.handle(req, res)) res.writeHead(418).end('not a snapshot');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(() => new Promise<void>((r) => server.close(() => r())));
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers: { 'accept-encoding': 'identity', ...headers } });
+const hold = () => {
+  gate = new Promise<void>((r) => (release = r));
+};
+
+describe('serving', () => {
+  test('one render serves every request until the data changes; then one more', async () => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, async () => (await get('/')).text()));
+    expect(new Set(bodies).size).toBe(1);
+    expect(renders).toEqual(['/']);
+    version = 2;
+    snapshots.refresh();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await (await get('/')).text()).toContain('version 2');
+    expect(renders).toEqual(['/', '/']);
+  });
+
+  test('while a rebuild runs, requests get the previous snapshot, and only one rebuild runs (no stampede)', async () => {
+    await get('/');
+    version = 2;
+    hold();
+    const during = await Promise.all(Array.from({ length: 50 }, async () => (await get('/')).text()));
+    expect(during.every((b) => b.includes('version 1'))).toBe(true);
+    expect(renders).toEqual(['/', '/']);
+    release!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await (await get('/')).text()).toContain('version 2');
+    expect(renders).toHaveLength(2);
+  });
+
+  test('concurrent first requests share one render', async () => {
+    hold();
+    const pending = Array.from({ length: 10 }, () => get('/history'));
+    await new Promise((r) => setTimeout(r, 20));
+    release!();
+    const statuses = (await Promise.all(pending)).map((r) => r.status);
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(renders).toEqual(['/history?page=1']);
+  });
+
+  test('unknown query parameters do not make new snapshots', async () => {
+    await get('/?utm=1');
+    await get('/?cache-buster=2');
+    await get('/history?page=abc');
+    await get('/history?page=1&x=y');
+    expect(renders).toEqual(['/', '/history?page=1']);
+  });
+
+  test('paths that are not snapshot pages pass through, and so does the renderer’s own request', async () => {
+    expect((await get('/subscribe')).status).toBe(418);
+    expect((await get('/', { 'x-bypass': 'secret' })).status).toBe(418);
+    expect((await fetch(`${url}/`, { method: 'POST' })).status).toBe(418);
+  });
+});
+
+describe('HTTP caching', () => {
+  test('a strong ETag, 304 on If-None-Match, Cache-Control for CDNs, Vary', async () => {
+    const first = await get('/');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=10, stale-while-revalidate=30');
+    expect(first.headers.get('vary')).toBe('Accept-Encoding');
+    expect(first.headers.get('x-test')).toBe('yes');
+    const revalidated = await get('/', { 'if-none-match': etag });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+    expect((await get('/', { 'if-none-match': `"other", W/${etag}` })).status).toBe(304);
+    expect((await get('/', { 'if-none-match': '"stale"' })).status).toBe(200);
+    version = 2;
+    snapshots.refresh();
+    await new Promise((r) => setTimeout(r, 20));
+    const changed = await get('/', { 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  test('gzip and brotli variants, compressed once, chosen by Accept-Encoding', async () => {
+    const plain = await (await get('/')).text();
+    const br = await fetch(`${url}/`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(await br.text()).toBe(plain); // fetch decodes brotli
+    const gz = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve) => {
+      import('node:http').then(({ get: httpGet }) =>
+        httpGet(`${url}/`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }),
+      );
+    });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(plain);
+    expect(Number(gz.headers['content-length'])).toBeLessThan(plain.length / 5);
+    expect(renders).toHaveLength(1);
+  });
+
+  test.each([
+    [undefined, 'identity'],
+    ['gzip', 'gzip'],
+    ['gzip, deflate, br', 'br'],
+    ['br;q=0, gzip', 'gzip'],
+    ['identity', 'identity'],
+    ['*', 'br'],
+    ['*;q=0, identity', 'identity'],
+  ] as const)('Accept-Encoding %s → %s', (header, expected) => {
+    expect(negotiate(header)).toBe(expected);
+  });
+});
