@@ -54,6 +54,9 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
     problemResponse(c, problem(c, 404, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
   );
 
+  // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
+  app.options('/api/v2/*', (c) => c.body(null, 204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*', 'access-control-max-age': '86400' }));
+
   if (site) {
     // Astro's build names these files by their content hash: cache them forever.
     app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));

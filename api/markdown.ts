@@ -23,7 +23,10 @@ export function renderMarkdown(text: string): string {
   return md.render(text);
 }
 
-/** Plain text for places that take no markup (feed titles, plain-text email parts). */
+/**
+ * Text with the control characters XML 1.0 cannot carry removed (tab, newline and carriage
+ * return stay), for feeds, headers and plain-text email parts.
+ */
 export function markdownToText(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g, '');
 }

@@ -9,7 +9,9 @@ import { createApp, type SiteHandler } from './app.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import { ChangeWatcher } from './public/changes.ts';
+import { feedRoutes } from './public/feeds.ts';
 import { loopbackRenderer, pageRoutes } from './public/pages.ts';
+import { statuspageRoutes } from './public/statuspage.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
@@ -42,12 +44,17 @@ async function main() {
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
   // asking this same server's Astro handler once per data change, with a header only we know.
+  const publicPage = { name: config.pageName, url: config.publicUrl };
   const changes = new ChangeWatcher(database, logger);
   await changes.start();
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
   const snapshots = new Snapshots({
-    routes: site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : [],
+    routes: [
+      ...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []),
+      ...statuspageRoutes(ctx, publicPage),
+      ...feedRoutes(ctx, publicPage),
+    ],
     version: () => changes.version,
     logger,
     bypassHeader: bypass,

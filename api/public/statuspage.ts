@@ -1,0 +1,187 @@
+// Statuspage's public API v2, in its exact shapes (see shared/reference/statuspage), so that
+// widgets, bots and clients written for Statuspage work against Candor unchanged.
+import { createHash } from 'node:crypto';
+import { worstStatus } from '../domain/component/status.ts';
+import { overallStatus } from '../domain/status/summary.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { listComponentGroups, type ComponentGroup } from '../services/component-groups/list.ts';
+import { listComponents, type Component } from '../services/components/list.ts';
+import type { Incident } from '../services/incidents/get.ts';
+import { openPublicIncidents, recentPublicIncidents } from '../services/public/incidents.ts';
+import { lastPublicChange } from '../services/public/last-change.ts';
+import type { Rendered, SnapshotRoute } from './snapshots.ts';
+
+export interface PageInfo {
+  name: string;
+  url: string;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A stable page id for this deployment, derived from its public URL. */
+export function pageId(url: string): string {
+  return BigInt(`0x${createHash('sha256').update(url).digest('hex').slice(0, 16)}`).toString(36).padStart(12, '0').slice(-12);
+}
+
+interface Context {
+  ctx: ServiceContext;
+  page: PageInfo;
+  pageId: string;
+  components: Component[];
+  groups: ComponentGroup[];
+}
+
+async function load(ctx: ServiceContext, page: PageInfo): Promise<Context & { updatedAt: Date }> {
+  const [components, groups, updatedAt] = await Promise.all([listComponents(ctx), listComponentGroups(ctx), lastPublicChange(ctx)]);
+  return { ctx, page, pageId: pageId(page.url), components, groups, updatedAt: updatedAt ?? new Date(0) };
+}
+
+function pageJson(c: Context & { updatedAt: Date }) {
+  return { id: c.pageId, name: c.page.name, url: c.page.url, time_zone: 'Etc/UTC', updated_at: c.updatedAt.toISOString() };
+}
+
+function componentJson(c: Context, component: Component) {
+  return {
+    id: component.id,
+    name: component.name,
+    status: component.status,
+    created_at: component.createdAt.toISOString(),
+    updated_at: component.updatedAt.toISOString(),
+    position: component.position,
+    description: component.description,
+    showcase: component.showcase,
+    start_date: component.startDate,
+    group_id: component.groupId,
+    page_id: c.pageId,
+    group: false,
+    only_show_if_degraded: component.onlyShowIfDegraded,
+  };
+}
+
+/** Groups are components too, with `group: true` and their children's ids. */
+function groupJson(c: Context, group: ComponentGroup) {
+  const members = c.components.filter((m) => m.groupId === group.id);
+  return {
+    id: group.id,
+    name: group.name,
+    status: worstStatus(members.map((m) => m.status)),
+    created_at: group.createdAt.toISOString(),
+    updated_at: group.updatedAt.toISOString(),
+    position: group.position,
+    description: group.description,
+    showcase: false,
+    start_date: null,
+    group_id: null,
+    page_id: c.pageId,
+    group: true,
+    only_show_if_degraded: false,
+    components: group.componentIds,
+  };
+}
+
+/** Each group followed by its components, then the ungrouped ones, as Statuspage lists them. */
+function componentsJson(c: Context) {
+  const grouped = new Set(c.groups.map((g) => g.id));
+  return [
+    ...c.groups.flatMap((g) => [groupJson(c, g), ...c.components.filter((m) => m.groupId === g.id).map((m) => componentJson(c, m))]),
+    ...c.components.filter((m) => !m.groupId || !grouped.has(m.groupId)).map((m) => componentJson(c, m)),
+  ];
+}
+
+function incidentJson(c: Context, incident: Incident) {
+  const byId = new Map(c.components.map((m) => [m.id, m]));
+  return {
+    id: incident.id,
+    name: incident.title,
+    status: incident.status,
+    created_at: incident.declaredAt.toISOString(),
+    updated_at: incident.updatedAt.toISOString(),
+    monitoring_at: iso(incident.monitoringAt),
+    resolved_at: iso(incident.resolvedAt),
+    impact: incident.impact,
+    shortlink: `${c.page.url}/incidents/${incident.id}`,
+    started_at: incident.startedAt.toISOString(),
+    page_id: c.pageId,
+    incident_updates: incident.updates.map((u) => ({
+      id: u.id,
+      status: u.status,
+      body: u.body,
+      incident_id: incident.id,
+      created_at: u.createdAt.toISOString(),
+      updated_at: u.createdAt.toISOString(),
+      display_at: u.displayAt.toISOString(),
+      affected_components: u.affectedComponents.map((a) => ({ code: a.id, name: a.name, old_status: a.oldStatus, new_status: a.newStatus })),
+      deliver_notifications: u.deliverNotifications,
+      custom_tweet: null,
+      tweet_id: null,
+    })),
+    components: incident.components.flatMap((a) => {
+      const component = byId.get(a.id);
+      return component ? [componentJson(c, component)] : [];
+    }),
+    reminder_intervals: null,
+    // Candor's own fields, in one object Statuspage clients ignore.
+    candor: { severity: incident.severity, next_update_due_at: iso(incident.nextUpdateDueAt) },
+  };
+}
+
+/** The most recent public incidents Statuspage's incidents.json lists. */
+export const INCIDENTS_JSON_LIMIT = 50;
+
+type Builder = (ctx: ServiceContext, page: PageInfo) => Promise<unknown>;
+
+function statusOf(c: Context, open: Incident[]) {
+  return overallStatus(c.components.map((m) => m.status), open.map((i) => i.impact));
+}
+
+export const STATUSPAGE_ENDPOINTS: Record<string, Builder> = {
+  '/api/v2/summary.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    const open = await openPublicIncidents(ctx);
+    return {
+      page: pageJson(c),
+      components: componentsJson(c),
+      incidents: open.map((i) => incidentJson(c, i)),
+      scheduled_maintenances: [],
+      status: statusOf(c, open),
+    };
+  },
+  '/api/v2/status.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), status: statusOf(c, await openPublicIncidents(ctx)) };
+  },
+  '/api/v2/components.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), components: componentsJson(c) };
+  },
+  '/api/v2/incidents.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), incidents: (await recentPublicIncidents(ctx, INCIDENTS_JSON_LIMIT)).map((i) => incidentJson(c, i)) };
+  },
+  '/api/v2/incidents/unresolved.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), incidents: (await openPublicIncidents(ctx)).map((i) => incidentJson(c, i)) };
+  },
+  // Maintenance windows arrive with the maintenance feature; until then the lists are empty but well-formed.
+  '/api/v2/scheduled-maintenances.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
+  '/api/v2/scheduled-maintenances/upcoming.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
+  '/api/v2/scheduled-maintenances/active.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
+};
+
+/** Headers of every public API and feed response: anyone's page, widget or bot may read them. */
+export const PUBLIC_API_HEADERS = { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' };
+
+/** The Statuspage endpoints as snapshot routes. */
+export function statuspageRoutes(ctx: ServiceContext, page: PageInfo): SnapshotRoute[] {
+  return [
+    {
+      key: (path) => (Object.hasOwn(STATUSPAGE_ENDPOINTS, path) ? path : null),
+      render: async (key): Promise<Rendered> => ({
+        status: 200,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify(await STATUSPAGE_ENDPOINTS[key]!(ctx, page)),
+      }),
+      headers: PUBLIC_API_HEADERS,
+    },
+  ];
+}
