@@ -4,7 +4,6 @@ import type { Impact, IncidentStatus, Severity } from '../../domain/incident/lif
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { requireComponents } from '../references.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate, type ComponentImpact } from './record-update.ts';
 
@@ -35,9 +34,8 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
     if (startedAt > now) {
       throw new ValidationFailed([{ path: 'started_at', message: `must not be in the future (now is ${now.toISOString()})` }]);
     }
-    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
     const status = input.status ?? 'investigating';
-    const update = await planUpdate(database, actor, {
+    const update = await planUpdate(ctx, actor, {
       incidentId: id,
       kind: 'status',
       status,

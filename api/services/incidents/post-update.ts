@@ -3,7 +3,6 @@ import { incidents } from '../../../db/schema/index.ts';
 import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { requireComponents } from '../references.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate, type ComponentImpact } from './record-update.ts';
 
@@ -22,9 +21,8 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     const incident = await getIncident(ctx, id);
     checkTransition(incident.status, input.status);
     const impacts = input.components ?? [];
-    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
     const now = ctx.now();
-    const update = await planUpdate(database, actor, {
+    const update = await planUpdate(ctx, actor, {
       incidentId: id,
       kind: 'status',
       status: input.status,

@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
-import type { Database, WriteStatement } from '../../../db/client.ts';
+import type { WriteStatement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import type { IncidentStatus, Severity, UpdateKind } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
-import type { Actor } from '../context.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { requireComponents } from '../references.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
 
 export interface ComponentImpact {
@@ -33,8 +34,10 @@ export interface UpdateRecord {
  * component's old → new displayed status, and the status intervals behind it. A resolving
  * update releases every component the incident held.
  */
-export async function planUpdate(database: Database, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
+export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
+  const { database } = ctx;
   const { db } = database;
+  await requireComponents(ctx, record.components.map((c) => c.id), (i) => `components[${i}].id`);
   const resolving = record.status === 'resolved';
   if (resolving) {
     const errors = record.components

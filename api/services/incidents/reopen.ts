@@ -3,18 +3,13 @@ import { incidents } from '../../../db/schema/index.ts';
 import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { requireComponents } from '../references.ts';
+import { listComponents } from '../components/list.ts';
 import { getIncident, type Incident } from './get.ts';
-import { planUpdate, type ComponentImpact } from './record-update.ts';
+import type { UpdateInput } from './post-update.ts';
+import { planUpdate } from './record-update.ts';
 
-export interface ReopenInput {
-  status: Exclude<IncidentStatus, 'resolved'>;
-  body: string;
-  /** Statuses to set; components not listed return to what the incident last held them at. */
-  components?: ComponentImpact[];
-  deliverNotifications?: boolean;
-  author?: string | null;
-}
+/** As an update, to an open status; components not listed return to what the incident last held them at. */
+export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resolved'> };
 
 /** Reopens a resolved incident (once, within the window): same id, same history, components held again. */
 export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: string, input: ReopenInput): Promise<Incident> {
@@ -24,9 +19,9 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
     const now = ctx.now();
     checkReopen(incident, input.status, now);
     const impacts = input.components ?? [];
-    await requireComponents(ctx, impacts.map((c) => c.id), (i) => `components[${i}].id`);
     const listed = new Set(impacts.map((c) => c.id));
-    const update = await planUpdate(database, actor, {
+    const live = new Set((await listComponents(ctx)).map((c) => c.id));
+    const update = await planUpdate(ctx, actor, {
       incidentId: id,
       kind: 'reopen',
       status: input.status,
@@ -36,7 +31,8 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
       effectiveAt: now,
       author: input.author ?? null,
       deliverNotifications: input.deliverNotifications ?? true,
-      components: [...impacts, ...incident.components.filter((c) => !listed.has(c.id)).map((c) => ({ id: c.id, status: c.status }))],
+      // A component deleted since the incident resolved cannot be held again.
+      components: [...impacts, ...incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }))],
     });
     await database.commit([
       database.db

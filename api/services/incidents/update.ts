@@ -23,7 +23,7 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
     const now = ctx.now();
     const severityChanged = changes.severity !== undefined && changes.severity !== incident.severity;
     const timeline = severityChanged
-      ? await planUpdate(database, actor, {
+      ? await planUpdate(ctx, actor, {
           incidentId: id,
           kind: 'severity_change',
           status: incident.status,
