@@ -8,6 +8,8 @@ import { errorToResponse, problem, problemResponse } from './problem.ts';
 import { HTML_HEADERS } from './public/pages.ts';
 import { ADMIN_BASE, mountAdminApi } from './routes/admin/index.ts';
 import type { ServiceContext } from './services/context.ts';
+import type { SubscriptionSettings } from './services/subscribers/links.ts';
+import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (
@@ -20,6 +22,8 @@ export type SiteHandler = (
 export interface AppOptions {
   ctx: ServiceContext;
   logger: Logger;
+  /** What subscriber links are built from (the signing secret is resolved once, lazily). */
+  subscriptions?: () => Promise<SubscriptionSettings>;
   /** The built Astro site; absent in API-only tests. */
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
@@ -27,7 +31,7 @@ export interface AppOptions {
 type Env = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse }; Variables: { requestId: string } };
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
+export function createApp({ ctx, logger, site, subscriptions }: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', requestId());
@@ -54,6 +58,8 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
     problemResponse(c, problem(c, 404, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
   );
 
+  if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions);
+
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
   app.options('/api/v2/*', (c) => c.body(null, 204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*', 'access-control-max-age': '86400' }));
 
@@ -61,10 +67,10 @@ export function createApp({ ctx, logger, site }: AppOptions): Hono<Env> {
     // Astro's build names these files by their content hash: cache them forever.
     app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
     app.use('/favicon.svg', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=86400') }));
-    const locals: App.Locals = { candor: ctx, site: { name: site.name, url: site.url } };
     app.all('*', async (c) => {
       const { incoming, outgoing } = c.env ?? {};
       if (!incoming || !outgoing) return c.notFound();
+      const locals: App.Locals = { candor: ctx, site: { name: site.name, url: site.url }, subscriptions: await subscriptions?.() };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
       // A path no page matches gets our 404 page, rendered with the same locals.
       await site.handler(incoming, outgoing, () => {

@@ -11,6 +11,14 @@ export interface Config {
   pageName: string;
   /** The public base URL, for absolute links (feeds, Open Graph, emails). */
   publicUrl: string;
+  /** Signs subscribers' manage links; generated and kept in the database when unset. */
+  secret: string | undefined;
+  /** Set: email goes through Resend. Unset: to .eml files under `outboxDir`. */
+  resendApiKey: string | undefined;
+  emailFrom: string;
+  outboxDir: string;
+  /** How long a sender holds a batch before another may take it over. */
+  outboxLeaseMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -23,6 +31,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseAuthToken: env.DATABASE_AUTH_TOKEN || undefined,
     demo: env.CANDOR_DEMO !== '0',
     pageName: env.CANDOR_PAGE_NAME || 'Status',
+    secret: env.CANDOR_SECRET || undefined,
+    resendApiKey: env.RESEND_API_KEY || undefined,
+    emailFrom: env.CANDOR_EMAIL_FROM || `${env.CANDOR_PAGE_NAME || 'Status'} <status@example.com>`,
+    outboxDir: env.CANDOR_OUTBOX_DIR || './data/outbox',
+    outboxLeaseMs: Number(env.CANDOR_OUTBOX_LEASE_MS || 60_000),
     publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

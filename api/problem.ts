@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { DomainError, type FieldError } from './domain/errors.ts';
+import { DomainError, RateLimited, type FieldError } from './domain/errors.ts';
 
 /** An RFC 9457 problem body, with Candor's `code` and field-level `errors`. */
 export interface Problem {
@@ -79,6 +79,9 @@ export function problemResponse(c: Context, body: Problem, headers: Record<strin
 export function errorToResponse(c: Context, err: unknown, log: (cause: unknown) => void): Response {
   if (err instanceof HttpProblem) {
     return problemResponse(c, problem(c, err.status, err.code, err.message, err.errors), err.headers);
+  }
+  if (err instanceof RateLimited) {
+    return problemResponse(c, problem(c, 429, err.code, err.message, err.errors), { 'retry-after': String(err.retryAfterSeconds) });
   }
   if (err instanceof DomainError) {
     return problemResponse(c, problem(c, STATUS_BY_CODE[err.code] ?? 400, err.code, err.message, err.errors));

@@ -15,6 +15,10 @@ import { statuspageRoutes } from './public/statuspage.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
+import { signingSecret } from './services/subscribers/tokens.ts';
+import { OutboxSender } from './workers/outbox-sender.ts';
+import { resendTransport } from '../emails/transports/resend.ts';
+import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -40,7 +44,16 @@ async function main() {
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
   }
   const site = await loadSite();
-  const app = createApp({ ctx, logger, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
+  const subscriptionSettings = signingSecret(ctx, config.secret).then((secret) => ({ publicUrl: config.publicUrl, pageName: config.pageName, secret }));
+  const subscriptions = () => subscriptionSettings;
+  const app = createApp({ ctx, logger, subscriptions, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
+
+  // Email: Resend when a key is configured, else .eml files in a local folder.
+  const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
+  const sender = new OutboxSender({ ctx, transport, settings: { ...(await subscriptionSettings), from: config.emailFrom }, logger, leaseMs: config.outboxLeaseMs });
+  database.afterCommit(() => sender.wake());
+  sender.start();
+  logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
   // asking this same server's Astro handler once per data change, with a header only we know.
@@ -79,13 +92,15 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     changes.stop();
+    const senderStopped = sender.stop();
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(() => {
+    server.close(async () => {
+      await senderStopped;
       database.close();
       logger.info('stopped');
       process.exit(0);

@@ -6,5 +6,7 @@ declare namespace App {
     candor: import('../api/services/context.ts').ServiceContext;
     /** The page's name and public base URL. */
     site: { name: string; url: string };
+    /** Links and signing for subscriber pages (absent when email is not set up). */
+    subscriptions: import('../api/services/subscribers/links.ts').SubscriptionSettings | undefined;
   }
 }

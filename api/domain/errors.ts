@@ -45,3 +45,11 @@ export class ValidationFailed extends DomainError {
     super('validation_failed', message, errors);
   }
 }
+
+export class RateLimited extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, path: string) {
+    super('rate_limited', 'Too many requests; try again later', [{ path, message: `retry after ${retryAfterSeconds} s` }]);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -21,6 +21,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   body?: B;
   response?: z.ZodType;
   status?: 200 | 201 | 204;
+  /** Also take the body as `text/csv` (a header row, then one object per row). */
+  acceptsCsv?: boolean;
 }
 
 export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
@@ -66,10 +68,11 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldE
   return undefined as z.output<S>;
 }
 
-async function readJsonBody(c: Context): Promise<unknown> {
+async function readJsonBody(c: Context, acceptsCsv = false): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
   const type = c.req.header('content-type') ?? '';
+  if (acceptsCsv && /^text\/csv\b/i.test(type)) return parseCsv(text);
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new HttpProblem(415, 'unsupported_media_type', 'Send the body as application/json', [
       { path: 'Content-Type', message: `expected application/json, got ${type || 'nothing'}` },
@@ -82,6 +85,34 @@ async function readJsonBody(c: Context): Promise<unknown> {
       { path: BODY_PATH, message: (err as Error).message },
     ]);
   }
+}
+
+/** RFC 4180 CSV with a header row → one object per row (quoted fields, doubled quotes, CRLF). */
+export function parseCsv(text: string): Record<string, string>[] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') record.push(field), (field = '');
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      if (record.some((f) => f !== '')) records.push(record);
+      (record = []), (field = '');
+    } else field += ch;
+  }
+  record.push(field);
+  if (record.some((f) => f !== '')) records.push(record);
+  const [header = [], ...rows] = records;
+  const names = header.map((h) => h.trim());
+  return rows.map((r) => Object.fromEntries(names.map((n, i) => [n, (r[i] ?? '').trim()])));
 }
 
 export interface Authenticated {
@@ -107,7 +138,7 @@ export function mountRoutes(
       const errors: FieldError[] = [];
       const params = validate(spec.params ?? z.object({}), c.req.param(), errors);
       const query = validate(spec.query ?? z.object({}), c.req.query(), errors);
-      const raw = spec.body ? await readJsonBody(c) : undefined;
+      const raw = spec.body ? await readJsonBody(c, spec.acceptsCsv) : undefined;
       const body = spec.body ? validate(spec.body, raw, errors) : undefined;
       if (errors.length > 0) throw new ValidationFailed(errors);
       const result = await handler({

@@ -137,3 +137,59 @@ CREATE TABLE `idempotency_keys` (
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`api_key_id`, `key`)
 );
+--> statement-breakpoint
+CREATE TABLE `outbox` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`recipient` text NOT NULL,
+	`event_key` text NOT NULL,
+	`template` text NOT NULL,
+	`subscriber_id` text,
+	`payload` text,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`batch_key` text,
+	`lease_until` integer,
+	`provider_id` text,
+	`last_error` text,
+	`created_at` integer NOT NULL,
+	`sent_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `outbox_recipient_event_idx` ON `outbox` (`recipient`,`event_key`);--> statement-breakpoint
+CREATE INDEX `outbox_status_idx` ON `outbox` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `outbox_batch_idx` ON `outbox` (`batch_key`);--> statement-breakpoint
+CREATE TABLE `rate_limits` (
+	`key` text PRIMARY KEY NOT NULL,
+	`window_start` integer NOT NULL,
+	`count` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `settings` (
+	`key` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `subscriber_components` (
+	`subscriber_id` text NOT NULL,
+	`component_id` text NOT NULL,
+	PRIMARY KEY(`subscriber_id`, `component_id`),
+	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `subscriber_components_component_idx` ON `subscriber_components` (`component_id`);--> statement-breakpoint
+CREATE TABLE `subscribers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`email` text NOT NULL,
+	`confirmed_at` integer,
+	`confirm_token_hash` text,
+	`confirm_expires_at` integer,
+	`all_components` integer DEFAULT true NOT NULL,
+	`token_version` integer DEFAULT 1 NOT NULL,
+	`source` text NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `subscribers_email_idx` ON `subscribers` (`email`);--> statement-breakpoint
+CREATE INDEX `subscribers_confirm_idx` ON `subscribers` (`confirm_token_hash`);

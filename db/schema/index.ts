@@ -1,3 +1,4 @@
 export * from './components.ts';
 export * from './incidents.ts';
 export * from './keys.ts';
+export * from './subscribers.ts';

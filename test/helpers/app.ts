@@ -36,13 +36,21 @@ export async function createTestApp() {
   const { database, cleanup, url } = await createTestDb();
   const clock = testClock();
   const ctx: ServiceContext = { database, now: clock.now };
-  const app = createApp({ ctx, logger: errorsOnly });
+  const subscriptions = { publicUrl: 'https://status.example.com', pageName: 'Acme', secret: 'test-secret' };
+  const app = createApp({ ctx, logger: errorsOnly, subscriptions: async () => subscriptions });
   const keyFor = async (name: string, scopes: string[]) => (await createApiKey(ctx, { name, scopes })).secret;
   const keys = {
     admin: await keyFor('admin', ['admin']),
     writer: await keyFor('responder', ['incidents:write']),
     reader: await keyFor('dashboard', ['read']),
   };
+
+  /** A request outside the admin API (public endpoints), as a browser or mail client sends it. */
+  async function publicCall(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) {
+    const res = await app.request(path, { method, body: init.body, headers: init.headers });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, json: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
+  }
 
   async function call(method: string, path: string, options: CallOptions = {}) {
     const headers: Record<string, string> = { ...options.headers };
@@ -58,7 +66,7 @@ export async function createTestApp() {
     return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
   }
 
-  return { app, ctx, database, url, clock, keys, call, cleanup };
+  return { app, ctx, database, url, clock, keys, call, publicCall, subscriptions, cleanup };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

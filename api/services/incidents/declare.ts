@@ -1,6 +1,6 @@
 import { incidents } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
-import type { Impact, IncidentStatus, Severity } from '../../domain/incident/lifecycle.ts';
+import { isPublic, type Impact, type IncidentStatus, type Severity } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -44,6 +44,7 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
       at: now,
       effectiveAt: startedAt,
       author: input.author ?? null,
+      isPublic: isPublic(input.severity, input.customerVisible ?? false),
       deliverNotifications: input.deliverNotifications ?? true,
       components: impacts,
     });

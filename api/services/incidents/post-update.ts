@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { isPublic, checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getIncident, type Incident } from './get.ts';
@@ -31,6 +31,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
       at: now,
       effectiveAt: now,
       author: input.author ?? null,
+      isPublic: isPublic(incident.severity, incident.customerVisible),
       deliverNotifications: input.deliverNotifications ?? true,
       components: impacts,
     });

@@ -8,6 +8,7 @@ import { ValidationFailed } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { incidentUpdateFanOut } from '../outbox/fan-out.ts';
 
 export interface ComponentImpact {
   id: string;
@@ -25,6 +26,8 @@ export interface UpdateRecord {
   effectiveAt: Date;
   author: string | null;
   deliverNotifications: boolean;
+  /** Whether the incident is public (subscribers hear only of public incidents). */
+  isPublic: boolean;
   /** Component statuses this update sets for the incident. */
   components: ComponentImpact[];
 }
@@ -88,6 +91,11 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
           .onConflictDoUpdate({ target: [incidentComponents.incidentId, incidentComponents.componentId], set: { status: c.status } }),
       );
     }
+  }
+  // Subscribers hear of public updates that ask for it; after the holdings above, so the
+  // fan-out sees every component the incident now affects.
+  if (record.deliverNotifications && record.isPublic && record.kind !== 'severity_change') {
+    statements.push(incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at }));
   }
   return statements;
 }

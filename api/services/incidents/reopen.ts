@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { isPublic, checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { listComponents } from '../components/list.ts';
@@ -30,6 +30,7 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
       at: now,
       effectiveAt: now,
       author: input.author ?? null,
+      isPublic: isPublic(incident.severity, incident.customerVisible),
       deliverNotifications: input.deliverNotifications ?? true,
       // A component deleted since the incident resolved cannot be held again.
       components: [...impacts, ...incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }))],

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import type { Impact, Severity } from '../../domain/incident/lifecycle.ts';
+import { isPublic, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getIncident, type Incident } from './get.ts';
@@ -32,6 +32,7 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
           at: now,
           effectiveAt: now,
           author: null,
+          isPublic: isPublic(changes.severity!, changes.customerVisible ?? incident.customerVisible),
           deliverNotifications: false,
           components: [],
         })

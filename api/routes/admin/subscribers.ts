@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { countSubscribers, createSubscriber, deleteSubscriber, getSubscriber, importSubscribers, listSubscribers } from '../../services/subscribers/admin.ts';
+import { failedMessages, outboxCounts, retryFailed } from '../../services/outbox/delivery.ts';
+import { route } from '../define.ts';
+import { id, idParams, page, pageQuery, timestamp } from './schemas.ts';
+
+const tag = 'Subscribers';
+
+const subscriberInput = z.strictObject({
+  email: z.email('not an email address').max(320),
+  component_ids: z.array(id).max(500).optional().describe('absent or empty: every component'),
+  confirmed: z.boolean().optional().describe('true: the operator vouches for the address, no confirmation email'),
+});
+
+// CSV rows arrive as strings: `component_ids` separated by spaces or semicolons, `confirmed` as true/false/1/0.
+const csvRow = z
+  .object({ email: z.string(), component_ids: z.string().optional(), confirmed: z.string().optional() })
+  .transform((r) => ({
+    email: r.email,
+    ...(r.component_ids ? { component_ids: r.component_ids.split(/[;\s]+/).filter(Boolean) } : {}),
+    ...(r.confirmed ? { confirmed: /^(true|1|yes)$/i.test(r.confirmed) } : {}),
+  }))
+  .pipe(subscriberInput);
+
+const subscriber = z.object({
+  id,
+  email: z.string(),
+  confirmed_at: timestamp.nullable(),
+  component_ids: z.array(id).nullable().describe('null: every component'),
+  source: z.enum(['page', 'admin', 'import']),
+  created_at: timestamp,
+});
+
+const shape = ({ id, email, confirmedAt, componentIds, source, createdAt }: Awaited<ReturnType<typeof getSubscriber>>) => ({ id, email, confirmedAt, componentIds, source, createdAt });
+
+export const subscriberRoutes = [
+  route(
+    {
+      method: 'get',
+      path: '/subscribers',
+      summary: 'List subscribers by address',
+      tag,
+      scope: 'read',
+      query: pageQuery.extend({ state: z.enum(['confirmed', 'unconfirmed']).optional(), email: z.string().max(320).optional() }),
+      response: page(subscriber),
+    },
+    async ({ ctx, query }) => {
+      const result = await listSubscribers(ctx, query);
+      return { data: result.data.map(shape), nextCursor: result.nextCursor };
+    },
+  ),
+  route(
+    { method: 'get', path: '/subscribers/count', summary: 'Count subscribers', tag, scope: 'read', response: z.object({ total: z.int(), confirmed: z.int(), unconfirmed: z.int() }) },
+    async ({ ctx }) => countSubscribers(ctx),
+  ),
+  route(
+    { method: 'post', path: '/subscribers', summary: 'Add a subscriber (a confirmation email goes out unless confirmed: true)', tag, scope: 'admin', body: subscriberInput, response: subscriber, status: 201 },
+    async ({ ctx, body }) => shape(await createSubscriber(ctx, body)),
+  ),
+  route(
+    {
+      method: 'post',
+      path: '/subscribers/import',
+      summary: 'Import subscribers: a JSON array of subscriber objects, or text/csv with a header row (email,component_ids,confirmed); all or nothing',
+      tag,
+      scope: 'admin',
+      body: z.union([z.array(subscriberInput).min(1).max(100_000), z.array(csvRow).min(1).max(100_000)]),
+      acceptsCsv: true,
+      response: z.object({ imported: z.int(), unchanged: z.int() }),
+    },
+    async ({ ctx, body }) => importSubscribers(ctx, body),
+  ),
+  route({ method: 'get', path: '/subscribers/{id}', summary: 'Get a subscriber', tag, scope: 'read', params: idParams, response: subscriber }, async ({ ctx, params }) =>
+    shape(await getSubscriber(ctx, params.id)),
+  ),
+  route({ method: 'delete', path: '/subscribers/{id}', summary: 'Remove a subscriber (and what is still queued for them)', tag, scope: 'admin', params: idParams, status: 204 }, async ({ ctx, params }) =>
+    deleteSubscriber(ctx, params.id),
+  ),
+];
+
+const outboxTag = 'Outbox';
+export const outboxRoutes = [
+  route(
+    { method: 'get', path: '/outbox', summary: 'Emails per delivery status', tag: outboxTag, scope: 'read', response: z.object({ queued: z.int(), sending: z.int(), sent: z.int(), failed: z.int() }) },
+    async ({ ctx }) => outboxCounts(ctx),
+  ),
+  route(
+    {
+      method: 'get',
+      path: '/outbox/failed',
+      summary: 'Emails that failed for good, with the reason',
+      tag: outboxTag,
+      scope: 'read',
+      query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.coerce.number().int().min(0).optional() }),
+      response: page(z.object({ id: z.int(), recipient: z.string(), event_key: z.string(), template: z.string(), attempts: z.int(), last_error: z.string().nullable(), created_at: timestamp })),
+    },
+    async ({ ctx, query }) => failedMessages(ctx, query.limit, query.cursor),
+  ),
+  route(
+    {
+      method: 'post',
+      path: '/outbox/retry',
+      summary: 'Queue failed emails again (all, or the given ids)',
+      tag: outboxTag,
+      scope: 'admin',
+      body: z.strictObject({ ids: z.array(z.int().positive()).max(10_000).optional() }),
+      response: z.object({ queued: z.int() }),
+    },
+    async ({ ctx, body }) => ({ queued: await retryFailed(ctx, body.ids) }),
+  ),
+];

@@ -1,0 +1,75 @@
+import type { Context, Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { z } from 'zod';
+import { ValidationFailed } from '../../domain/errors.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import type { SubscriptionSettings } from '../../services/subscribers/links.ts';
+import { unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
+import { subscribe } from '../../services/subscribers/subscribe.ts';
+
+const subscribeBody = z.object({
+  email: z.email('not an email address').max(320),
+  component_ids: z.array(z.string().max(64)).max(500).default([]),
+});
+
+/** Form fields or JSON, with repeated `component_ids` as an array. */
+async function readBody(c: Context): Promise<Record<string, unknown>> {
+  if ((c.req.header('content-type') ?? '').includes('application/json')) {
+    try {
+      return (await c.req.json()) as Record<string, unknown>;
+    } catch {
+      throw new ValidationFailed([{ path: '$', message: 'not valid JSON' }]);
+    }
+  }
+  const form = await c.req.parseBody({ all: true });
+  const ids = form['component_ids'] ?? form['component_ids[]'];
+  return { ...form, component_ids: ids === undefined ? [] : [ids].flat() };
+}
+
+const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
+
+function clientIp(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The public subscription endpoints; the pages that show their forms are Astro's. */
+export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>): void {
+  // The same answer whether the address was new, pending or already subscribed.
+  app.post('/subscribe', async (c) => {
+    const body = await readBody(c);
+    // The form's "All components" choice wins over any boxes left ticked.
+    const parsed = subscribeBody.safeParse(body['all'] === '1' ? { ...body, component_ids: [] } : body);
+    if (!parsed.success) {
+      if (wantsHtml(c)) return c.redirect('/subscribe?error=email', 303);
+      throw new ValidationFailed(parsed.error.issues.map((i) => ({ path: i.path.join('.') || '$', message: i.message })));
+    }
+    await subscribe(ctx, { email: parsed.data.email, componentIds: parsed.data.component_ids, ip: clientIp(c) });
+    if (wantsHtml(c)) return c.redirect('/subscribe?sent=1', 303);
+    return c.json({ message: 'If this address can receive our updates, a confirmation email is on its way.' }, 202);
+  });
+
+  // RFC 8058 one-click (from the mail client) and the button on the unsubscribe page.
+  app.post('/subscriptions/unsubscribe', async (c) => {
+    const token = c.req.query('token') ?? String((await c.req.parseBody())['token'] ?? '');
+    await unsubscribe(ctx, (await settings()).secret, token);
+    if (wantsHtml(c)) return c.redirect('/subscriptions/unsubscribe?done=1', 303);
+    return c.text('You are unsubscribed.\n');
+  });
+
+  app.post('/subscriptions/manage', async (c) => {
+    const body = await readBody(c);
+    const token = String(body['token'] ?? '');
+    const { secret } = await settings();
+    if (body['action'] === 'unsubscribe') {
+      await unsubscribe(ctx, secret, token);
+      return c.redirect('/subscriptions/unsubscribe?done=1', 303);
+    }
+    const ids = body['all'] === '1' ? [] : (body['component_ids'] as string[]);
+    await updateSubscription(ctx, secret, token, ids);
+    return c.redirect(`/subscriptions/manage?token=${encodeURIComponent(token)}&saved=1`, 303);
+  });
+}

@@ -1,0 +1,122 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { outbox } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
+import type { ServiceContext } from '../context.ts';
+
+export interface ClaimedRow {
+  id: number;
+  recipient: string;
+  eventKey: string;
+  template: string;
+  subscriberId: string | null;
+  payload: Record<string, string> | null;
+  attempts: number;
+}
+
+export interface ClaimedBatch {
+  batchKey: string;
+  rows: ClaimedRow[];
+}
+
+const RETURNING = 'RETURNING id, recipient, event_key, template, subscriber_id, payload, attempts';
+
+function toRow(r: Record<string, unknown>): ClaimedRow {
+  return {
+    id: Number(r.id),
+    recipient: String(r.recipient),
+    eventKey: String(r.event_key),
+    template: String(r.template),
+    subscriberId: r.subscriber_id === null ? null : String(r.subscriber_id),
+    payload: r.payload ? (JSON.parse(String(r.payload)) as Record<string, string>) : null,
+    attempts: Number(r.attempts),
+  };
+}
+
+/**
+ * Leases the next batch to send. A batch that failed (or whose sender died: its lease ran
+ * out) is claimed again whole, under its old key, so the provider's idempotency key — and so
+ * what the provider already accepted — stays the same. Otherwise up to BATCH_SIZE fresh rows
+ * become a new batch. Each claim is one UPDATE … RETURNING: two senders never get the same row.
+ */
+export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.leaseMs): Promise<ClaimedBatch | null> {
+  const { client } = ctx.database;
+  const now = ctx.now().getTime();
+  const lease = now + leaseMs;
+  const due = `((status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))`;
+  for (;;) {
+    const retry = await client.execute({ sql: `SELECT batch_key FROM outbox WHERE batch_key IS NOT NULL AND ${due} LIMIT 1`, args: [now, now] });
+    const batchKey = retry.rows[0]?.batch_key as string | undefined;
+    if (!batchKey) break;
+    const claimed = await client.execute({
+      sql: `UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE batch_key = ? AND ${due} ${RETURNING}`,
+      args: [lease, batchKey, now, now],
+    });
+    if (claimed.rows.length) return { batchKey, rows: claimed.rows.map(toRow).sort((a, b) => a.id - b.id) };
+    // Another sender took it first; look again.
+  }
+  const batchKey = newId(16);
+  const fresh = await client.execute({
+    sql: `UPDATE outbox SET status = 'sending', batch_key = ?, lease_until = ?, attempts = attempts + 1
+          WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND batch_key IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?)
+            AND status = 'queued' ${RETURNING}`,
+    args: [batchKey, lease, now, BATCH_SIZE],
+  });
+  return fresh.rows.length ? { batchKey, rows: fresh.rows.map(toRow).sort((a, b) => a.id - b.id) } : null;
+}
+
+/** Marks rows sent with the provider's ids, and erases what they carried (confirmation tokens). */
+export async function markSent(ctx: ServiceContext, sent: { id: number; providerId: string }[]): Promise<void> {
+  if (!sent.length) return;
+  const now = ctx.now().getTime();
+  await ctx.database.client.batch(
+    sent.map((s) => ({
+      sql: `UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, lease_until = NULL, payload = NULL, last_error = NULL WHERE id = ? AND status = 'sending'`,
+      args: [s.providerId, now, s.id],
+    })),
+    'write',
+  );
+}
+
+/** Puts a batch back for a retry at `at`, keeping its key. */
+export async function markRetry(ctx: ServiceContext, batchKey: string, at: Date, error: string): Promise<void> {
+  await ctx.database.client.execute({
+    sql: `UPDATE outbox SET status = 'queued', next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE batch_key = ? AND status = 'sending'`,
+    args: [at.getTime(), error, batchKey],
+  });
+}
+
+/** Gives rows up for good, with the reason. */
+export async function markFailed(ctx: ServiceContext, ids: number[], error: string): Promise<void> {
+  if (!ids.length) return;
+  await ctx.database.db.update(outbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
+}
+
+/** Rows per status. */
+export async function outboxCounts(ctx: ServiceContext): Promise<Record<'queued' | 'sending' | 'sent' | 'failed', number>> {
+  const rows = await ctx.database.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status);
+  const counts = { queued: 0, sending: 0, sent: 0, failed: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
+/** Failed rows with their reasons, oldest first, paged by id. */
+export async function failedMessages(ctx: ServiceContext, limit: number, after?: number) {
+  const rows = await ctx.database.db
+    .select({ id: outbox.id, recipient: outbox.recipient, eventKey: outbox.eventKey, template: outbox.template, attempts: outbox.attempts, lastError: outbox.lastError, createdAt: outbox.createdAt })
+    .from(outbox)
+    .where(and(eq(outbox.status, 'failed'), after ? sql`${outbox.id} > ${after}` : undefined))
+    .orderBy(asc(outbox.id))
+    .limit(limit + 1);
+  return { data: rows.slice(0, limit), nextCursor: rows.length > limit ? String(rows[limit - 1]!.id) : null };
+}
+
+/** Queues failed rows again (all, or the given ids) as fresh sends. */
+export async function retryFailed(ctx: ServiceContext, ids?: number[]): Promise<number> {
+  const now = ctx.now();
+  const result = await ctx.database.db
+    .update(outbox)
+    .set({ status: 'queued', attempts: 0, batchKey: null, nextAttemptAt: now, lastError: null })
+    .where(and(eq(outbox.status, 'failed'), ids ? inArray(outbox.id, ids) : undefined));
+  return result.rowsAffected;
+}

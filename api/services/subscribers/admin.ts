@@ -1,0 +1,101 @@
+import { and, asc, eq, gt, inArray, isNotNull, isNull, like, sql, type SQL } from 'drizzle-orm';
+import { subscriberComponents, subscribers } from '../../../db/schema/index.ts';
+import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Page } from '../incidents/list.ts';
+import { removeSubscriber } from './manage.ts';
+import { planSubscription, type Subscriber, type SubscriptionRequest } from './save.ts';
+
+export interface SubscriberFilter {
+  state?: 'confirmed' | 'unconfirmed';
+  email?: string;
+  limit: number;
+  cursor?: string;
+}
+
+function where(filter: Omit<SubscriberFilter, 'limit' | 'cursor'>): SQL | undefined {
+  return and(
+    filter.state === 'confirmed' ? isNotNull(subscribers.confirmedAt) : filter.state === 'unconfirmed' ? isNull(subscribers.confirmedAt) : undefined,
+    filter.email ? like(subscribers.email, `%${filter.email.toLowerCase().replace(/[%_]/g, '')}%`) : undefined,
+  );
+}
+
+async function withFilters(ctx: ServiceContext, rows: (typeof subscribers.$inferSelect)[]): Promise<Subscriber[]> {
+  const filters = rows.length
+    ? await ctx.database.db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, rows.map((r) => r.id)))
+    : [];
+  return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : filters.filter((f) => f.subscriberId === r.id).map((f) => f.componentId) }));
+}
+
+/** Subscribers by address, paged (the cursor is the last address returned). */
+export async function listSubscribers(ctx: ServiceContext, filter: SubscriberFilter): Promise<Page<Subscriber>> {
+  const rows = await ctx.database.db
+    .select()
+    .from(subscribers)
+    .where(and(where(filter), filter.cursor ? gt(subscribers.email, Buffer.from(filter.cursor, 'base64url').toString()) : undefined))
+    .orderBy(asc(subscribers.email))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  return {
+    data: await withFilters(ctx, page),
+    nextCursor: rows.length > filter.limit ? Buffer.from(page.at(-1)!.email).toString('base64url') : null,
+  };
+}
+
+export async function countSubscribers(ctx: ServiceContext) {
+  const [row] = await ctx.database.db
+    .select({ total: sql<number>`count(*)`, confirmed: sql<number>`count(${subscribers.confirmedAt})` })
+    .from(subscribers);
+  return { total: row?.total ?? 0, confirmed: row?.confirmed ?? 0, unconfirmed: (row?.total ?? 0) - (row?.confirmed ?? 0) };
+}
+
+export async function getSubscriber(ctx: ServiceContext, id: string): Promise<Subscriber> {
+  const row = await ctx.database.db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+  if (!row) throw new NotFound('subscriber', id);
+  return (await withFilters(ctx, [row]))[0]!;
+}
+
+/** An operator adds one address: confirmed at once when they vouch for it, else a confirmation email goes out. */
+export async function createSubscriber(ctx: ServiceContext, request: Omit<SubscriptionRequest, 'source'>): Promise<Subscriber> {
+  const { database } = ctx;
+  const id = await database.exclusive(async () => {
+    const plan = await planSubscription(ctx, { ...request, source: 'admin' });
+    if (plan.statements.length) await database.commit(plan.statements);
+    return plan.id;
+  });
+  return getSubscriber(ctx, id);
+}
+
+/**
+ * Imports many addresses in one transaction: all or nothing. Every bad row is reported by its
+ * index; duplicates in the list are merged.
+ */
+export async function importSubscribers(ctx: ServiceContext, rows: Omit<SubscriptionRequest, 'source'>[]): Promise<{ imported: number; unchanged: number }> {
+  const { database } = ctx;
+  return database.exclusive(async () => {
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    const statements = [];
+    let imported = 0;
+    for (const [i, row] of rows.entries()) {
+      const email = row.email.trim().toLowerCase();
+      if (seen.has(email)) continue;
+      seen.add(email);
+      try {
+        const plan = await planSubscription(ctx, { ...row, source: 'import' });
+        statements.push(...plan.statements);
+        if (plan.statements.length) imported++;
+      } catch (err) {
+        if (!(err instanceof ValidationFailed)) throw err;
+        errors.push(...err.errors.map((e) => ({ path: `[${i}].${e.path}`, message: e.message })));
+      }
+    }
+    if (errors.length) throw new ValidationFailed(errors);
+    if (statements.length) await database.commit(statements);
+    return { imported, unchanged: rows.length - imported };
+  });
+}
+
+export async function deleteSubscriber(ctx: ServiceContext, id: string): Promise<void> {
+  if (!(await removeSubscriber(ctx, id))) throw new NotFound('subscriber', id);
+}

@@ -1,0 +1,186 @@
+import { eq, inArray } from 'drizzle-orm';
+import { components, incidentUpdates, subscriberComponents, subscribers } from '../../db/schema/index.ts';
+import { decideFailure } from '../domain/outbox/delivery.ts';
+import { personalise } from '../../emails/personalise.ts';
+import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
+import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
+import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
+import { describeError, type Logger } from '../log.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { getIncident } from '../services/incidents/get.ts';
+import { claimBatch, markFailed, markRetry, markSent, type ClaimedRow } from '../services/outbox/delivery.ts';
+import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
+
+export interface SenderOptions {
+  ctx: ServiceContext;
+  transport: Transport;
+  settings: SubscriptionSettings & { from: string };
+  logger: Logger;
+  leaseMs?: number;
+  pollMs?: number;
+  random?: () => number;
+}
+
+type EventEmail = Awaited<ReturnType<typeof renderIncidentUpdate>>;
+
+/**
+ * Sends the outbox: claims a batch, renders each email (each event's email once, then only the
+ * per-recipient links), hands the batch to the transport under the batch's idempotency key,
+ * and records the outcome. Any number of senders may run, in any number of processes.
+ */
+export class OutboxSender {
+  private readonly options: SenderOptions;
+  private readonly events = new Map<string, Promise<EventEmail>>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(options: SenderOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const sent = await this.sendNext().catch((err) => {
+          this.options.logger.error('outbox sender failed; retrying', describeError(err));
+          return false;
+        });
+        if (!sent && this.running) await this.sleep(this.options.pollMs ?? 1000);
+      }
+    })();
+  }
+
+  /** Ends the loop after the batch in hand (its rows are recorded before this resolves). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Looks for work now (called after this process commits). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Sends until nothing is due. */
+  async drain(): Promise<void> {
+    while (await this.sendNext());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = () => {
+        clearTimeout(this.timer!);
+        this.wakeUp = null;
+        resolve();
+      };
+      this.timer = setTimeout(this.wakeUp, ms);
+    });
+  }
+
+  /** Sends one batch; false when there was nothing to send. */
+  async sendNext(): Promise<boolean> {
+    const { ctx, transport, logger } = this.options;
+    const batch = await claimBatch(ctx, this.options.leaseMs);
+    if (!batch) return false;
+    const firstAttempt = batch.rows.every((r) => r.attempts === 1);
+    const { messages, skipped } = await this.compose(batch.rows, firstAttempt);
+    if (skipped.length) await markFailed(ctx, skipped.map((r) => r.id), 'subscriber removed before sending');
+    const rows = batch.rows.filter((r) => !skipped.includes(r));
+    if (!rows.length) return true;
+
+    const result = await transport.sendBatch(messages, `candor-outbox-${batch.batchKey}`);
+    if (result.ok) {
+      await markSent(ctx, rows.map((r, i) => ({ id: r.id, providerId: result.ids[i]! })));
+      return true;
+    }
+    const attempts = Math.max(...rows.map((r) => r.attempts));
+    const decision = decideFailure(result, attempts, (this.options.random ?? Math.random)());
+    if (decision.retry) {
+      logger.error('email batch failed; will retry', { batch: batch.batchKey, status: result.status, error: result.message, retry_in_ms: decision.delayMs });
+      await markRetry(ctx, batch.batchKey, new Date(ctx.now().getTime() + decision.delayMs), `${result.status ?? 'no answer'}: ${result.message}`);
+    } else {
+      logger.error('email batch failed for good', { batch: batch.batchKey, reason: decision.reason });
+      await markFailed(ctx, rows.map((r) => r.id), decision.reason);
+    }
+    return true;
+  }
+
+  /**
+   * The batch's messages in row order. A row whose subscriber is gone is skipped on a batch's
+   * first attempt; on a retry the batch must stay as the provider may already have seen it.
+   */
+  private async compose(rows: ClaimedRow[], firstAttempt: boolean): Promise<{ messages: EmailMessage[]; skipped: ClaimedRow[] }> {
+    const { ctx, settings } = this.options;
+    const ids = [...new Set(rows.map((r) => r.subscriberId).filter((id): id is string => id !== null))];
+    const found = ids.length ? await ctx.database.db.select().from(subscribers).where(inArray(subscribers.id, ids)) : [];
+    const byId = new Map(found.map((s) => [s.id, s]));
+    const messages: EmailMessage[] = [];
+    const skipped: ClaimedRow[] = [];
+    for (const row of rows) {
+      const subscriber = row.subscriberId ? byId.get(row.subscriberId) : undefined;
+      if (row.subscriberId && !subscriber && firstAttempt) {
+        skipped.push(row);
+        continue;
+      }
+      const links = subscriberLinks(settings, subscriber ?? { id: row.subscriberId ?? 'removed', tokenVersion: 0 });
+      if (row.template === 'incident-update') {
+        const email = await this.eventEmail(row.eventKey);
+        messages.push({ from: settings.from, to: row.recipient, ...personalise(email, { email: row.recipient, ...links }) });
+      } else if (row.template === 'subscription-confirmation') {
+        const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
+        const email = await renderConfirmation({ pageName: settings.pageName, recipient: row.recipient, confirmUrl: confirmUrl(settings, row.payload?.token ?? ''), components: filter });
+        messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else {
+        throw new Error(`unknown email template ${row.template}`);
+      }
+    }
+    return { messages, skipped };
+  }
+
+  private async componentNames(subscriberId: string): Promise<string[]> {
+    const rows = await this.options.ctx.database.db
+      .select({ name: components.name })
+      .from(subscriberComponents)
+      .innerJoin(components, eq(components.id, subscriberComponents.componentId))
+      .where(eq(subscriberComponents.subscriberId, subscriberId));
+    return rows.map((r) => r.name);
+  }
+
+  /** An incident update's email, rendered once per event (updates never change). */
+  private eventEmail(eventKey: string): Promise<EventEmail> {
+    let email = this.events.get(eventKey);
+    if (!email) {
+      email = this.renderEvent(eventKey);
+      email.catch(() => this.events.delete(eventKey));
+      this.events.set(eventKey, email);
+      if (this.events.size > 100) this.events.delete(this.events.keys().next().value!);
+    }
+    return email;
+  }
+
+  private async renderEvent(eventKey: string): Promise<EventEmail> {
+    const { ctx, settings } = this.options;
+    const updateId = eventKey.slice('incident_update:'.length);
+    const update = await ctx.database.db.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId)).get();
+    if (!update) throw new Error(`no incident update ${updateId} for ${eventKey}`);
+    const incident = await getIncident(ctx, update.incidentId);
+    const resolved = update.status === 'resolved';
+    return renderIncidentUpdate({
+      pageName: settings.pageName,
+      incidentUrl: `${settings.publicUrl}/incidents/${incident.id}`,
+      title: incident.title,
+      status: update.status,
+      impact: incident.impact,
+      body: update.body,
+      startedAt: incident.startedAt,
+      resolvedAt: resolved ? (incident.resolvedAt ?? update.createdAt) : null,
+      postedAt: update.createdAt,
+      components: incident.components.map((c) => ({ name: c.name, status: resolved ? 'operational' : c.status })),
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
+import { components } from './components.ts';
+
+export const subscribers = sqliteTable(
+  'subscribers',
+  {
+    id: text().primaryKey(),
+    /** Lower-cased; one subscription per address. */
+    email: text().notNull(),
+    /** Null until the address confirmed (double opt-in); unconfirmed subscribers get nothing else. */
+    confirmedAt: integer({ mode: 'timestamp_ms' }),
+    /** sha256 of the pending confirmation token, and when it stops working. */
+    confirmTokenHash: text(),
+    confirmExpiresAt: integer({ mode: 'timestamp_ms' }),
+    /** True: every component; false: only those in subscriber_components. */
+    allComponents: integer({ mode: 'boolean' }).notNull().default(true),
+    /** Part of the manage/unsubscribe token's signature: bumping it voids old links. */
+    tokenVersion: integer().notNull().default(1),
+    source: text({ enum: ['page', 'admin', 'import'] }).notNull(),
+    createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('subscribers_email_idx').on(t.email), index('subscribers_confirm_idx').on(t.confirmTokenHash)],
+);
+
+export const subscriberComponents = sqliteTable(
+  'subscriber_components',
+  {
+    subscriberId: text().notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
+    componentId: text().notNull().references(() => components.id),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.componentId] }), index('subscriber_components_component_idx').on(t.componentId)],
+);
+
+/** One row per (recipient, event): written with the change that causes it, sent by the outbox worker. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    recipient: text().notNull(),
+    /** What happened, e.g. `incident_update:<id>`; with recipient, unique: no email twice. */
+    eventKey: text().notNull(),
+    template: text().notNull(),
+    /** The subscriber it is for (links in the email), when it is for one. */
+    subscriberId: text(),
+    /** Template data that is not in the database (e.g. a confirmation token). */
+    payload: text({ mode: 'json' }).$type<Record<string, string>>(),
+    status: text({ enum: OUTBOX_STATUSES }).notNull().default('queued'),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    /** The batch this row is sent in; kept across retries so the provider's idempotency key stays the same. */
+    batchKey: text(),
+    leaseUntil: integer({ mode: 'timestamp_ms' }),
+    providerId: text(),
+    lastError: text(),
+    createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer({ mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('outbox_recipient_event_idx').on(t.recipient, t.eventKey),
+    index('outbox_status_idx').on(t.status, t.nextAttemptAt),
+    index('outbox_batch_idx').on(t.batchKey),
+  ],
+);
+
+/** Fixed-window counters for public write endpoints (shared by every instance). */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text().primaryKey(),
+  windowStart: integer({ mode: 'timestamp_ms' }).notNull(),
+  count: integer().notNull(),
+});
+
+/** Deployment-wide settings, e.g. the signing secret when none is configured. */
+export const settings = sqliteTable('settings', {
+  key: text().primaryKey(),
+  value: text().notNull(),
+});

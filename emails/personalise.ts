@@ -1,0 +1,21 @@
+import { complete, escapeHtml, type Prepared } from './render.ts';
+
+export interface Recipient {
+  email: string;
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+/** Fills the per-recipient slots of an event's email (cheap: string substitution only). */
+export function personalise(email: { subject: string; html: Prepared; text: Prepared }, to: Recipient) {
+  return {
+    subject: email.subject,
+    html: complete(email.html, { recipient: escapeHtml(to.email), manage_url: escapeHtml(to.manageUrl), unsubscribe_url: escapeHtml(to.unsubscribeUrl) }),
+    text: complete(email.text, { recipient: to.email, manage_url: to.manageUrl, unsubscribe_url: to.unsubscribeUrl }),
+    headers: {
+      // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the URL.
+      'List-Unsubscribe': `<${to.unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { outbox, subscribers } from '../../db/schema/index.ts';
+import { manageToken } from '../../api/services/subscribers/tokens.ts';
+import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import { snapshot } from '../helpers/db.ts';
+
+let t: TestApp;
+let api: string;
+let search: string;
+beforeEach(async () => {
+  t = await createTestApp();
+  api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
+  search = (await t.call('POST', '/components', { body: { name: 'Search' } })).json.id;
+});
+afterEach(() => t.cleanup());
+
+const form = (fields: [string, string][]) => ({ body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+const subscribeJson = (email: string, componentIds?: string[]) =>
+  t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email, component_ids: componentIds }), headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.2.3.4' } });
+const outboxRows = () => t.database.db.select().from(outbox);
+const subscriberRow = async (email: string) => (await t.database.db.select().from(subscribers).where(eq(subscribers.email, email)).get())!;
+
+describe('subscribing', () => {
+  test('the form redirects to the same neutral message for a new, a pending and a confirmed address', async () => {
+    await t.call('POST', '/subscribers', { body: { email: 'known@example.com', confirmed: true } });
+    for (const email of ['new@example.com', 'new@example.com', 'known@example.com']) {
+      const res = await t.publicCall('POST', '/subscribe', form([['email', email], ['all', '1']]));
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/subscribe?sent=1');
+    }
+    const json = await subscribeJson('other@example.com');
+    expect(json.status).toBe(202);
+    expect(json.json).toEqual({ message: 'If this address can receive our updates, a confirmation email is on its way.' });
+    // Confirmation emails only for the unconfirmed addresses; one per request for the pending one.
+    const rows = await outboxRows();
+    expect(rows.map((r) => [r.recipient, r.template]).sort()).toEqual([
+      ['new@example.com', 'subscription-confirmation'],
+      ['new@example.com', 'subscription-confirmation'],
+      ['other@example.com', 'subscription-confirmation'],
+    ]);
+    expect((await subscriberRow('known@example.com')).confirmedAt).not.toBeNull();
+  });
+
+  test('an invalid address is refused, naming the field', async () => {
+    const res = await subscribeJson('not-an-address');
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([{ path: 'email', message: 'not an email address' }]);
+    const page = await t.publicCall('POST', '/subscribe', form([['email', 'nope']]));
+    expect(page.headers.get('location')).toBe('/subscribe?error=email');
+  });
+
+  test('confirming: the link works once, within 48 hours', async () => {
+    await subscribeJson('a@example.com', [api]);
+    const [row] = await outboxRows();
+    const token = row!.payload!.token!;
+    expect((await subscriberRow('a@example.com')).confirmTokenHash).not.toContain(token);
+    const { confirmSubscription } = await import('../../api/services/subscribers/confirm.ts');
+    await expect(confirmSubscription(t.ctx, token)).resolves.toMatchObject({ email: 'a@example.com' });
+    await expect(confirmSubscription(t.ctx, token)).rejects.toThrow('The confirmation link is not valid');
+
+    await subscribeJson('late@example.com');
+    const late = (await outboxRows()).find((r) => r.recipient === 'late@example.com')!.payload!.token!;
+    t.clock.advance(48 * 60 * MINUTE + 1);
+    await expect(confirmSubscription(t.ctx, late)).rejects.toThrow('The confirmation link is not valid');
+    expect((await subscriberRow('late@example.com')).confirmedAt).toBeNull();
+  });
+
+  test('rate limited per IP and per address: 429 problem with Retry-After, nothing written', async () => {
+    for (let i = 0; i < 5; i++) expect((await subscribeJson('same@example.com')).status).toBe(202);
+    const before = await snapshot(t.database);
+    const res = await subscribeJson('same@example.com');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3600');
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.json).toMatchObject({ code: 'rate_limited', errors: [{ path: 'ip', message: 'retry after 3600 s' }] });
+    const { rate_limits: _, ...rest } = await snapshot(t.database);
+    const { rate_limits: __, ...restBefore } = before;
+    expect(rest).toEqual(restBefore);
+    t.clock.advance(60 * MINUTE);
+    expect((await subscribeJson('same@example.com')).status).toBe(202);
+  });
+});
+
+describe('who hears of an update', () => {
+  test('confirmed subscribers whose filter matches; never the unconfirmed; never for internal incidents', async () => {
+    await t.call('POST', '/subscribers/import', {
+      body: [
+        { email: 'all@example.com', confirmed: true },
+        { email: 'api@example.com', component_ids: [api], confirmed: true },
+        { email: 'search@example.com', component_ids: [search], confirmed: true },
+        { email: 'pending@example.com' },
+      ],
+    });
+    await t.database.db.delete(outbox);
+    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API down', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] } });
+    const rows = await outboxRows();
+    expect(rows.map((r) => r.recipient).sort()).toEqual(['all@example.com', 'api@example.com']);
+    expect(rows.every((r) => r.eventKey === `incident_update:${inc.updates[0].id}` && r.template === 'incident-update')).toBe(true);
+
+    await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'identified', body: 'quiet', deliver_notifications: false } });
+    await t.call('POST', '/incidents', { body: { title: 'internal', severity: 'SEV-4', body: 'x' } });
+    await t.call('POST', '/incidents', { body: { title: 'sev3', severity: 'SEV-3', body: 'x' } });
+    expect(await outboxRows()).toHaveLength(2);
+  });
+
+  test('the outbox rows are written in the update’s own transaction: a refused update enqueues nothing', async () => {
+    await t.call('POST', '/subscribers', { body: { email: 'all@example.com', confirmed: true } });
+    const res = await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-1', body: 'b', components: [{ id: 'nosuchcompon', status: 'major_outage' }] } });
+    expect(res.status).toBe(422);
+    expect(await outboxRows()).toEqual([]);
+  });
+});
+
+describe('managing and unsubscribing', () => {
+  test('one-click unsubscribe (RFC 8058) removes the subscriber and their queued emails', async () => {
+    const { json: s } = await t.call('POST', '/subscribers', { body: { email: 'bye@example.com', confirmed: true } });
+    await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-2', body: 'b' } });
+    expect(await outboxRows()).toHaveLength(1);
+    const token = manageToken(t.subscriptions.secret, { id: s.id, tokenVersion: 1 });
+    const res = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('You are unsubscribed.\n');
+    expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 0, confirmed: 0, unconfirmed: 0 });
+    expect(await outboxRows()).toEqual([]);
+    const again = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(again.status).toBe(422);
+  });
+
+  test('a forged or tampered token is refused', async () => {
+    const { json: s } = await t.call('POST', '/subscribers', { body: { email: 'x@example.com', confirmed: true } });
+    const forged = manageToken('some-other-secret', { id: s.id, tokenVersion: 1 });
+    const res = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(forged)}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(422);
+    expect((await t.call('GET', '/subscribers/count')).json.total).toBe(1);
+  });
+
+  test('the manage form changes the component filter', async () => {
+    const { json: s } = await t.call('POST', '/subscribers', { body: { email: 'm@example.com', confirmed: true } });
+    const token = manageToken(t.subscriptions.secret, { id: s.id, tokenVersion: 1 });
+    const res = await t.publicCall('POST', '/subscriptions/manage', form([['token', token], ['all', '0'], ['component_ids', search], ['action', 'update']]));
+    expect(res.status).toBe(303);
+    expect((await t.call('GET', `/subscribers/${s.id}`)).json.component_ids).toEqual([search]);
+    await t.publicCall('POST', '/subscriptions/manage', form([['token', token], ['all', '1'], ['action', 'update']]));
+    expect((await t.call('GET', `/subscribers/${s.id}`)).json.component_ids).toBeNull();
+  });
+});
+
+describe('admin API', () => {
+  test('create, list with filters and paging, count, delete', async () => {
+    const created = await t.call('POST', '/subscribers', { body: { email: 'Ops@Example.com', component_ids: [api] } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ email: 'ops@example.com', confirmed_at: null, component_ids: [api], source: 'admin' });
+    for (const e of ['b@example.com', 'c@example.com', 'd@example.com']) await t.call('POST', '/subscribers', { body: { email: e, confirmed: true } });
+    expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 4, confirmed: 3, unconfirmed: 1 });
+    expect((await t.call('GET', '/subscribers?state=unconfirmed')).json.data.map((s: any) => s.email)).toEqual(['ops@example.com']);
+    const first = await t.call('GET', '/subscribers?limit=2');
+    expect(first.json.data.map((s: any) => s.email)).toEqual(['b@example.com', 'c@example.com']);
+    const second = await t.call('GET', `/subscribers?limit=2&cursor=${first.json.next_cursor}`);
+    expect(second.json.data.map((s: any) => s.email)).toEqual(['d@example.com', 'ops@example.com']);
+    expect(second.json.next_cursor).toBeNull();
+    expect((await t.call('DELETE', `/subscribers/${created.json.id}`)).status).toBe(204);
+    expect((await t.call('GET', `/subscribers/${created.json.id}`)).status).toBe(404);
+  });
+
+  test('CSV import, all or nothing, naming the bad rows', async () => {
+    const csv = `email,component_ids,confirmed\r\na@example.com,${api},true\r\n"b@example.com",,false\r\n`;
+    const ok = await t.call('POST', '/subscribers/import', { body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ imported: 2, unchanged: 0 });
+    expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 2, confirmed: 1, unconfirmed: 1 });
+
+    const before = await snapshot(t.database);
+    const bad = await t.call('POST', '/subscribers/import', { body: [{ email: 'c@example.com' }, { email: 'd@example.com', component_ids: ['nosuchcompon'] }] });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors).toEqual([{ path: '[1].component_ids[0]', message: 'no component with id nosuchcompon' }]);
+    expect(await snapshot(t.database)).toEqual(before);
+  });
+
+  test('a read key cannot add subscribers', async () => {
+    const res = await t.call('POST', '/subscribers', { key: t.keys.reader, body: { email: 'x@example.com' } });
+    expect(res.status).toBe(403);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest';
+import { personalise } from '../../emails/personalise.ts';
+import { compileTemplate } from '../../emails/render.ts';
+import { renderIncidentUpdate, subject } from '../../emails/templates/incident-update.ts';
+import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
+import { INCIDENT_STATUSES } from '../../api/domain/incident/lifecycle.ts';
+
+const recipient = { email: 'ops@example.com', manageUrl: 'https://status.example.com/subscriptions/manage?token=abc.def', unsubscribeUrl: 'https://status.example.com/subscriptions/unsubscribe?token=abc.def' };
+const base = {
+  pageName: 'Acme',
+  incidentUrl: 'https://status.example.com/incidents/inc1',
+  title: 'Elevated API errors',
+  impact: 'major' as const,
+  body: 'Error rates are **back to normal**.',
+  startedAt: new Date('2026-03-01T10:00:00Z'),
+  postedAt: new Date('2026-03-01T11:45:00Z'),
+  components: [{ name: 'API', status: 'partial_outage' as const }],
+};
+
+describe('incident update email', () => {
+  test.each(INCIDENT_STATUSES.map((s) => [s]))('%s: renders strictly with its own subject, band and links', async (status) => {
+    const resolved = status === 'resolved';
+    const email = personalise(await renderIncidentUpdate({ ...base, status, resolvedAt: resolved ? base.postedAt : null }), recipient);
+    const label = status[0]!.toUpperCase() + status.slice(1);
+    expect(email.subject).toBe(`[${label}] Elevated API errors`);
+    expect(email.html).toContain('<strong>back to normal</strong>');
+    expect(email.html).toContain(`${label} · Major impact`);
+    expect(email.html).toContain('href="https://status.example.com/incidents/inc1"');
+    expect(email.html).toContain('href="https://status.example.com/subscriptions/manage?token=abc.def"');
+    expect(email.html).not.toMatch(/\{\{\w+\}\}/);
+    expect(email.text).toContain('Error rates are **back to normal**.');
+    expect(email.text).toContain(resolved ? 'resolved 2026-03-01 11:45 UTC: lasted 1 h 45 min.' : 'ongoing for 1 h 45 min.');
+    expect(email.text).toContain('Affected: API (partial outage)');
+    expect(email.text).toContain(`Unsubscribe: ${recipient.unsubscribeUrl}`);
+    expect(email.headers).toEqual({ 'List-Unsubscribe': `<${recipient.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+  });
+
+  test('hostile text is escaped in HTML and harmless in plain text', async () => {
+    const email = personalise(
+      await renderIncidentUpdate({
+        ...base,
+        status: 'investigating',
+        resolvedAt: null,
+        title: '<img src=x onerror=alert(1)> {{manage_url}}',
+        body: '<script>alert(1)</script> [x](javascript:alert(1)) {{unsubscribe_url}} \u0001',
+        components: [{ name: '<b>API</b>', status: 'major_outage' }],
+      }),
+      recipient,
+    );
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).not.toContain('<img src=x');
+    expect(email.html).not.toMatch(/href="javascript:/i);
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(email.html).toContain('&lt;b&gt;API&lt;/b&gt;');
+    // Slot-looking text in an incident is text, never a slot.
+    expect(email.html).toContain('{{unsubscribe_url}}');
+    expect(email.text).toContain('{{unsubscribe_url}}');
+    expect(email.text).not.toContain('\u0001');
+    expect(email.subject).toBe('[Investigating] <img src=x onerror=alert(1)> {{manage_url}}');
+  });
+
+  test('subjects are short and specific', () => {
+    expect(subject({ status: 'resolved', title: '  Elevated\nAPI   errors ' })).toBe('[Resolved] Elevated API errors');
+  });
+});
+
+describe('subscription confirmation email', () => {
+  test('renders strictly with the confirmation link and scope', async () => {
+    const email = await renderConfirmation({ pageName: 'Acme', recipient: 'new@example.com', confirmUrl: 'https://status.example.com/subscribe/confirm?token=t0k', components: ['API', 'Search'] });
+    expect(email.subject).toBe('Confirm your subscription to Acme');
+    expect(email.html).toContain('href="https://status.example.com/subscribe/confirm?token=t0k"');
+    expect(email.html).toContain('for API, Search');
+    expect(email.text).toContain('Confirm: https://status.example.com/subscribe/confirm?token=t0k');
+    expect(email.html).not.toMatch(/\{\{\w+\}\}/);
+  });
+});
+
+test('templates compile once', async () => {
+  const a = compileTemplate('subscription-confirmation');
+  expect(compileTemplate('subscription-confirmation')).toBe(a);
+});
+
+test('a template that breaks MJML rules fails to compile (strict validation)', async () => {
+  const { default: mjml2html } = await import('mjml');
+  await expect(mjml2html('<mjml><mj-body><mj-text bogus="1">x</mj-text></mj-body></mjml>', { validationLevel: 'strict' })).rejects.toThrow();
+});
