@@ -192,6 +192,10 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  console.log('fan-out of one update to 100 000 subscribers…');
+  const fanOut = execFileSync(process.execPath, [...serve.slice(0, -1), 'bench/fan-out.ts'], { cwd: ROOT, encoding: 'utf8' });
+  results.fanOut = JSON.parse(fanOut.trim().split('\n').at(-1)!);
+
   const r = results as any;
   const row = (name: string, w: WrkResult, c: number) =>
     `| ${name.padEnd(34)} | ${String(c).padStart(5)} | ${w.requestsPerSec.toFixed(0).padStart(8)} | ${w.p50ms.toFixed(2).padStart(7)} | ${w.p99ms.toFixed(2).padStart(7)} | ${String(w.errors).padStart(6)} |`;
@@ -208,7 +212,8 @@ ${row('/api/admin/v1/incidents (uncached)', r.adminApi, 16)}
 Candor / bare node:http: ${r.ratio} with brotli, ${r.ratioIdentity} uncompressed (target ≥ 0.7)
 p99 of / at ${CONNECTIONS} connections: ${r.page.p99ms} ms (target < 50 ms)
 update visible on / after the API's 201: median ${r.updateToVisibleMs.median} ms, max ${r.updateToVisibleMs.max} ms (target < 1000 ms)
-server peak RSS: ${r.candorRssPeakMb} MB (target < 300 MB); RSS after each phase: ${JSON.stringify(r.rssMb)}`);
+server peak RSS: ${r.candorRssPeakMb} MB (target < 300 MB); RSS after each phase: ${JSON.stringify(r.rssMb)}
+fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `${r.date.replace(/[:.]/g, '-')}.json`);

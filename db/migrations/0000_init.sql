@@ -157,8 +157,9 @@ CREATE TABLE `outbox` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `outbox_recipient_event_idx` ON `outbox` (`recipient`,`event_key`);--> statement-breakpoint
-CREATE INDEX `outbox_status_idx` ON `outbox` (`status`,`next_attempt_at`);--> statement-breakpoint
-CREATE INDEX `outbox_batch_idx` ON `outbox` (`batch_key`);--> statement-breakpoint
+CREATE INDEX `outbox_queue_idx` ON `outbox` (`status`,`id`);--> statement-breakpoint
+CREATE INDEX `outbox_in_flight_idx` ON `outbox` (`batch_key`) WHERE batch_key IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `outbox_subscriber_idx` ON `outbox` (`subscriber_id`);--> statement-breakpoint
 CREATE TABLE `rate_limits` (
 	`key` text PRIMARY KEY NOT NULL,
 	`window_start` integer NOT NULL,

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
 import { components } from './components.ts';
@@ -48,7 +49,7 @@ export const outbox = sqliteTable(
     status: text({ enum: OUTBOX_STATUSES }).notNull().default('queued'),
     attempts: integer().notNull().default(0),
     nextAttemptAt: integer({ mode: 'timestamp_ms' }).notNull(),
-    /** The batch this row is sent in; kept across retries so the provider's idempotency key stays the same. */
+    /** The batch this row is sent in; kept across retries so the provider's idempotency key stays the same, cleared once it is settled. */
     batchKey: text(),
     leaseUntil: integer({ mode: 'timestamp_ms' }),
     providerId: text(),
@@ -58,8 +59,11 @@ export const outbox = sqliteTable(
   },
   (t) => [
     uniqueIndex('outbox_recipient_event_idx').on(t.recipient, t.eventKey),
-    index('outbox_status_idx').on(t.status, t.nextAttemptAt),
-    index('outbox_batch_idx').on(t.batchKey),
+    // Claims walk queued rows in id order and stop after one batch: O(batch), not O(queue).
+    index('outbox_queue_idx').on(t.status, t.id),
+    // Only batches in flight keep their key, so looking for one to retry stays cheap.
+    index('outbox_in_flight_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
+    index('outbox_subscriber_idx').on(t.subscriberId),
   ],
 );
 

@@ -19,7 +19,7 @@ export type Fault = { status: 429; retryAfter?: string } | { status: 500 | 502 |
  * `POST /emails/batch` with up to 100 emails, `Idempotency-Key` (same key and body: the first
  * answer again, nothing sent twice; same key, other body: 409), and scripted faults.
  */
-export async function startFakeResend(options: { latencyMs?: number } = {}) {
+export async function startFakeResend(options: { latencyMs?: number; keepBodies?: boolean } = {}) {
   const deliveries: Delivery[] = [];
   const faults: Fault[] = [];
   const idempotent = new Map<string, { hash: string; body: string }>();
@@ -54,7 +54,9 @@ export async function startFakeResend(options: { latencyMs?: number } = {}) {
       if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) return reply(422, { statusCode: 422, name: 'validation_error', message: 'between 1 and 100 emails' });
       // Accepted: recorded now, answered after the latency (a client that dies meanwhile still had its emails sent).
       const ids = emails.map(() => `fake-${nextId++}`);
-      for (const e of emails) deliveries.push({ to: e.to[0]!, from: e.from, subject: e.subject, html: e.html, text: e.text, headers: e.headers ?? {} });
+      // A benchmark sends 100 000 emails: keeping only the recipient keeps the fake small.
+      const keep = options.keepBodies ?? true;
+      for (const e of emails) deliveries.push(keep ? { to: e.to[0]!, from: e.from, subject: e.subject, html: e.html, text: e.text, headers: e.headers ?? {} } : ({ to: e.to[0]! } as Delivery));
       const body = JSON.stringify({ data: ids.map((id) => ({ id })) });
       if (key) idempotent.set(key, { hash, body });
       const latency = fault && 'delayMs' in fault ? fault.delayMs : options.latencyMs;

@@ -45,7 +45,8 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
   const lease = now + leaseMs;
   const due = `((status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))`;
   for (;;) {
-    const retry = await client.execute({ sql: `SELECT batch_key FROM outbox WHERE batch_key IS NOT NULL AND ${due} LIMIT 1`, args: [now, now] });
+    // Only batches in flight are in this partial index: the lookup never walks the fresh queue.
+    const retry = await client.execute({ sql: `SELECT batch_key FROM outbox INDEXED BY outbox_in_flight_idx WHERE batch_key IS NOT NULL AND ${due} LIMIT 1`, args: [now, now] });
     const batchKey = retry.rows[0]?.batch_key as string | undefined;
     if (!batchKey) break;
     const claimed = await client.execute({
@@ -69,13 +70,14 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
 export async function markSent(ctx: ServiceContext, sent: { id: number; providerId: string }[]): Promise<void> {
   if (!sent.length) return;
   const now = ctx.now().getTime();
-  await ctx.database.client.batch(
-    sent.map((s) => ({
-      sql: `UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, lease_until = NULL, payload = NULL, last_error = NULL WHERE id = ? AND status = 'sending'`,
-      args: [s.providerId, now, s.id],
-    })),
-    'write',
-  );
+  // One statement for the whole batch: the ids and provider ids travel as one JSON object.
+  const byId = JSON.stringify(Object.fromEntries(sent.map((s) => [s.id, s.providerId])));
+  await ctx.database.client.execute({
+    sql: `UPDATE outbox SET status = 'sent', sent_at = ?, batch_key = NULL, lease_until = NULL, payload = NULL, last_error = NULL,
+            provider_id = (SELECT value FROM json_each(?2) WHERE key = CAST(outbox.id AS TEXT))
+          WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?2)) AND status = 'sending'`,
+    args: [now, byId],
+  });
 }
 
 /** Puts a batch back for a retry at `at`, keeping its key. */
@@ -89,7 +91,7 @@ export async function markRetry(ctx: ServiceContext, batchKey: string, at: Date,
 /** Gives rows up for good, with the reason. */
 export async function markFailed(ctx: ServiceContext, ids: number[], error: string): Promise<void> {
   if (!ids.length) return;
-  await ctx.database.db.update(outbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
+  await ctx.database.db.update(outbox).set({ status: 'failed', batchKey: null, leaseUntil: null, lastError: error }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
 }
 
 /** Rows per status. */

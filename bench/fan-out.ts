@@ -1,0 +1,74 @@
+// Fan-out of one incident update to 100 000 subscribers: the enqueue (one set-based INSERT in
+// the update's transaction), then rendering and handing every email to a local fake of
+// Resend's API through the real SDK. Prints one JSON line; bench/run.ts runs it as a child.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb } from '../db/client.ts';
+import { silentLogger } from '../api/log.ts';
+import { SYSTEM_ACTOR } from '../api/services/context.ts';
+import { declareIncident } from '../api/services/incidents/declare.ts';
+import { outboxCounts } from '../api/services/outbox/delivery.ts';
+import { OutboxSender } from '../api/workers/outbox-sender.ts';
+import { resendTransport } from '../emails/transports/resend.ts';
+import { spawn } from 'node:child_process';
+import { waitForLine } from '../test/helpers/processes.ts';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
+const CONCURRENCY = Number(process.env.BENCH_SENDERS ?? 2);
+
+let peakRss = 0;
+let peakHeap = 0;
+const sample = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
+}, 50);
+
+const dir = mkdtempSync(join(tmpdir(), 'candor-fanout-'));
+const database = await createDb(`file:${join(dir, 'candor.db')}`);
+await database.migrate();
+const ctx = { database, now: () => new Date() };
+const now = Date.now();
+await database.client.execute({
+  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+        INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+        SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
+  args: [SUBSCRIBERS, now, now],
+});
+
+const enqueueStarted = performance.now();
+await declareIncident(ctx, SYSTEM_ACTOR, { title: 'Elevated API errors', severity: 'SEV-1', body: 'We are investigating elevated error rates on the API.' });
+const enqueueMs = performance.now() - enqueueStarted;
+
+const fake = spawn(process.execPath, ['bench/fake-resend-server.ts'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const [, url] = await waitForLine(fake, /"url":"([^"]+)"/);
+const delivered = () => new Promise<{ delivered: number; unique: number }>((resolve) => {
+  fake.once('message', (m) => resolve(m as { delivered: number; unique: number }));
+  fake.send('count');
+});
+const settings = { publicUrl: 'https://status.example.com', pageName: 'Acme', secret: 'bench-secret', from: 'Acme <status@example.com>' };
+const senders = Array.from({ length: CONCURRENCY }, () => new OutboxSender({ ctx, transport: resendTransport('re_bench', { baseUrl: url! }), settings, logger: silentLogger }));
+const sendStarted = performance.now();
+await Promise.all(senders.map((s) => s.drain()));
+const sendMs = performance.now() - sendStarted;
+const counts = await outboxCounts(ctx);
+clearInterval(sample);
+const atProvider = await delivered();
+fake.kill();
+database.close();
+rmSync(dir, { recursive: true, force: true });
+
+console.log(
+  JSON.stringify({
+    subscribers: SUBSCRIBERS,
+    enqueueMs: Math.round(enqueueMs),
+    sendMs: Math.round(sendMs),
+    emailsPerSecond: Math.round((counts.sent / sendMs) * 1000),
+    sent: counts.sent,
+    delivered: atProvider.delivered,
+    uniqueRecipients: atProvider.unique,
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+    peakHeapMb: Math.round(peakHeap / 1024 / 1024),
+  }),
+);

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
+import { exitOf } from '../helpers/processes.ts';
+
+// Nothing lost, nothing twice: kill -9 the real server process again and again while it sends
+// an update to 5 000 subscribers through the real resend SDK; after restarts every subscriber
+// has exactly one email at the (fake) provider.
+const SUBSCRIBERS = 5000;
+let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
+let resend: FakeResend;
+let server: RunningServer | undefined;
+
+beforeAll(async () => {
+  fixture = await createSiteFixture();
+  // Each batch is accepted at once but answered 40 ms later: kills land between the two.
+  resend = await startFakeResend({ latencyMs: 40 });
+  const now = Date.now();
+  await fixture.database.client.execute({
+    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+          INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+          SELECT printf('s%011d', i), printf('user%05d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
+    args: [SUBSCRIBERS, now, now],
+  });
+});
+afterAll(async () => {
+  server?.child.kill('SIGKILL');
+  await resend?.close();
+  fixture?.cleanup();
+});
+
+const env = () => ({
+  DATABASE_URL: fixture.databaseUrl,
+  RESEND_API_KEY: 're_test_key',
+  RESEND_BASE_URL: resend.url,
+  CANDOR_OUTBOX_LEASE_MS: '1500',
+  CANDOR_PUBLIC_URL: 'https://status.example.com',
+});
+const sent = async () => Number((await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE status = 'sent'`))!.n);
+
+test('kill -9 during fan-out, several times: every subscriber gets the email exactly once', async () => {
+  server = await startServer(env());
+  await fixture.admin(server)('POST', '/incidents', { title: 'Checkout failing', severity: 'SEV-1', body: 'We are investigating.' });
+
+  let kills = 0;
+  for (let round = 0; round < 4; round++) {
+    await new Promise((r) => setTimeout(r, 300 + round * 150));
+    if ((await sent()) === SUBSCRIBERS) break;
+    server.child.kill('SIGKILL');
+    await exitOf(server.child);
+    kills++;
+    server = await startServer(env());
+  }
+  expect(kills).toBeGreaterThanOrEqual(2);
+  await within(60_000, async () => (await sent()) === SUBSCRIBERS);
+
+  const perRecipient = resend.perRecipient();
+  expect(perRecipient.size).toBe(SUBSCRIBERS);
+  const twice = [...perRecipient].filter(([, n]) => n !== 1);
+  expect(twice).toEqual([]);
+  expect(resend.deliveries).toHaveLength(SUBSCRIBERS);
+  // Some batches were sent again after a kill (same key): the provider answered, sent nothing new.
+  expect(resend.calls).toBeGreaterThan(SUBSCRIBERS / 100);
+  const { n: notSent } = (await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE status != 'sent'`))!;
+  expect(notSent).toBe(0);
+}, 120_000);
