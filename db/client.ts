@@ -43,8 +43,15 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
   }
   // `timeout` is SQLite's busy_timeout for local files: another process (the CLI, a backup)
   // holding the write lock makes us wait instead of failing.
-  const client = createClient({ url, authToken, timeout: 5000, intMode: 'number' });
-  if (local && url !== ':memory:') await client.execute('PRAGMA journal_mode = WAL');
+  // An embedded database runs SQLite on this thread, so more connections add no parallelism;
+  // one connection (writes are single batches, never open transactions) also keeps its
+  // per-connection settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut
+  // can lose the last commits, never corrupt the file).
+  const client = createClient({ url, authToken, timeout: 5000, intMode: 'number', ...(local && { concurrency: 1 }) });
+  if (local && url !== ':memory:') {
+    await client.execute('PRAGMA journal_mode = WAL');
+    await client.execute('PRAGMA synchronous = NORMAL');
+  }
   const db = drizzle({ client, schema, casing: 'snake_case' });
 
   let tail: Promise<unknown> = Promise.resolve();
