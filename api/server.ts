@@ -50,9 +50,11 @@ async function main() {
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
-  const sender = new OutboxSender({ ctx, transport, settings: { ...(await subscriptionSettings), from: config.emailFrom }, logger, leaseMs: config.outboxLeaseMs });
-  database.afterCommit(() => sender.wake());
-  sender.start();
+  // Two senders per process: one renders and records while the other waits on the provider.
+  const senderSettings = { ...(await subscriptionSettings), from: config.emailFrom };
+  const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs }));
+  database.afterCommit(() => senders.forEach((s) => s.wake()));
+  senders.forEach((s) => s.start());
   logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
@@ -92,7 +94,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     changes.stop();
-    const senderStopped = sender.stop();
+    const senderStopped = Promise.all(senders.map((s) => s.stop()));
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');

@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { waitForLine } from '../test/helpers/processes.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
-const CONCURRENCY = Number(process.env.BENCH_SENDERS ?? 2);
+// As many senders as a server process runs.
+const CONCURRENCY = 2;
 
 let peakRss = 0;
 let peakHeap = 0;
