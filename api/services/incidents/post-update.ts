@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import { isPublic, checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getIncident, type Incident } from './get.ts';
-import { planUpdate, type ComponentImpact } from './record-update.ts';
+import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
 
 export interface UpdateInput {
   status: IncidentStatus;
@@ -20,21 +20,8 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
   await database.exclusive(async () => {
     const incident = await getIncident(ctx, id);
     checkTransition(incident.status, input.status);
-    const impacts = input.components ?? [];
     const now = ctx.now();
-    const update = await planUpdate(ctx, actor, {
-      incidentId: id,
-      kind: 'status',
-      status: input.status,
-      severity: incident.severity,
-      body: input.body,
-      at: now,
-      effectiveAt: now,
-      author: input.author ?? null,
-      isPublic: isPublic(incident.severity, incident.customerVisible),
-      deliverNotifications: input.deliverNotifications ?? true,
-      components: impacts,
-    });
+    const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []));
     await database.commit([
       database.db
         .update(incidents)

@@ -3,7 +3,7 @@ import type { WriteStatement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
-import type { IncidentStatus, Severity, UpdateKind } from '../../domain/incident/lifecycle.ts';
+import { isPublic, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
@@ -30,6 +30,29 @@ export interface UpdateRecord {
   isPublic: boolean;
   /** Component statuses this update sets for the incident. */
   components: ComponentImpact[];
+}
+
+/** The timeline entry an operator's update (or reopen) makes on `incident` at `at`. */
+export function operatorUpdate(
+  incident: { id: string; severity: Severity; customerVisible: boolean },
+  input: { status: IncidentStatus; body: string; author?: string | null; deliverNotifications?: boolean },
+  kind: 'status' | 'reopen',
+  at: Date,
+  components: ComponentImpact[],
+): UpdateRecord {
+  return {
+    incidentId: incident.id,
+    kind,
+    status: input.status,
+    severity: incident.severity,
+    body: input.body,
+    at,
+    effectiveAt: at,
+    author: input.author ?? null,
+    isPublic: isPublic(incident.severity, incident.customerVisible),
+    deliverNotifications: input.deliverNotifications ?? true,
+    components,
+  };
 }
 
 /**

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import { isPublic, checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { listComponents } from '../components/list.ts';
 import { getIncident, type Incident } from './get.ts';
 import type { UpdateInput } from './post-update.ts';
-import { planUpdate } from './record-update.ts';
+import { operatorUpdate, planUpdate } from './record-update.ts';
 
 /** As an update, to an open status; components not listed return to what the incident last held them at. */
 export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resolved'> };
@@ -21,20 +21,9 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
     const impacts = input.components ?? [];
     const listed = new Set(impacts.map((c) => c.id));
     const live = new Set((await listComponents(ctx)).map((c) => c.id));
-    const update = await planUpdate(ctx, actor, {
-      incidentId: id,
-      kind: 'reopen',
-      status: input.status,
-      severity: incident.severity,
-      body: input.body,
-      at: now,
-      effectiveAt: now,
-      author: input.author ?? null,
-      isPublic: isPublic(incident.severity, incident.customerVisible),
-      deliverNotifications: input.deliverNotifications ?? true,
-      // A component deleted since the incident resolved cannot be held again.
-      components: [...impacts, ...incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }))],
-    });
+    // A component deleted since the incident resolved cannot be held again.
+    const heldBefore = incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }));
+    const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'reopen', now, [...impacts, ...heldBefore]));
     await database.commit([
       database.db
         .update(incidents)
