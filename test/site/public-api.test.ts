@@ -12,7 +12,8 @@ import { ROOT } from '../helpers/processes.ts';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 
 const run = promisify(execFile);
-const REFERENCE = join(ROOT, '../shared/reference/statuspage');
+// Real Statuspage responses (copied from the project's shared reference material).
+const REFERENCE = join(ROOT, 'test/fixtures/statuspage');
 
 let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
 let server: RunningServer;
