@@ -24,6 +24,8 @@ export interface AppOptions {
   logger: Logger;
   /** What subscriber links are built from (the signing secret is resolved once, lazily). */
   subscriptions?: () => Promise<SubscriptionSettings>;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy?: boolean;
   /** The built Astro site; absent in API-only tests. */
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
@@ -31,7 +33,7 @@ export interface AppOptions {
 type Env = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse }; Variables: { requestId: string } };
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions }: AppOptions): Hono<Env> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', requestId());
@@ -58,7 +60,7 @@ export function createApp({ ctx, logger, site, subscriptions }: AppOptions): Hon
     problemResponse(c, problem(c, 404, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
   );
 
-  if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions);
+  if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);
 
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
   app.options('/api/v2/*', (c) => c.body(null, 204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*', 'access-control-max-age': '86400' }));

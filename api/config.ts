@@ -19,6 +19,8 @@ export interface Config {
   outboxDir: string;
   /** How long a sender holds a batch before another may take it over. */
   outboxLeaseMs: number;
+  /** Behind a load balancer: client addresses come from X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +38,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailFrom: env.CANDOR_EMAIL_FROM || `${env.CANDOR_PAGE_NAME || 'Status'} <status@example.com>`,
     outboxDir: env.CANDOR_OUTBOX_DIR || './data/outbox',
     outboxLeaseMs: Number(env.CANDOR_OUTBOX_LEASE_MS || 60_000),
+    trustProxy: env.CANDOR_TRUST_PROXY === '1',
     publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

@@ -46,7 +46,7 @@ async function main() {
   const site = await loadSite();
   const subscriptionSettings = signingSecret(ctx, config.secret).then((secret) => ({ publicUrl: config.publicUrl, pageName: config.pageName, secret }));
   const subscriptions = () => subscriptionSettings;
-  const app = createApp({ ctx, logger, subscriptions, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
+  const app = createApp({ ctx, logger, subscriptions, trustProxy: config.trustProxy, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);

@@ -80,6 +80,16 @@ describe('subscribing', () => {
     t.clock.advance(60 * MINUTE);
     expect((await subscribeJson('same@example.com')).status).toBe(202);
   });
+
+  test('the per-IP limit counts the client behind the proxy, whatever address it asks about', async () => {
+    const from = (ip: string, email: string) =>
+      t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email }), headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.0.1, ${ip}` } });
+    for (let i = 0; i < 5; i++) expect((await from('9.9.9.9', `a${i}@example.com`)).status).toBe(202);
+    const refused = await from('9.9.9.9', 'fresh@example.com');
+    expect(refused.status).toBe(429);
+    expect(refused.json.errors).toEqual([{ path: 'ip', message: 'retry after 3600 s' }]);
+    expect((await from('8.8.8.8', 'fresh@example.com')).status).toBe(202);
+  });
 });
 
 describe('who hears of an update', () => {

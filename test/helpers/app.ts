@@ -37,7 +37,7 @@ export async function createTestApp() {
   const clock = testClock();
   const ctx: ServiceContext = { database, now: clock.now };
   const subscriptions = { publicUrl: 'https://status.example.com', pageName: 'Acme', secret: 'test-secret' };
-  const app = createApp({ ctx, logger: errorsOnly, subscriptions: async () => subscriptions });
+  const app = createApp({ ctx, logger: errorsOnly, subscriptions: async () => subscriptions, trustProxy: true });
   const keyFor = async (name: string, scopes: string[]) => (await createApiKey(ctx, { name, scopes })).secret;
   const keys = {
     admin: await keyFor('admin', ['admin']),

@@ -28,7 +28,14 @@ async function readBody(c: Context): Promise<Record<string, unknown>> {
 
 const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
 
-function clientIp(c: Context): string {
+/**
+ * The client's address for rate limiting. Behind a load balancer (`CANDOR_TRUST_PROXY=1`) it
+ * is the last hop the balancer appended to X-Forwarded-For; otherwise the socket's peer, so a
+ * client cannot pick its own address.
+ */
+function clientIp(c: Context, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
+  if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -37,7 +44,7 @@ function clientIp(c: Context): string {
 }
 
 /** The public subscription endpoints; the pages that show their forms are Astro's. */
-export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>): void {
+export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
   // The same answer whether the address was new, pending or already subscribed.
   app.post('/subscribe', async (c) => {
     const body = await readBody(c);
@@ -47,7 +54,7 @@ export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, set
       if (wantsHtml(c)) return c.redirect('/subscribe?error=email', 303);
       throw new ValidationFailed(parsed.error.issues.map((i) => ({ path: i.path.join('.') || '$', message: i.message })));
     }
-    await subscribe(ctx, { email: parsed.data.email, componentIds: parsed.data.component_ids, ip: clientIp(c) });
+    await subscribe(ctx, { email: parsed.data.email, componentIds: parsed.data.component_ids, ip: clientIp(c, trustProxy) });
     if (wantsHtml(c)) return c.redirect('/subscribe?sent=1', 303);
     return c.json({ message: 'If this address can receive our updates, a confirmation email is on its way.' }, 202);
   });
