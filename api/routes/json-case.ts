@@ -11,8 +11,9 @@ export type CamelKeys<T> = T extends Date
       ? { [K in keyof T as K extends string ? Camel<K> : K]: CamelKeys<T[K]> }
       : T;
 
-const toSnake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
-const toCamel = (k: string) => k.replace(/_([a-z0-9])/g, (_, m: string) => m.toUpperCase());
+// Only camelCase identifiers are translated; other keys (`SEV-1`, ids) pass unchanged.
+const toSnake = (k: string) => (/^[a-z][a-zA-Z0-9]*$/.test(k) ? k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`) : k);
+const toCamel = (k: string) => (/^[a-z][a-z0-9_]*$/.test(k) ? k.replace(/_([a-z0-9])/g, (_, m: string) => m.toUpperCase()) : k);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;

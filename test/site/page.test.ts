@@ -49,6 +49,8 @@ describe('what a person sees', () => {
     expect(await card.locator('.update-head strong').allInnerTexts()).toEqual(['Identified', 'Investigating']);
     expect(await card.locator('.incident-components').innerText()).toBe('Affects: Payments API');
     expect(await card.locator('.update-body strong').innerText()).toBe('investigating');
+    // SEV-1: the next update is owed within 30 min of the last one.
+    expect(await card.locator('.next-update').innerText()).toMatch(/^Next update by \d{2}:\d{2} UTC$/);
     // Showcased components have 90 daily bars; the others none.
     expect(await page.locator('.component', { hasText: 'Payments API' }).locator('rect').count()).toBe(90);
     expect(await page.locator('.component', { hasText: 'Docs site' }).locator('rect').count()).toBe(0);

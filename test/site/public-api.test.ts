@@ -162,7 +162,7 @@ describe('Statuspage-compatible JSON', () => {
       shortlink: `https://status.acme.test/incidents/${ids.open}`,
       monitoring_at: null,
       resolved_at: null,
-      candor: { severity: 'SEV-1', next_update_due_at: null },
+      candor: { severity: 'SEV-1', next_update_due_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) },
       components: [expect.objectContaining({ id: ids.api, name: 'API', status: 'major_outage' })],
     });
     expect(open.incident_updates[0]).toMatchObject({

@@ -4,8 +4,10 @@ import { listIncidents } from '../../services/incidents/list.ts';
 import { postIncidentUpdate } from '../../services/incidents/post-update.ts';
 import { reopenIncident } from '../../services/incidents/reopen.ts';
 import { updateIncident } from '../../services/incidents/update.ts';
+import { loadCadencePolicy, saveCadencePolicy } from '../../services/policy.ts';
 import { route } from '../define.ts';
 import {
+  cadencePolicy,
   declareInput,
   idParams,
   incident,
@@ -27,7 +29,7 @@ export const incidentRoutes = [
   ),
   route(
     { method: 'post', path: '/incidents', summary: 'Declare an incident with its first update', tag, scope: 'incidents:write', body: declareInput, response: incident, status: 201 },
-    async ({ ctx, actor, body }) => declareIncident(ctx, actor, { ...body, startedAt: toDate(body.startedAt) }),
+    async ({ ctx, actor, body }) => declareIncident(ctx, actor, { ...body, startedAt: toDate(body.startedAt), nextUpdateAt: toDate(body.nextUpdateAt) }),
   ),
   route({ method: 'get', path: '/incidents/{id}', summary: 'Get an incident with its updates (newest first)', tag, scope: 'read', params: idParams, response: incident }, async ({ ctx, params }) =>
     getIncident(ctx, params.id),
@@ -42,10 +44,18 @@ export const incidentRoutes = [
   ),
   route(
     { method: 'post', path: '/incidents/{id}/updates', summary: 'Post an update; resolving releases the components', tag, scope: 'incidents:write', params: idParams, body: updateInput, response: incident, status: 201 },
-    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, body),
+    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
   ),
   route(
     { method: 'post', path: '/incidents/{id}/reopen', summary: 'Reopen a resolved incident (once, within the reopen window)', tag, scope: 'incidents:write', params: idParams, body: reopenInput, response: incident, status: 201 },
-    async ({ ctx, actor, params, body }) => reopenIncident(ctx, actor, params.id, body),
+    async ({ ctx, actor, params, body }) => reopenIncident(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
+  ),
+];
+
+export const policyRoutes = [
+  route({ method: 'get', path: '/policy', summary: 'The update cadence policy per severity', tag: 'Policy', scope: 'read', response: cadencePolicy }, async ({ ctx }) => loadCadencePolicy(ctx)),
+  route(
+    { method: 'put', path: '/policy', summary: 'Replace the update cadence policy (validated)', tag: 'Policy', scope: 'admin', body: cadencePolicy, response: cadencePolicy },
+    async ({ ctx, actor, body }) => saveCadencePolicy(ctx, actor, body),
   ),
 ];

@@ -68,6 +68,7 @@ const componentImpacts = z
 
 const updateFields = {
   body: markdown.describe('markdown; sanitised when rendered'),
+  next_update_at: timestamp.optional().describe('promise the next update earlier than the cadence policy requires (never later: 422)'),
   components: componentImpacts.optional(),
   deliver_notifications: z.boolean().optional().describe('notify subscribers (default true)'),
   author: z.string().trim().min(1).max(200).nullable().optional(),
@@ -144,4 +145,17 @@ export const incident = z.object({
   updates: z.array(incidentUpdate).describe('newest first'),
   created_at: timestamp,
   updated_at: timestamp,
+});
+
+const minutes = z.int().nullable();
+const severityCadence = z.strictObject({
+  first_update_minutes: minutes.describe('first public update within this long of declaration'),
+  every_minutes: minutes.describe('then at least every this long'),
+  customer_email_minutes: minutes.describe('affected customers emailed within this long'),
+  postmortem_hours: z.int().nullable().describe('postmortem published within this long of resolution'),
+});
+export const cadencePolicy = z.strictObject({
+  severities: z.strictObject({ 'SEV-1': severityCadence, 'SEV-2': severityCadence, 'SEV-3': severityCadence, 'SEV-4': severityCadence }),
+  reminder_lead_minutes: z.int(),
+  escalation_grace_minutes: z.int(),
 });

@@ -4,6 +4,7 @@ import { isPublic, type Impact, type IncidentStatus, type Severity } from '../..
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate, type ComponentImpact } from './record-update.ts';
 
@@ -21,6 +22,8 @@ export interface DeclareInput {
   escalationContact?: string | null;
   deliverNotifications?: boolean;
   author?: string | null;
+  /** Promise the next update earlier than the policy requires. */
+  nextUpdateAt?: Date | null;
 }
 
 /** Declares an incident with its first update; affected components change from the impact start. */
@@ -35,6 +38,12 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
       throw new ValidationFailed([{ path: 'started_at', message: `must not be in the future (now is ${now.toISOString()})` }]);
     }
     const status = input.status ?? 'investigating';
+    const customerVisible = input.customerVisible ?? false;
+    const nextUpdateDueAt = await planDeadline(
+      ctx,
+      { severity: input.severity, customerVisible, status, declaredAt: now, lastPublicUpdateAt: isPublic(input.severity, customerVisible) ? now : null, promised: input.nextUpdateAt },
+      now,
+    );
     const update = await planUpdate(ctx, actor, {
       incidentId: id,
       kind: 'status',
@@ -55,7 +64,8 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
         severity: input.severity,
         status,
         impactOverride: input.impactOverride ?? null,
-        customerVisible: input.customerVisible ?? false,
+        customerVisible,
+        nextUpdateDueAt,
         startedAt,
         declaredAt: now,
         identifiedAt: status === 'identified' ? now : null,

@@ -3,6 +3,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
 
@@ -12,6 +13,8 @@ export interface UpdateInput {
   components?: ComponentImpact[];
   deliverNotifications?: boolean;
   author?: string | null;
+  /** Promise the next update earlier than the policy requires. */
+  nextUpdateAt?: Date | null;
 }
 
 /** Posts an update to an open incident; resolving releases its components. */
@@ -22,6 +25,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     checkTransition(incident.status, input.status);
     const now = ctx.now();
     const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []));
+    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, status: input.status, lastPublicUpdateAt: now, promised: input.nextUpdateAt }, now);
     await database.commit([
       database.db
         .update(incidents)
@@ -30,6 +34,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
           identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
           monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
           resolvedAt: input.status === 'resolved' ? now : null,
+          nextUpdateDueAt,
           updatedAt: now,
         })
         .where(eq(incidents.id, id)),

@@ -4,6 +4,7 @@ import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycl
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { listComponents } from '../components/list.ts';
+import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import type { UpdateInput } from './post-update.ts';
 import { operatorUpdate, planUpdate } from './record-update.ts';
@@ -24,10 +25,11 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
     // A component deleted since the incident resolved cannot be held again.
     const heldBefore = incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }));
     const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'reopen', now, [...impacts, ...heldBefore]));
+    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, status: input.status, lastPublicUpdateAt: now, promised: input.nextUpdateAt }, now);
     await database.commit([
       database.db
         .update(incidents)
-        .set({ status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, updatedAt: now })
+        .set({ status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, nextUpdateDueAt, updatedAt: now })
         .where(eq(incidents.id, id)),
       ...update,
       auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),

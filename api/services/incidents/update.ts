@@ -3,6 +3,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { isPublic, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { lastPublicUpdate, planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate } from './record-update.ts';
 
@@ -37,8 +38,12 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
           components: [],
         })
       : [];
+    // A change of severity or visibility re-plans the deadline at once (an upgrade can make it due now).
+    const severity = changes.severity ?? incident.severity;
+    const customerVisible = changes.customerVisible ?? incident.customerVisible;
+    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, severity, customerVisible, lastPublicUpdateAt: lastPublicUpdate(incident.updates, customerVisible) }, now);
     await database.commit([
-      database.db.update(incidents).set({ ...changes, updatedAt: now }).where(eq(incidents.id, id)),
+      database.db.update(incidents).set({ ...changes, nextUpdateDueAt, updatedAt: now }).where(eq(incidents.id, id)),
       ...timeline,
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);

@@ -1,0 +1,100 @@
+import { CadenceViolation, type FieldError } from '../errors.ts';
+import { isPublic, SEVERITIES, type IncidentStatus, type Severity } from './lifecycle.ts';
+
+/** How often the public must hear about an incident of one severity (minutes; null: no rule). */
+export interface SeverityCadence {
+  /** First public update within this long of declaration. */
+  firstUpdateMinutes: number | null;
+  /** Then at least every this long. */
+  everyMinutes: number | null;
+  /** Affected customers emailed within this long. */
+  customerEmailMinutes: number | null;
+  /** Postmortem published within this long of resolution. */
+  postmortemHours: number | null;
+}
+
+export interface CadencePolicy {
+  severities: Record<Severity, SeverityCadence>;
+  /** Remind the commander this long before a deadline. */
+  reminderLeadMinutes: number;
+  /** Escalate this long after a missed deadline. */
+  escalationGraceMinutes: number;
+}
+
+/** The playbooks' defaults; a team may tighten them (e.g. SEV-1 every 15 min). */
+export const DEFAULT_CADENCE_POLICY: CadencePolicy = {
+  severities: {
+    'SEV-1': { firstUpdateMinutes: 20, everyMinutes: 30, customerEmailMinutes: 30, postmortemHours: 48 },
+    'SEV-2': { firstUpdateMinutes: 60, everyMinutes: 60, customerEmailMinutes: 120, postmortemHours: 72 },
+    'SEV-3': { firstUpdateMinutes: 240, everyMinutes: 240, customerEmailMinutes: null, postmortemHours: 168 },
+    'SEV-4': { firstUpdateMinutes: null, everyMinutes: null, customerEmailMinutes: null, postmortemHours: null },
+  },
+  reminderLeadMinutes: 5,
+  escalationGraceMinutes: 10,
+};
+
+const MINUTE = 60_000;
+
+export interface CadenceState {
+  severity: Severity;
+  customerVisible: boolean;
+  status: IncidentStatus;
+  declaredAt: Date;
+  /** The last public update, or null when the public has heard nothing yet. */
+  lastPublicUpdateAt: Date | null;
+}
+
+/**
+ * When the public is owed its next update: none once resolved or while not public; else the
+ * first-update deadline from declaration while nothing public was said, then the last public
+ * update plus the severity's interval. Pure function of the state; re-run on every change, so a
+ * severity upgrade can make an incident due at once.
+ */
+export function nextUpdateDue(state: CadenceState, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+  if (state.status === 'resolved' || !isPublic(state.severity, state.customerVisible)) return null;
+  const rule = policy.severities[state.severity];
+  if (!state.lastPublicUpdateAt) {
+    return rule.firstUpdateMinutes === null ? null : new Date(state.declaredAt.getTime() + rule.firstUpdateMinutes * MINUTE);
+  }
+  return rule.everyMinutes === null ? null : new Date(state.lastPublicUpdateAt.getTime() + rule.everyMinutes * MINUTE);
+}
+
+/**
+ * An operator may promise the next update earlier than the policy's deadline, never later,
+ * and never in the past. Returns the deadline to keep.
+ */
+export function promisedDeadline(policyDue: Date | null, promised: Date | null, now: Date, severity: Severity, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+  if (!promised) return policyDue;
+  const every = policy.severities[severity].everyMinutes;
+  if (policyDue && promised > policyDue) {
+    throw new CadenceViolation(`The next update is due by ${policyDue.toISOString()} at the latest`, [
+      { path: 'next_update_at', message: `must be no later than ${policyDue.toISOString()} (${severity}: at least every ${every} min)` },
+    ]);
+  }
+  if (promised <= now) {
+    throw new CadenceViolation('The promised time has already passed', [{ path: 'next_update_at', message: `must be after now (${now.toISOString()})` }]);
+  }
+  return promised;
+}
+
+/** Checks a policy: positive whole minutes, first update at least a minute away, sane limits. */
+export function validatePolicy(policy: CadencePolicy): FieldError[] {
+  const errors: FieldError[] = [];
+  const minutes = (path: string, value: number | null, min: number, max: number) => {
+    if (value === null) return;
+    if (!Number.isInteger(value) || value < min || value > max) errors.push({ path, message: `must be a whole number from ${min} to ${max}` });
+  };
+  for (const severity of SEVERITIES) {
+    const rule = policy.severities[severity];
+    minutes(`severities.${severity}.first_update_minutes`, rule.firstUpdateMinutes, 1, 7 * 24 * 60);
+    minutes(`severities.${severity}.every_minutes`, rule.everyMinutes, 1, 7 * 24 * 60);
+    minutes(`severities.${severity}.customer_email_minutes`, rule.customerEmailMinutes, 1, 7 * 24 * 60);
+    minutes(`severities.${severity}.postmortem_hours`, rule.postmortemHours, 1, 90 * 24);
+    if ((rule.firstUpdateMinutes === null) !== (rule.everyMinutes === null)) {
+      errors.push({ path: `severities.${severity}.every_minutes`, message: 'set both first_update_minutes and every_minutes, or neither' });
+    }
+  }
+  minutes('reminder_lead_minutes', policy.reminderLeadMinutes, 0, 24 * 60);
+  minutes('escalation_grace_minutes', policy.escalationGraceMinutes, 0, 24 * 60);
+  return errors;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_CADENCE_POLICY, nextUpdateDue, promisedDeadline, validatePolicy, type CadenceState } from '../../api/domain/incident/cadence.ts';
+import { CadenceViolation } from '../../api/domain/errors.ts';
+
+const t = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
+const state = (over: Partial<CadenceState>): CadenceState => ({
+  severity: 'SEV-1',
+  customerVisible: false,
+  status: 'investigating',
+  declaredAt: t('10:00'),
+  lastPublicUpdateAt: t('10:00'),
+  ...over,
+});
+
+describe('nextUpdateDue', () => {
+  test.each([
+    ['SEV-1: 30 min after the last public update', state({ lastPublicUpdateAt: t('10:10') }), t('10:40')],
+    ['SEV-2: 60 min', state({ severity: 'SEV-2', lastPublicUpdateAt: t('10:10') }), t('11:10')],
+    ['SEV-3 customer-visible: 4 h', state({ severity: 'SEV-3', customerVisible: true }), t('14:00')],
+    ['SEV-3 not customer-visible: nothing owed', state({ severity: 'SEV-3' }), null],
+    ['SEV-4: never public, nothing owed', state({ severity: 'SEV-4' }), null],
+    ['resolved: nothing owed', state({ status: 'resolved' }), null],
+    ['nothing public yet (made public later): first-update deadline from declaration', state({ severity: 'SEV-2', lastPublicUpdateAt: null }), t('11:00')],
+    ['SEV-1 with nothing public yet: 20 min from declaration', state({ lastPublicUpdateAt: null }), t('10:20')],
+    ['an upgrade SEV-2 → SEV-1 shortens the interval from the same last update', state({ severity: 'SEV-1', lastPublicUpdateAt: t('10:00') }), t('10:30')],
+    ['a downgrade SEV-1 → SEV-3 visible lengthens it', state({ severity: 'SEV-3', customerVisible: true, lastPublicUpdateAt: t('10:00') }), t('14:00')],
+    ['monitoring still owes updates', state({ status: 'monitoring', lastPublicUpdateAt: t('11:00') }), t('11:30')],
+  ] as const)('%s', (_, s, expected) => {
+    expect(nextUpdateDue(s)).toEqual(expected);
+  });
+
+  test('a tightened policy (SEV-1 every 15 min) is honoured', () => {
+    const policy = { ...DEFAULT_CADENCE_POLICY, severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], everyMinutes: 15 } } };
+    expect(nextUpdateDue(state({}), policy)).toEqual(t('10:15'));
+  });
+});
+
+describe('promisedDeadline', () => {
+  const due = t('10:30');
+  test.each([
+    ['no promise: the policy deadline', null, t('10:00'), due],
+    ['an earlier promise is kept', t('10:15'), t('10:00'), t('10:15')],
+    ['exactly at the deadline is allowed', t('10:30'), t('10:00'), t('10:30')],
+  ] as const)('%s', (_, promised, now, expected) => {
+    expect(promisedDeadline(due, promised, now, 'SEV-1')).toEqual(expected);
+  });
+
+  test('a later promise is refused with the latest allowed time', () => {
+    expect(() => promisedDeadline(due, t('10:31'), t('10:00'), 'SEV-1')).toThrow(CadenceViolation);
+    try {
+      promisedDeadline(due, t('10:31'), t('10:00'), 'SEV-1');
+    } catch (err) {
+      expect((err as CadenceViolation).errors).toEqual([{ path: 'next_update_at', message: 'must be no later than 2026-05-01T10:30:00.000Z (SEV-1: at least every 30 min)' }]);
+    }
+  });
+
+  test('a promise in the past is refused', () => {
+    expect(() => promisedDeadline(due, t('09:59'), t('10:00'), 'SEV-1')).toThrow('already passed');
+  });
+});
+
+describe('validatePolicy', () => {
+  test('the defaults are valid', () => {
+    expect(validatePolicy(DEFAULT_CADENCE_POLICY)).toEqual([]);
+  });
+  test.each([
+    ['zero interval', { everyMinutes: 0 }, 'severities.SEV-1.every_minutes'],
+    ['negative first update', { firstUpdateMinutes: -5 }, 'severities.SEV-1.first_update_minutes'],
+    ['fractional minutes', { everyMinutes: 1.5 }, 'severities.SEV-1.every_minutes'],
+    ['one of the pair missing', { firstUpdateMinutes: null }, 'severities.SEV-1.every_minutes'],
+  ] as const)('%s is refused, naming the field', (_, change, path) => {
+    const policy = { ...DEFAULT_CADENCE_POLICY, severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], ...change } } };
+    expect(validatePolicy(policy).map((e) => e.path)).toContain(path);
+  });
+});
