@@ -50,7 +50,11 @@ describe('what a person sees', () => {
     expect(await card.locator('.incident-components').innerText()).toBe('Affects: Payments API');
     expect(await card.locator('.update-body strong').innerText()).toBe('investigating');
     // SEV-1: the next update is owed within 30 min of the last one.
-    expect(await card.locator('.next-update').innerText()).toMatch(/^Next update by \d{2}:\d{2} UTC$/);
+    expect(await card.locator('.next-update').innerText()).toMatch(/^Next update by \d{1,2}:\d{2}( [AP]M)? (UTC|GMT)/);
+    const due = Date.parse((await card.locator('.next-update time').getAttribute('datetime'))!);
+    const declared = Date.parse((await card.locator('.update time').last().getAttribute('datetime'))!);
+    expect(due - Date.parse((await card.locator('.update time').first().getAttribute('datetime'))!)).toBe(30 * 60_000);
+    expect(due).toBeGreaterThan(declared);
     // Showcased components have 90 daily bars; the others none.
     expect(await page.locator('.component', { hasText: 'Payments API' }).locator('rect').count()).toBe(90);
     expect(await page.locator('.component', { hasText: 'Docs site' }).locator('rect').count()).toBe(0);
