@@ -21,6 +21,11 @@ export interface Config {
   outboxLeaseMs: number;
   /** Behind a load balancer: client addresses come from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Responder notices: default commander and escalation contacts, a Slack-compatible webhook, how often to look. */
+  commanderEmail: string | undefined;
+  escalationEmail: string | undefined;
+  webhookUrl: string | undefined;
+  cadenceTickMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -39,6 +44,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxDir: env.CANDOR_OUTBOX_DIR || './data/outbox',
     outboxLeaseMs: Number(env.CANDOR_OUTBOX_LEASE_MS || 60_000),
     trustProxy: env.CANDOR_TRUST_PROXY === '1',
+    commanderEmail: env.CANDOR_COMMANDER_EMAIL || undefined,
+    escalationEmail: env.CANDOR_ESCALATION_EMAIL || undefined,
+    webhookUrl: env.CANDOR_WEBHOOK_URL || undefined,
+    cadenceTickMs: Number(env.CANDOR_CADENCE_TICK_MS || 15_000),
     publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

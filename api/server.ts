@@ -17,6 +17,7 @@ import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
 import { signingSecret } from './services/subscribers/tokens.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
+import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
@@ -55,6 +56,17 @@ async function main() {
   const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs }));
   database.afterCommit(() => senders.forEach((s) => s.wake()));
   senders.forEach((s) => s.start());
+
+  const watcher = new CadenceWatcher({
+    ctx,
+    logger,
+    publicUrl: config.publicUrl,
+    defaultCommander: config.commanderEmail,
+    defaultEscalation: config.escalationEmail,
+    webhookUrl: config.webhookUrl,
+    tickMs: config.cadenceTickMs,
+  });
+  watcher.start();
   logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
@@ -94,7 +106,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     changes.stop();
-    const senderStopped = Promise.all(senders.map((s) => s.stop()));
+    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop()]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');

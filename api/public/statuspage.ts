@@ -93,7 +93,8 @@ function incidentJson(c: Context, incident: Incident) {
   return {
     id: incident.id,
     name: incident.title,
-    status: incident.status,
+    // As Statuspage does: a resolved incident with a published postmortem reads `postmortem`.
+    status: incident.status === 'resolved' && incident.postmortemPublishedAt ? 'postmortem' : incident.status,
     created_at: incident.declaredAt.toISOString(),
     updated_at: incident.updatedAt.toISOString(),
     monitoring_at: iso(incident.monitoringAt),

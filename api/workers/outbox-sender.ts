@@ -4,6 +4,7 @@ import { decideFailure } from '../domain/outbox/delivery.ts';
 import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
+import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -134,6 +135,10 @@ export class OutboxSender {
       } else if (row.template === 'subscription-confirmation') {
         const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
         const email = await renderConfirmation({ pageName: settings.pageName, recipient: row.recipient, confirmUrl: confirmUrl(settings, row.payload?.token ?? ''), components: filter });
+        messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else if (row.template === 'responder-notice') {
+        const p = row.payload ?? {};
+        const email = await renderResponderNotice({ headline: p.headline ?? '', title: p.title ?? '', message: p.message ?? '', incidentUrl: p.incident_url ?? settings.publicUrl });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else {
         throw new Error(`unknown email template ${row.template}`);

@@ -68,6 +68,7 @@ CREATE TABLE `incident_updates` (
 	`author` text,
 	`api_key_id` text,
 	`deliver_notifications` integer NOT NULL,
+	`due_at` integer,
 	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`api_key_id`) REFERENCES `api_keys`(`id`) ON UPDATE no action ON DELETE no action
 );
@@ -136,6 +137,21 @@ CREATE TABLE `idempotency_keys` (
 	`response_body` text,
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`api_key_id`, `key`)
+);
+--> statement-breakpoint
+CREATE TABLE `cadence_notices` (
+	`key` text PRIMARY KEY NOT NULL,
+	`incident_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`due_at` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`webhook_status` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `leases` (
+	`name` text PRIMARY KEY NOT NULL,
+	`owner` text NOT NULL,
+	`expires_at` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `outbox` (

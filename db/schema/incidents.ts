@@ -46,6 +46,8 @@ export const incidentUpdates = sqliteTable(
     author: text(),
     apiKeyId: text().references(() => apiKeys.id),
     deliverNotifications: integer({ mode: 'boolean' }).notNull(),
+    /** The next-update deadline this update answered (null when none was owed): on time or late is read from it. */
+    dueAt: integer({ mode: 'timestamp_ms' }),
   },
   (t) => [index('incident_updates_incident_idx').on(t.incidentId, t.createdAt)],
 );

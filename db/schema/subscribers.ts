@@ -79,3 +79,22 @@ export const settings = sqliteTable('settings', {
   key: text().primaryKey(),
   value: text().notNull(),
 });
+
+/** Who leads a singleton worker (e.g. the cadence watcher) until when. */
+export const leases = sqliteTable('leases', {
+  name: text().primaryKey(),
+  owner: text().notNull(),
+  expiresAt: integer({ mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Responder notices (reminders, overdue, escalation) already sent: one row per notice, ever. */
+export const cadenceNotices = sqliteTable('cadence_notices', {
+  key: text().primaryKey(),
+  incidentId: text().notNull(),
+  kind: text({ enum: ['reminder', 'overdue', 'escalation', 'postmortem_reminder', 'postmortem_overdue'] }).notNull(),
+  /** The deadline the notice is about. */
+  dueAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  /** Webhook delivery: pending until the receiver answered 2xx (or none is configured). */
+  webhookStatus: text({ enum: ['none', 'pending', 'sent', 'failed'] }).notNull(),
+});

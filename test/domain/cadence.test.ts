@@ -73,3 +73,67 @@ describe('validatePolicy', () => {
     expect(validatePolicy(policy).map((e) => e.path)).toContain(path);
   });
 });
+
+import { noticesDue, postmortemDue } from '../../api/domain/incident/cadence.ts';
+import { communicationReport, percentile } from '../../api/domain/incident/report.ts';
+
+describe('noticesDue', () => {
+  const due = t('10:30');
+  test.each([
+    ['well before: nothing', t('10:20'), []],
+    ['at T−5 min: the reminder', t('10:25'), ['reminder']],
+    ['exactly at the deadline: overdue, no more reminder', t('10:30'), ['overdue']],
+    ['inside the grace period', t('10:39'), ['overdue']],
+    ['after the grace period: escalation too', t('10:40'), ['overdue', 'escalation']],
+  ] as const)('%s', (_, now, expected) => {
+    expect(noticesDue(due, now)).toEqual(expected);
+  });
+});
+
+describe('postmortemDue', () => {
+  test.each([
+    ['SEV-1: 48 h', 'SEV-1', new Date('2026-05-03T10:00:00Z')],
+    ['SEV-2: 72 h', 'SEV-2', new Date('2026-05-04T10:00:00Z')],
+    ['SEV-3: recommended only, no due date', 'SEV-3', null],
+    ['SEV-4: none', 'SEV-4', null],
+  ] as const)('%s', (_, severity, expected) => {
+    expect(postmortemDue(severity, t('10:00'))).toEqual(expected);
+  });
+});
+
+describe('communication report maths', () => {
+  test.each([
+    [[], 0.5, null],
+    [[7], 0.9, 7],
+    [[1, 2, 3, 4], 0.5, 2],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9, 9],
+    [[10, 1, 5], 0.5, 5],
+  ])('percentile(%j, %d) = %s', (values, p, expected) => {
+    expect(percentile(values, p)).toBe(expected);
+  });
+
+  test('an update exactly at its deadline is on time; one a minute after is a minute late', () => {
+    const report = communicationReport(
+      [
+        {
+          id: 'a',
+          title: 'a',
+          severity: 'SEV-1',
+          declaredAt: t('10:00'),
+          resolvedAt: t('11:01'),
+          nextUpdateDueAt: null,
+          postmortemDueAt: null,
+          postmortemPublishedAt: null,
+          updates: [
+            { createdAt: t('10:00'), dueAt: null },
+            { createdAt: t('10:30'), dueAt: t('10:30') },
+            { createdAt: t('11:01'), dueAt: t('11:00') },
+          ],
+        },
+      ],
+      t('12:00'),
+    );
+    expect(report.incidents[0]).toMatchObject({ updatesOnTime: 1, updatesLate: 1, worstLatenessMinutes: 1, minutesToFirstPublicUpdate: 0 });
+    expect(report.bySeverity[0]).toMatchObject({ severity: 'SEV-1', onTimeShare: 0.5 });
+  });
+});

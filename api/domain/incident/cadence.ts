@@ -98,3 +98,28 @@ export function validatePolicy(policy: CadencePolicy): FieldError[] {
   minutes('escalation_grace_minutes', policy.escalationGraceMinutes, 0, 24 * 60);
   return errors;
 }
+
+/** SEV-1 and SEV-2 owe a postmortem by resolution + the policy's hours; others do not. */
+export function postmortemDue(severity: Severity, resolvedAt: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+  const hours = policy.severities[severity].postmortemHours;
+  if ((severity !== 'SEV-1' && severity !== 'SEV-2') || hours === null) return null;
+  return new Date(resolvedAt.getTime() + hours * 3_600_000);
+}
+
+/** A responder notice the watcher owes at `now` for one deadline, if any (the latest stage reached). */
+export type NoticeKind = 'reminder' | 'overdue' | 'escalation';
+
+/**
+ * Which notices are due for a next-update deadline at `now`: a reminder from `lead` before it,
+ * an overdue notice once it passes, an escalation after the grace period. Each is sent once per
+ * deadline (the caller records them); all reached stages are returned, oldest first.
+ */
+export function noticesDue(due: Date, now: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): NoticeKind[] {
+  const t = now.getTime();
+  const d = due.getTime();
+  const out: NoticeKind[] = [];
+  if (t >= d - policy.reminderLeadMinutes * MINUTE && t < d) out.push('reminder');
+  if (t >= d) out.push('overdue');
+  if (t >= d + policy.escalationGraceMinutes * MINUTE) out.push('escalation');
+  return out;
+}

@@ -5,10 +5,15 @@ import { postIncidentUpdate } from '../../services/incidents/post-update.ts';
 import { reopenIncident } from '../../services/incidents/reopen.ts';
 import { updateIncident } from '../../services/incidents/update.ts';
 import { loadCadencePolicy, saveCadencePolicy } from '../../services/policy.ts';
+import { z } from 'zod';
+import { savePostmortem } from '../../services/incidents/postmortem.ts';
+import { communicationReportFor } from '../../services/reports/communication.ts';
 import { route } from '../define.ts';
 import {
   cadencePolicy,
   declareInput,
+  id,
+  severity,
   idParams,
   incident,
   incidentListQuery,
@@ -52,6 +57,20 @@ export const incidentRoutes = [
   ),
 ];
 
+export const postmortemRoute = route(
+  {
+    method: 'put',
+    path: '/incidents/{id}/postmortem',
+    summary: "Save a resolved incident's postmortem; publish: true shows it publicly (Statuspage status `postmortem`)",
+    tag,
+    scope: 'incidents:write',
+    params: idParams,
+    body: z.strictObject({ body: z.string().trim().min(1, 'must not be empty').max(60_000), publish: z.boolean().default(true) }),
+    response: incident,
+  },
+  async ({ ctx, actor, params, body }) => savePostmortem(ctx, actor, params.id, body),
+);
+
 export const policyRoutes = [
   route({ method: 'get', path: '/policy', summary: 'The update cadence policy per severity', tag: 'Policy', scope: 'read', response: cadencePolicy }, async ({ ctx }) => loadCadencePolicy(ctx)),
   route(
@@ -59,3 +78,55 @@ export const policyRoutes = [
     async ({ ctx, actor, body }) => saveCadencePolicy(ctx, actor, body),
   ),
 ];
+
+const reportNumbers = z.object({ median: z.number().nullable(), p90: z.number().nullable() });
+export const reportRoute = route(
+  {
+    method: 'get',
+    path: '/reports/communication',
+    summary: 'On-time public communication per severity and per incident (default: the last 30 days)',
+    tag: 'Reports',
+    scope: 'read',
+    query: z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }),
+    response: z.object({
+      from: z.string(),
+      to: z.string(),
+      by_severity: z.array(
+        z.object({
+          severity,
+          incidents: z.int(),
+          minutes_to_first_public_update: reportNumbers,
+          updates_on_time: z.int(),
+          updates_late: z.int(),
+          on_time_share: z.number().nullable(),
+          worst_lateness_minutes: reportNumbers.extend({ max: z.number().nullable() }),
+          postmortems_on_time: z.int(),
+          postmortems_late: z.int(),
+        }),
+      ),
+      incidents: z.array(
+        z.object({
+          id,
+          title: z.string(),
+          severity,
+          declared_at: z.string(),
+          resolved_at: z.string().nullable(),
+          minutes_to_first_public_update: z.number().nullable(),
+          public_updates: z.int(),
+          updates_on_time: z.int(),
+          updates_late: z.int(),
+          overdue_now_minutes: z.number().nullable(),
+          worst_lateness_minutes: z.number(),
+          postmortem_due_at: z.string().nullable(),
+          postmortem_published_at: z.string().nullable(),
+          postmortem_on_time: z.boolean().nullable(),
+        }),
+      ),
+    }),
+  },
+  async ({ ctx, query }) => {
+    const to = query.to ? new Date(query.to) : ctx.now();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 24 * 60 * 60 * 1000);
+    return communicationReportFor(ctx, from, to);
+  },
+);

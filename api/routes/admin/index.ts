@@ -12,13 +12,13 @@ import {
 import { BODY_PATH, mountRoutes, openApiDocument, type Authenticated, type Route } from '../define.ts';
 import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
-import { incidentRoutes, policyRoutes } from './incidents.ts';
+import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
 import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes];
+const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
 function authenticator(ctx: ServiceContext) {

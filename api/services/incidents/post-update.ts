@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
 import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
+import { postmortemDue } from '../../domain/incident/cadence.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { loadCadencePolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
@@ -26,6 +28,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     const now = ctx.now();
     const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []));
     const nextUpdateDueAt = await planDeadline(ctx, { ...incident, status: input.status, lastPublicUpdateAt: now, promised: input.nextUpdateAt }, now);
+    const postmortemDueAt = input.status === 'resolved' ? postmortemDue(incident.severity, now, await loadCadencePolicy(ctx)) : incident.postmortemDueAt;
     await database.commit([
       database.db
         .update(incidents)
@@ -35,6 +38,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
           monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
           resolvedAt: input.status === 'resolved' ? now : null,
           nextUpdateDueAt,
+          postmortemDueAt,
           updatedAt: now,
         })
         .where(eq(incidents.id, id)),

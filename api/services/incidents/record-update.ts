@@ -28,13 +28,15 @@ export interface UpdateRecord {
   deliverNotifications: boolean;
   /** Whether the incident is public (subscribers hear only of public incidents). */
   isPublic: boolean;
+  /** The next-update deadline in force when this update is posted. */
+  dueAt?: Date | null;
   /** Component statuses this update sets for the incident. */
   components: ComponentImpact[];
 }
 
 /** The timeline entry an operator's update (or reopen) makes on `incident` at `at`. */
 export function operatorUpdate(
-  incident: { id: string; severity: Severity; customerVisible: boolean },
+  incident: { id: string; severity: Severity; customerVisible: boolean; nextUpdateDueAt: Date | null },
   input: { status: IncidentStatus; body: string; author?: string | null; deliverNotifications?: boolean },
   kind: 'status' | 'reopen',
   at: Date,
@@ -51,6 +53,7 @@ export function operatorUpdate(
     author: input.author ?? null,
     isPublic: isPublic(incident.severity, incident.customerVisible),
     deliverNotifications: input.deliverNotifications ?? true,
+    dueAt: incident.nextUpdateDueAt,
     components,
   };
 }
@@ -97,6 +100,7 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
       author: record.author ?? actor.name,
       apiKeyId: actor.apiKeyId,
       deliverNotifications: record.deliverNotifications,
+      dueAt: record.dueAt ?? null,
     }),
     ...plan.statements,
   ];

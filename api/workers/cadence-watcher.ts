@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import { cadenceNotices, incidents, leases, outbox } from '../../db/schema/index.ts';
+import type { WriteStatement } from '../../db/client.ts';
+import { noticesDue } from '../domain/incident/cadence.ts';
+import { describeError, type Logger } from '../log.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { loadCadencePolicy } from '../services/policy.ts';
+import { publicIncident } from '../services/public/incidents.ts';
+
+export interface WatcherOptions {
+  ctx: ServiceContext;
+  logger: Logger;
+  publicUrl: string;
+  /** Where notices go when an incident names no commander or escalation contact. */
+  defaultCommander?: string;
+  defaultEscalation?: string;
+  /** Slack-compatible webhook for notices (`{text}` POST). */
+  webhookUrl?: string;
+  tickMs?: number;
+}
+
+const LEASE = 'cadence-watcher';
+const DAY = 24 * 60 * 60 * 1000;
+const isEmail = (s: string | null | undefined): s is string => !!s && /^[^\s@]+@[^\s@]+$/.test(s);
+
+interface Notice {
+  key: string;
+  incidentId: string;
+  kind: (typeof cadenceNotices.$inferSelect)['kind'];
+  dueAt: Date;
+  recipient: string | null;
+  headline: string;
+  message: string;
+  title: string;
+}
+
+/**
+ * Reminds and escalates responders about next-update deadlines and owed postmortems. One
+ * watcher leads at a time across instances (a lease row); each notice is recorded with its
+ * email in one transaction, so it goes out once per deadline across restarts and instances.
+ */
+export class CadenceWatcher {
+  private readonly options: WatcherOptions;
+  private readonly owner = randomBytes(8).toString('hex');
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
+  constructor(options: WatcherOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.ticking = this.tick()
+        .catch((err) => this.options.logger.error('cadence watcher tick failed', describeError(err)))
+        .finally(() => (this.ticking = null));
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.tickMs ?? 15_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer!);
+    await this.ticking;
+    const { db } = this.options.ctx.database;
+    await db.delete(leases).where(and(eq(leases.name, LEASE), eq(leases.owner, this.owner)));
+  }
+
+  /** Takes or renews the lease; true while this watcher leads. */
+  async lead(): Promise<boolean> {
+    const { ctx } = this.options;
+    const now = ctx.now().getTime();
+    const expires = now + 3 * (this.options.tickMs ?? 15_000);
+    await ctx.database.client.execute({
+      sql: `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+            WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,
+      args: [LEASE, this.owner, expires, now],
+    });
+    const row = await ctx.database.db.select().from(leases).where(eq(leases.name, LEASE)).get();
+    return row?.owner === this.owner;
+  }
+
+  /** One pass: record and send what is due, then retry webhooks still pending. */
+  async tick(): Promise<void> {
+    if (!(await this.lead())) return;
+    const notices = await this.dueNotices();
+    if (notices.length) await this.record(notices);
+    await this.deliverWebhooks();
+  }
+
+  private async dueNotices(): Promise<Notice[]> {
+    const { ctx } = this.options;
+    const { db } = ctx.database;
+    const now = ctx.now();
+    const policy = await loadCadencePolicy(ctx);
+    const open = await db
+      .select()
+      .from(incidents)
+      .where(and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), publicIncident));
+    const owed = await db
+      .select()
+      .from(incidents)
+      .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt)));
+    const notices: Notice[] = [];
+    const time = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+    for (const i of open) {
+      const due = i.nextUpdateDueAt!;
+      for (const kind of noticesDue(due, now, policy)) {
+        const late = Math.round((now.getTime() - due.getTime()) / 60_000);
+        notices.push({
+          key: `${kind}:${i.id}:${due.getTime()}`,
+          incidentId: i.id,
+          kind,
+          dueAt: due,
+          title: i.title,
+          recipient: kind === 'escalation' ? (i.escalationContact ?? this.options.defaultEscalation ?? null) : (i.commander ?? this.options.defaultCommander ?? null),
+          headline: kind === 'reminder' ? 'Public update due soon' : kind === 'overdue' ? 'Public update overdue' : 'Escalation: public update overdue',
+          message:
+            kind === 'reminder'
+              ? `The next public update on this ${i.severity} incident is due by ${time(due)}.`
+              : `The public update on this ${i.severity} incident was due at ${time(due)} and is ${late} min late. Post an update now: customers are waiting.`,
+        });
+      }
+    }
+    for (const i of owed) {
+      const due = i.postmortemDueAt!;
+      const stage = now.getTime() >= due.getTime() ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}` : now.getTime() >= due.getTime() - DAY ? `postmortem_reminder:${i.id}` : null;
+      if (!stage) continue;
+      const overdue = stage.startsWith('postmortem_overdue');
+      notices.push({
+        key: stage,
+        incidentId: i.id,
+        kind: overdue ? 'postmortem_overdue' : 'postmortem_reminder',
+        dueAt: due,
+        title: i.title,
+        recipient: i.commander ?? this.options.defaultCommander ?? null,
+        headline: overdue ? 'Postmortem overdue' : 'Postmortem due within a day',
+        message: `The postmortem of this ${i.severity} incident is due by ${due.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      });
+    }
+    if (!notices.length) return [];
+    const sent = await db.select({ key: cadenceNotices.key }).from(cadenceNotices).where(inArray(cadenceNotices.key, notices.map((n) => n.key)));
+    const done = new Set(sent.map((s) => s.key));
+    return notices.filter((n) => !done.has(n.key));
+  }
+
+  /** Each notice and its email in one transaction; unique keys make a repeat a no-op. */
+  private async record(notices: Notice[]): Promise<void> {
+    const { ctx, publicUrl, webhookUrl, logger } = this.options;
+    const { database } = ctx;
+    const now = ctx.now();
+    const statements: WriteStatement[] = [];
+    for (const n of notices) {
+      statements.push(
+        database.db
+          .insert(cadenceNotices)
+          .values({ key: n.key, incidentId: n.incidentId, kind: n.kind, dueAt: n.dueAt, createdAt: now, webhookStatus: webhookUrl ? 'pending' : 'none' })
+          .onConflictDoNothing(),
+      );
+      if (isEmail(n.recipient)) {
+        statements.push(
+          database.db
+            .insert(outbox)
+            .values({
+              recipient: n.recipient,
+              eventKey: `notice:${n.key}`,
+              template: 'responder-notice',
+              payload: { headline: n.headline, title: n.title, message: n.message, incident_url: `${publicUrl}/incidents/${n.incidentId}` },
+              nextAttemptAt: now,
+              createdAt: now,
+            })
+            .onConflictDoNothing(),
+        );
+      }
+      logger.info('responder notice', { kind: n.kind, incident: n.incidentId, due_at: n.dueAt.toISOString(), recipient: n.recipient });
+    }
+    await database.exclusive(() => database.commit(statements));
+  }
+
+  private async deliverWebhooks(): Promise<void> {
+    const { ctx, webhookUrl, publicUrl, logger } = this.options;
+    if (!webhookUrl) return;
+    const { db } = ctx.database;
+    const pending = await db
+      .select({ key: cadenceNotices.key, kind: cadenceNotices.kind, incidentId: cadenceNotices.incidentId, dueAt: cadenceNotices.dueAt, title: incidents.title, severity: incidents.severity })
+      .from(cadenceNotices)
+      .innerJoin(incidents, eq(incidents.id, cadenceNotices.incidentId))
+      .where(eq(cadenceNotices.webhookStatus, 'pending'))
+      .limit(50);
+    for (const n of pending) {
+      const text = `${n.kind.replace('_', ' ')} — ${n.severity} "${n.title}": deadline ${n.dueAt.toISOString()} (${publicUrl}/incidents/${n.incidentId})`;
+      try {
+        const res = await fetch(webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text, candor: { kind: n.kind, incident_id: n.incidentId, due_at: n.dueAt.toISOString(), notice: n.key } }),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (res.ok) await db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key));
+        else logger.error('cadence webhook refused; will retry', { status: res.status, notice: n.key });
+      } catch (err) {
+        logger.error('cadence webhook failed; will retry', { notice: n.key, ...describeError(err) });
+      }
+    }
+  }
+}
