@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+
+// Two real server processes on one database, each with a cadence watcher ticking every 100 ms:
+// a reminder goes out once, by email and by webhook.
+let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
+let servers: RunningServer[] = [];
+let receiver: Server;
+const hooks: unknown[] = [];
+
+beforeAll(async () => {
+  fixture = await createSiteFixture();
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      hooks.push(req.url);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const env = {
+    DATABASE_URL: fixture.databaseUrl,
+    CANDOR_CADENCE_TICK_MS: '100',
+    CANDOR_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+  };
+  servers = await Promise.all([startServer(env), startServer(env)]);
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  await new Promise<void>((r) => receiver.close(() => r()));
+  fixture?.cleanup();
+});
+
+test('two instances, one reminder', async () => {
+  const admin = fixture.admin(servers[0]!);
+  const policy = await admin('GET', '/policy');
+  // A reminder lead as long as the interval: the reminder is due as soon as the incident is declared.
+  await admin('PUT', '/policy', { ...policy, reminder_lead_minutes: 30 });
+  await admin('POST', '/incidents', { title: 'Payments failing', severity: 'SEV-1', body: 'b', commander: 'alice@example.com' });
+  await within(5000, async () => hooks.length >= 1);
+  await new Promise((r) => setTimeout(r, 1000)); // many more ticks on both instances
+  const count = async (q: ReturnType<typeof sql>) => Number((await fixture.database.db.get<{ n: number }>(q))!.n);
+  expect(await count(sql`SELECT count(*) AS n FROM cadence_notices WHERE kind = 'reminder'`)).toBe(1);
+  expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE template = 'responder-notice' AND recipient = 'alice@example.com'`)).toBe(1);
+  expect(hooks).toEqual(['/hook']);
+});
