@@ -128,6 +128,20 @@ describe('what a person sees', () => {
   });
 });
 
+test('once a deadline has passed, the page says honestly when the last update was', async () => {
+  // Time passing, simulated: the deadline moves into the past (and the change counter moves,
+  // as every write does, so the snapshot is rebuilt).
+  await fixture.database.client.batch(
+    [
+      { sql: 'UPDATE incidents SET next_update_due_at = ? WHERE id = ?', args: [Date.now() - 60_000, incident.id] },
+      'UPDATE change_counter SET value = value + 1',
+    ],
+    'write',
+  );
+  await within(3000, async () => /Last update \d+ min ago|Last update under 1 min ago/.test(await html(`/incidents/${incident.id}`)));
+  expect(await html(`/incidents/${incident.id}`)).not.toContain('Next update by');
+});
+
 describe('hostile incident text', () => {
   test('scripts, handlers and javascript: URLs are neutralised on the page', async () => {
     const hostile = await admin('POST', '/incidents', {
