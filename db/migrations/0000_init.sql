@@ -209,4 +209,35 @@ CREATE TABLE `subscribers` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `subscribers_email_idx` ON `subscribers` (`email`);--> statement-breakpoint
-CREATE INDEX `subscribers_confirm_idx` ON `subscribers` (`confirm_token_hash`);
+CREATE INDEX `subscribers_confirm_idx` ON `subscribers` (`confirm_token_hash`);--> statement-breakpoint
+CREATE TABLE `customer_components` (
+	`customer_id` text NOT NULL,
+	`component_id` text NOT NULL,
+	PRIMARY KEY(`customer_id`, `component_id`),
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE TABLE `customers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`contacts` text NOT NULL,
+	`plan_id` text NOT NULL,
+	`all_components` integer DEFAULT true NOT NULL,
+	`billing_anchor_day` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`plan_id`) REFERENCES `sla_plans`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `customers_plan_idx` ON `customers` (`plan_id`);--> statement-breakpoint
+CREATE TABLE `sla_plans` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`target` real NOT NULL,
+	`ladder` text NOT NULL,
+	`cap` real NOT NULL,
+	`weights` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);

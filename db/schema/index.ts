@@ -2,3 +2,4 @@ export * from './components.ts';
 export * from './incidents.ts';
 export * from './keys.ts';
 export * from './subscribers.ts';
+export * from './customers.ts';

@@ -14,11 +14,12 @@ import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
 import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
 import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
+import { customerRoutes } from './customers.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute];
+const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
 function authenticator(ctx: ServiceContext) {

@@ -4,6 +4,9 @@ import { createComponent } from '../components/create.ts';
 import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
 import { declareIncident } from '../incidents/declare.ts';
 import { postIncidentUpdate } from '../incidents/post-update.ts';
+import { DEMO_PLANS } from '../../domain/availability/sla.ts';
+import { saveCustomer } from '../customers/customers.ts';
+import { savePlan } from '../customers/plans.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -38,6 +41,12 @@ export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_A
   await add('Email notifications', 'Transactional email', groups.delivery.id, 2);
   await add('Scheduled jobs', 'Cron-style jobs and reports', groups.delivery.id, 3);
   await add('Documentation', 'Guides and API reference', null, 10);
+
+  // SLA plans modelled on published cloud ladders, and two customers on them.
+  const plans = [];
+  for (const plan of DEMO_PLANS) plans.push(await savePlan(setup, actor, plan));
+  await saveCustomer(setup, actor, { name: 'Globex', contacts: ['ops@globex.example'], planId: plans[1]!.id, componentIds: [api.id, dashboard.id] });
+  await saveCustomer(setup, actor, { name: 'Initech', contacts: ['it@initech.example'], planId: plans[0]!.id });
 
   // A resolved SEV-2 three days ago: impact began 13 minutes before it was declared.
   const declared = now - 3 * DAY - 6 * 60 * MINUTE;

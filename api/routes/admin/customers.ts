@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { deleteCustomer, getCustomer, importCustomers, listCustomers, saveCustomer } from '../../services/customers/customers.ts';
+import { deletePlan, getPlan, listPlans, savePlan } from '../../services/customers/plans.ts';
+import { slaReport } from '../../services/customers/sla-report.ts';
+import { DEFAULT_DOWNTIME_WEIGHTS } from '../../domain/availability/uptime.ts';
+import { route } from '../define.ts';
+import { id, idParams, page, timestamp } from './schemas.ts';
+
+const weight = z.number().min(0).max(1);
+const planInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  target: z.number().describe('committed availability in %, e.g. 99.9'),
+  ladder: z.array(z.strictObject({ below: z.number(), credit: z.number() })).max(20).describe('below X % → Y % credit, by strictly descending X'),
+  cap: z.number().describe('most credit for one period, in %'),
+  weights: z
+    .strictObject({ operational: weight, degraded_performance: weight, partial_outage: weight, major_outage: weight })
+    .default(DEFAULT_DOWNTIME_WEIGHTS)
+    .describe('how much of an interval at each status is downtime; maintenance never is'),
+});
+const plan = z.object({
+  id,
+  name: z.string(),
+  target: z.number(),
+  ladder: z.array(z.object({ below: z.number(), credit: z.number() })),
+  cap: z.number(),
+  weights: z.object({ operational: z.number(), degraded_performance: z.number(), partial_outage: z.number(), major_outage: z.number() }),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const customerInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  contacts: z.array(z.email('not an email address')).min(1).max(50),
+  plan_id: id,
+  component_ids: z.array(id).max(500).optional().describe('absent or empty: every component'),
+  billing_anchor_day: z.int().min(1).max(31).nullable().optional().describe('billing periods start on this day of the month; null: calendar months'),
+});
+const customer = z.object({
+  id,
+  name: z.string(),
+  contacts: z.array(z.string()),
+  plan_id: id,
+  component_ids: z.array(id).nullable(),
+  billing_anchor_day: z.int().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+// Weights are keyed by component status, which the JSON case translation would camelCase.
+type CamelWeights = { operational: number; degradedPerformance: number; partialOutage: number; majorOutage: number };
+const planTerms = <T extends { weights: CamelWeights }>(body: T) => ({
+  ...body,
+  weights: { operational: body.weights.operational, degraded_performance: body.weights.degradedPerformance, partial_outage: body.weights.partialOutage, major_outage: body.weights.majorOutage },
+});
+
+const shapeCustomer = ({ allComponents: _, ...c }: Awaited<ReturnType<typeof getCustomer>>) => c;
+
+export const customerRoutes = [
+  route({ method: 'get', path: '/sla-plans', summary: 'List SLA plans', tag: 'SLA plans', scope: 'read', response: page(plan) }, async ({ ctx }) => ({ data: await listPlans(ctx), nextCursor: null })),
+  route({ method: 'post', path: '/sla-plans', summary: 'Create an SLA plan', tag: 'SLA plans', scope: 'admin', body: planInput, response: plan, status: 201 }, async ({ ctx, actor, body }) => savePlan(ctx, actor, planTerms(body))),
+  route({ method: 'get', path: '/sla-plans/{id}', summary: 'Get an SLA plan', tag: 'SLA plans', scope: 'read', params: idParams, response: plan }, async ({ ctx, params }) => getPlan(ctx, params.id)),
+  route({ method: 'put', path: '/sla-plans/{id}', summary: 'Replace an SLA plan', tag: 'SLA plans', scope: 'admin', params: idParams, body: planInput, response: plan }, async ({ ctx, actor, params, body }) => savePlan(ctx, actor, planTerms(body), params.id)),
+  route({ method: 'delete', path: '/sla-plans/{id}', summary: 'Delete an SLA plan no customer is on', tag: 'SLA plans', scope: 'admin', params: idParams, status: 204 }, async ({ ctx, actor, params }) => deletePlan(ctx, actor, params.id)),
+
+  route({ method: 'get', path: '/customers', summary: 'List customers', tag: 'Customers', scope: 'read', response: page(customer) }, async ({ ctx }) => ({ data: (await listCustomers(ctx)).map(shapeCustomer), nextCursor: null })),
+  route({ method: 'post', path: '/customers', summary: 'Create a customer', tag: 'Customers', scope: 'admin', body: customerInput, response: customer, status: 201 }, async ({ ctx, actor, body }) => shapeCustomer(await saveCustomer(ctx, actor, body))),
+  route(
+    { method: 'post', path: '/customers/import', summary: 'Import customers (JSON array); all or nothing', tag: 'Customers', scope: 'admin', body: z.array(customerInput).min(1).max(10_000), response: z.object({ imported: z.int() }) },
+    async ({ ctx, actor, body }) => importCustomers(ctx, actor, body),
+  ),
+  route({ method: 'get', path: '/customers/{id}', summary: 'Get a customer', tag: 'Customers', scope: 'read', params: idParams, response: customer }, async ({ ctx, params }) => shapeCustomer(await getCustomer(ctx, params.id))),
+  route(
+    { method: 'put', path: '/customers/{id}', summary: 'Replace a customer', tag: 'Customers', scope: 'admin', params: idParams, body: customerInput, response: customer },
+    async ({ ctx, actor, params, body }) => shapeCustomer(await saveCustomer(ctx, actor, body, params.id)),
+  ),
+  route({ method: 'delete', path: '/customers/{id}', summary: 'Delete a customer', tag: 'Customers', scope: 'admin', params: idParams, status: 204 }, async ({ ctx, actor, params }) => deleteCustomer(ctx, actor, params.id)),
+
+  route(
+    {
+      method: 'get',
+      path: '/reports/sla',
+      summary: "Per customer: availability in the billing period (so far), downtime, its incidents, and the credit owed (default: the current period)",
+      tag: 'Reports',
+      scope: 'read',
+      query: z.object({ period: z.string().max(7).optional().describe('YYYY-MM') }),
+      response: z.object({
+        data: z.array(
+          z.object({
+            customer: z.object({ id, name: z.string() }),
+            plan: z.object({ id, name: z.string(), target: z.number() }),
+            period: z.object({ from: timestamp, to: timestamp, measured_until: timestamp }),
+            components: z.array(z.object({ id, name: z.string(), availability: z.number().nullable(), availability_text: z.string().nullable(), downtime_minutes: z.number() })),
+            availability: z.number().nullable(),
+            availability_text: z.string().nullable().describe('a percentage truncated to 2 decimals: never rounded up'),
+            downtime_minutes: z.number(),
+            below_target: z.boolean(),
+            incidents: z.array(z.object({ id, title: z.string() })),
+            ladder_step: z.object({ below: z.number(), credit: z.number() }).nullable(),
+            credit_percent: z.number(),
+          }),
+        ),
+      }),
+    },
+    async ({ ctx, query }) => ({ data: await slaReport(ctx, query.period) }),
+  ),
+];
