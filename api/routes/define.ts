@@ -31,6 +31,8 @@ export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extend
   body: CamelKeys<z.output<B>>;
   actor: Actor;
   ctx: ServiceContext;
+  /** The page's name and public URL (for links in rendered emails). */
+  site: () => Promise<{ pageName: string; publicUrl: string }>;
 }
 
 export interface Route {
@@ -124,7 +126,7 @@ export interface Authenticated {
 export function mountRoutes(
   app: Hono<any>,
   routes: Route[],
-  deps: { ctx: ServiceContext; authenticate(c: Context): Promise<Authenticated> },
+  deps: { ctx: ServiceContext; authenticate(c: Context): Promise<Authenticated>; site: () => Promise<{ pageName: string; publicUrl: string }> },
 ): void {
   for (const { spec, handler } of routes) {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
@@ -147,6 +149,7 @@ export function mountRoutes(
         body: fromApiJson(body),
         actor: auth.actor,
         ctx: deps.ctx,
+        site: deps.site,
       });
       if (spec.status === 204) return c.body(null, 204);
       const json = toApiJson(result);

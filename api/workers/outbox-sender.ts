@@ -9,6 +9,7 @@ import type { EmailMessage, Transport } from '../../emails/transports/transport.
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
+import { customerEmail } from '../services/customers/emails.ts';
 import { claimBatch, markFailed, markRetry, markSent, type ClaimedRow } from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
 
@@ -135,6 +136,13 @@ export class OutboxSender {
       } else if (row.template === 'subscription-confirmation') {
         const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
         const email = await renderConfirmation({ pageName: settings.pageName, recipient: row.recipient, confirmUrl: confirmUrl(settings, row.payload?.token ?? ''), components: filter });
+        messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else if (row.template === 'customer-notice' || row.template === 'customer-resolution') {
+        const email = await customerEmail(
+          ctx,
+          { customerId: row.payload?.customer_id ?? '', incidentId: row.payload?.incident_id ?? '', kind: row.template === 'customer-notice' ? 'notice' : 'resolution' },
+          settings,
+        );
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};

@@ -124,6 +124,8 @@ describe('communication report maths', () => {
           nextUpdateDueAt: null,
           postmortemDueAt: null,
           postmortemPublishedAt: null,
+          customerEmailDueAt: null,
+          customerEmailSentAt: null,
           updates: [
             { createdAt: t('10:00'), dueAt: null },
             { createdAt: t('10:30'), dueAt: t('10:30') },

@@ -12,6 +12,9 @@ export interface ReportIncident {
   postmortemPublishedAt: Date | null;
   /** Public updates, any order: when, and the deadline each answered. */
   updates: { createdAt: Date; dueAt: Date | null }[];
+  /** When affected customers had to be emailed by (null: no rule, or no customer affected), and when the first was. */
+  customerEmailDueAt: Date | null;
+  customerEmailSentAt: Date | null;
 }
 
 const MINUTE = 60_000;
@@ -54,6 +57,13 @@ export function incidentRecord(incident: ReportIncident, now: Date) {
     postmortemDueAt: incident.postmortemDueAt,
     postmortemPublishedAt: incident.postmortemPublishedAt,
     postmortemOnTime,
+    customerEmailOnTime: incident.customerEmailDueAt
+      ? incident.customerEmailSentAt
+        ? incident.customerEmailSentAt <= incident.customerEmailDueAt
+        : now > incident.customerEmailDueAt
+          ? false
+          : null
+      : null,
   };
 }
 

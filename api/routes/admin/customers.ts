@@ -4,6 +4,8 @@ import { deletePlan, getPlan, listPlans, savePlan } from '../../services/custome
 import { slaReport } from '../../services/customers/sla-report.ts';
 import { DEFAULT_DOWNTIME_WEIGHTS } from '../../domain/availability/uptime.ts';
 import { route } from '../define.ts';
+import { customerEmail } from '../../services/customers/emails.ts';
+import { getIncident } from '../../services/incidents/get.ts';
 import { id, idParams, page, timestamp } from './schemas.ts';
 
 const weight = z.number().min(0).max(1);
@@ -103,3 +105,21 @@ export const customerRoutes = [
     async ({ ctx, query }) => ({ data: await slaReport(ctx, query.period) }),
   ),
 ];
+
+export const customerEmailPreviewRoute = route(
+  {
+    method: 'get',
+    path: '/incidents/{id}/customer-emails/preview',
+    summary: "Render a customer's email about an incident (the resolution email once resolved) without sending it",
+    tag: 'Customers',
+    scope: 'read',
+    params: idParams,
+    query: z.object({ customer: id, kind: z.enum(['notice', 'resolution']).optional() }),
+    response: z.object({ subject: z.string(), html: z.string(), text: z.string() }),
+  },
+  async ({ ctx, params, query, site }) => {
+    const incident = await getIncident(ctx, params.id);
+    const kind = query.kind ?? (incident.status === 'resolved' ? 'resolution' : 'notice');
+    return customerEmail(ctx, { customerId: query.customer, incidentId: incident.id, kind }, await site());
+  },
+);

@@ -120,6 +120,7 @@ export const reportRoute = route(
           postmortem_due_at: z.string().nullable(),
           postmortem_published_at: z.string().nullable(),
           postmortem_on_time: z.boolean().nullable(),
+          customer_email_on_time: z.boolean().nullable().describe('affected customers emailed within the severity deadline; null when none was owed (yet)'),
         }),
       ),
     }),

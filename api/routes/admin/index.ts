@@ -14,12 +14,12 @@ import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
 import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
 import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
-import { customerRoutes } from './customers.ts';
+import { customerEmailPreviewRoute, customerRoutes } from './customers.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes];
+const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes, customerEmailPreviewRoute];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
 function authenticator(ctx: ServiceContext) {
@@ -47,7 +47,7 @@ function authenticator(ctx: ServiceContext) {
 }
 
 /** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies, Idempotency-Key on POST. */
-export function mountAdminApi(app: Hono<any>, ctx: ServiceContext): void {
+export function mountAdminApi(app: Hono<any>, ctx: ServiceContext, site: () => Promise<{ pageName: string; publicUrl: string }>): void {
   const authenticate = authenticator(ctx);
   const document = openApiDocument(routes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
   const admin = app.basePath(ADMIN_BASE);
@@ -79,7 +79,7 @@ export function mountAdminApi(app: Hono<any>, ctx: ServiceContext): void {
     if (c.res.ok) await completeIdempotencyKey(ctx, request, c.res.status, await c.res.clone().text());
     else await releaseIdempotencyKey(ctx, request);
   });
-  mountRoutes(admin, routes, { ctx, authenticate });
+  mountRoutes(admin, routes, { ctx, authenticate, site });
 }
 
 export { routes as adminRoutes };

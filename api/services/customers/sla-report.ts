@@ -22,10 +22,11 @@ function periodOf(month: string | undefined, anchorDay: number | null, now: Date
  * each component in scope and overall (the worst), downtime, the incidents behind it, and the
  * ladder step and credit owed — all from the recorded status intervals.
  */
-export async function slaReport(ctx: ServiceContext, month?: string) {
+export async function slaReport(ctx: ServiceContext, month?: string, onlyCustomer?: string) {
   const now = ctx.now();
   const { db } = ctx.database;
-  const [customerList, plans, live] = await Promise.all([listCustomers(ctx), listPlans(ctx), db.select({ id: components.id, name: components.name }).from(components).where(isNull(components.deletedAt))]);
+  const [allCustomers, plans, live] = await Promise.all([listCustomers(ctx), listPlans(ctx), db.select({ id: components.id, name: components.name }).from(components).where(isNull(components.deletedAt))]);
+  const customerList = onlyCustomer ? allCustomers.filter((c) => c.id === onlyCustomer) : allCustomers;
   const periods = customerList.map((c) => periodOf(month, c.billingAnchorDay, now));
   const earliest = new Date(Math.min(...periods.map((p) => p.from.getTime()), now.getTime()));
   const latest = new Date(Math.max(...periods.map((p) => p.to.getTime()), now.getTime()));

@@ -9,6 +9,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
 import { incidentUpdateFanOut } from '../outbox/fan-out.ts';
+import { customerFanOut } from '../customers/notify.ts';
 
 export interface ComponentImpact {
   id: string;
@@ -30,13 +31,15 @@ export interface UpdateRecord {
   isPublic: boolean;
   /** The next-update deadline in force when this update is posted. */
   dueAt?: Date | null;
+  /** How many times the incident was reopened: a new resolution after a reopen is a new email. */
+  reopenCount?: number;
   /** Component statuses this update sets for the incident. */
   components: ComponentImpact[];
 }
 
 /** The timeline entry an operator's update (or reopen) makes on `incident` at `at`. */
 export function operatorUpdate(
-  incident: { id: string; severity: Severity; customerVisible: boolean; nextUpdateDueAt: Date | null },
+  incident: { id: string; severity: Severity; customerVisible: boolean; nextUpdateDueAt: Date | null; reopenCount: number },
   input: { status: IncidentStatus; body: string; author?: string | null; deliverNotifications?: boolean },
   kind: 'status' | 'reopen',
   at: Date,
@@ -54,6 +57,7 @@ export function operatorUpdate(
     isPublic: isPublic(incident.severity, incident.customerVisible),
     deliverNotifications: input.deliverNotifications ?? true,
     dueAt: incident.nextUpdateDueAt,
+    reopenCount: incident.reopenCount + (kind === 'reopen' ? 1 : 0),
     components,
   };
 }
@@ -123,6 +127,15 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
   // fan-out sees every component the incident now affects.
   if (record.deliverNotifications && record.isPublic && record.kind !== 'severity_change') {
     statements.push(incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at }));
+  }
+  // Customers with an SLA hear of SEV-1/SEV-2 incidents on their components: a notice when
+  // affected, and at resolution their figures. Contractual, so not subject to deliver_notifications.
+  if (record.isPublic && (record.severity === 'SEV-1' || record.severity === 'SEV-2') && record.kind !== 'severity_change') {
+    statements.push(
+      resolving
+        ? customerFanOut(database, { incidentId: record.incidentId, eventKey: `customer_resolution:${record.incidentId}:${record.reopenCount ?? 0}`, template: 'customer-resolution', at: record.at })
+        : customerFanOut(database, { incidentId: record.incidentId, eventKey: `customer_notice:${record.incidentId}`, template: 'customer-notice', at: record.at }),
+    );
   }
   return statements;
 }

@@ -1,7 +1,9 @@
-import { and, asc, gte, inArray, lt } from 'drizzle-orm';
-import { incidentUpdates, incidents } from '../../../db/schema/index.ts';
+import { and, asc, gte, inArray, lt, sql } from 'drizzle-orm';
+import { incidentUpdates, incidents, outbox } from '../../../db/schema/index.ts';
 import { communicationReport } from '../../domain/incident/report.ts';
-import { isPublic } from '../../domain/incident/lifecycle.ts';
+import { isPublic, type Severity } from '../../domain/incident/lifecycle.ts';
+import type { CadencePolicy } from '../../domain/incident/cadence.ts';
+import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { publicIncident } from '../public/incidents.ts';
@@ -18,13 +20,30 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
   const updates = rows.length
     ? await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, rows.map((r) => r.id)))
     : [];
+  // The first customer notice each incident sent, against the severity's customer-email deadline.
+  const notices = rows.length
+    ? await db
+        .select({ eventKey: outbox.eventKey, sentAt: sql<number | null>`min(${outbox.sentAt})` })
+        .from(outbox)
+        .where(inArray(outbox.eventKey, rows.map((r) => `customer_notice:${r.id}`)))
+        .groupBy(outbox.eventKey)
+    : [];
+  const policy = await loadCadencePolicy(ctx);
   const report = communicationReport(
     rows.map((r) => ({
       ...r,
+      ...customerEmailDeadline(r, notices.find((n) => n.eventKey === `customer_notice:${r.id}`), policy),
       // Public updates only: severity changes are internal, and so were updates posted while the incident was not public.
       updates: updates.filter((u) => u.incidentId === r.id && u.kind !== 'severity_change' && isPublic(u.severity, r.customerVisible)),
     })),
     ctx.now(),
   );
   return { from, to, ...report };
+}
+
+function customerEmailDeadline(incident: { declaredAt: Date; severity: Severity }, notice: { sentAt: number | null } | undefined, policy: CadencePolicy) {
+  const minutes = policy.severities[incident.severity].customerEmailMinutes;
+  // No notice row: no customer was affected, so nothing was owed.
+  if (!notice || minutes === null) return { customerEmailDueAt: null, customerEmailSentAt: null };
+  return { customerEmailDueAt: new Date(incident.declaredAt.getTime() + minutes * 60_000), customerEmailSentAt: notice.sentAt ? new Date(notice.sentAt) : null };
 }

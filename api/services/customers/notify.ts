@@ -1,0 +1,21 @@
+import { sql } from 'drizzle-orm';
+import type { Database, WriteStatement } from '../../../db/client.ts';
+
+/**
+ * One outbox row per contact of every customer the incident affects (a component in their
+ * scope, or every component), as one INSERT … SELECT in the update's transaction. Unique on
+ * (recipient, event): an update that adds components reaches only the newly affected.
+ */
+export function customerFanOut(database: Database, input: { incidentId: string; eventKey: string; template: 'customer-notice' | 'customer-resolution'; at: Date }): WriteStatement {
+  const at = input.at.getTime();
+  return database.db.run(sql`
+    INSERT INTO outbox (recipient, event_key, template, payload, status, attempts, next_attempt_at, created_at)
+    SELECT DISTINCT contact.value, ${input.eventKey}, ${input.template},
+           json_object('customer_id', c.id, 'incident_id', ${input.incidentId}), 'queued', 0, ${at}, ${at}
+    FROM customers c, json_each(c.contacts) contact
+    WHERE EXISTS (
+      SELECT 1 FROM incident_components ic
+      WHERE ic.incident_id = ${input.incidentId}
+        AND (c.all_components = 1 OR ic.component_id IN (SELECT component_id FROM customer_components cc WHERE cc.customer_id = c.id)))
+    ON CONFLICT (recipient, event_key) DO NOTHING`);
+}
