@@ -49,6 +49,11 @@ describe('customers', () => {
     expect((await t.call('GET', '/customers')).json.data).toHaveLength(1);
     const ok = await t.call('POST', '/customers/import', { body: [{ name: 'A', contacts: ['a@a.test'], plan_id: plans.Standard, billing_anchor_day: 15 }] });
     expect(ok.json).toEqual({ imported: 1 });
+    const csv = `name,contacts,plan_id,component_ids,billing_anchor_day\r\n"Initech, Inc.",it@initech.test;cto@initech.test,${plans.Premium},${api};${web},5\r\n`;
+    const fromCsv = await t.call('POST', '/customers/import', { body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(fromCsv.json).toEqual({ imported: 1 });
+    const initech = (await t.call('GET', '/customers')).json.data.find((c: { name: string }) => c.name === 'Initech, Inc.');
+    expect(initech).toMatchObject({ contacts: ['it@initech.test', 'cto@initech.test'], component_ids: [api, web], billing_anchor_day: 5 });
   });
 });
 
@@ -85,6 +90,11 @@ describe('SLA report', () => {
     expect(by['Premium on API'].availability).toBeCloseTo(expected, 12);
     expect(by['Standard on API']).toMatchObject({ availability_text: '99.80', below_target: false, credit_percent: 0, ladder_step: null });
     expect(by['Premium on Web']).toMatchObject({ availability: 1, availability_text: '100.00', downtime_minutes: 0, incidents: [], credit_percent: 0 });
+    // The mean over API and Web for a customer with both in scope, instead of the worst.
+    await t.call('POST', '/customers', { body: { name: 'Both', contacts: ['b@x.test'], plan_id: plans.Premium } });
+    const mean = await t.call('GET', '/reports/sla?period=2026-03&aggregate=mean');
+    const both = mean.json.data.find((r: any) => r.customer.name === 'Both');
+    expect(both.availability).toBeCloseTo((expected + 1) / 2, 12);
     expect(premium).toBeTruthy();
     const bad = await t.call('GET', '/reports/sla?period=2026-13');
     expect(bad.status).toBe(422);

@@ -37,6 +37,19 @@ const customerInput = z.strictObject({
   component_ids: z.array(id).max(500).optional().describe('absent or empty: every component'),
   billing_anchor_day: z.int().min(1).max(31).nullable().optional().describe('billing periods start on this day of the month; null: calendar months'),
 });
+// CSV rows arrive as strings: contacts and component_ids separated by semicolons or spaces.
+const list = (v: string | undefined) => (v ? v.split(/[;\s]+/).filter(Boolean) : undefined);
+const customerCsvRow = z
+  .object({ name: z.string(), contacts: z.string(), plan_id: z.string(), component_ids: z.string().optional(), billing_anchor_day: z.string().optional() })
+  .transform((r): z.input<typeof customerInput> => ({
+    name: r.name,
+    contacts: list(r.contacts) ?? [],
+    plan_id: r.plan_id,
+    ...(r.component_ids ? { component_ids: list(r.component_ids) } : {}),
+    ...(r.billing_anchor_day ? { billing_anchor_day: Number(r.billing_anchor_day) } : {}),
+  }))
+  .pipe(customerInput);
+
 const customer = z.object({
   id,
   name: z.string(),
@@ -66,7 +79,16 @@ export const customerRoutes = [
   route({ method: 'get', path: '/customers', summary: 'List customers', tag: 'Customers', scope: 'read', response: page(customer) }, async ({ ctx }) => ({ data: (await listCustomers(ctx)).map(shapeCustomer), nextCursor: null })),
   route({ method: 'post', path: '/customers', summary: 'Create a customer', tag: 'Customers', scope: 'admin', body: customerInput, response: customer, status: 201 }, async ({ ctx, actor, body }) => shapeCustomer(await saveCustomer(ctx, actor, body))),
   route(
-    { method: 'post', path: '/customers/import', summary: 'Import customers (JSON array); all or nothing', tag: 'Customers', scope: 'admin', body: z.array(customerInput).min(1).max(10_000), response: z.object({ imported: z.int() }) },
+    {
+      method: 'post',
+      path: '/customers/import',
+      summary: 'Import customers: a JSON array, or text/csv with a header row (name,contacts,plan_id,component_ids,billing_anchor_day); all or nothing',
+      tag: 'Customers',
+      scope: 'admin',
+      body: z.union([z.array(customerInput).min(1).max(10_000), z.array(customerCsvRow).min(1).max(10_000)]),
+      acceptsCsv: true,
+      response: z.object({ imported: z.int() }),
+    },
     async ({ ctx, actor, body }) => importCustomers(ctx, actor, body),
   ),
   route({ method: 'get', path: '/customers/{id}', summary: 'Get a customer', tag: 'Customers', scope: 'read', params: idParams, response: customer }, async ({ ctx, params }) => shapeCustomer(await getCustomer(ctx, params.id))),
@@ -83,7 +105,10 @@ export const customerRoutes = [
       summary: "Per customer: availability in the billing period (so far), downtime, its incidents, and the credit owed (default: the current period)",
       tag: 'Reports',
       scope: 'read',
-      query: z.object({ period: z.string().max(7).optional().describe('YYYY-MM') }),
+      query: z.object({
+        period: z.string().max(7).optional().describe('YYYY-MM'),
+        aggregate: z.enum(['worst', 'mean']).default('worst').describe("a customer's availability: its worst component in scope, or the mean"),
+      }),
       response: z.object({
         data: z.array(
           z.object({
@@ -102,7 +127,7 @@ export const customerRoutes = [
         ),
       }),
     },
-    async ({ ctx, query }) => ({ data: await slaReport(ctx, query.period) }),
+    async ({ ctx, query }) => ({ data: await slaReport(ctx, query.period, undefined, query.aggregate) }),
   ),
 ];
 

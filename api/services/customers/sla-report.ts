@@ -22,7 +22,7 @@ function periodOf(month: string | undefined, anchorDay: number | null, now: Date
  * each component in scope and overall (the worst), downtime, the incidents behind it, and the
  * ladder step and credit owed — all from the recorded status intervals.
  */
-export async function slaReport(ctx: ServiceContext, month?: string, onlyCustomer?: string) {
+export async function slaReport(ctx: ServiceContext, month?: string, onlyCustomer?: string, aggregate: 'worst' | 'mean' = 'worst') {
   const now = ctx.now();
   const { db } = ctx.database;
   const [allCustomers, plans, live] = await Promise.all([listCustomers(ctx), listPlans(ctx), db.select({ id: components.id, name: components.name }).from(components).where(isNull(components.deletedAt))]);
@@ -48,7 +48,7 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
       const causes = mine.filter((i) => i.incidentId && i.status !== 'operational' && i.startedAt < until && (i.endedAt ?? until) > period.from).map((i) => i.incidentId!);
       return { id: c.id, name: c.name, availability: a.uptime, downtimeMinutes: Math.round((a.downtimeMs / 60_000) * 10) / 10, causes };
     });
-    const overall = customerAvailability(perComponent.map((c) => c.availability));
+    const overall = customerAvailability(perComponent.map((c) => c.availability), aggregate);
     const credit = overall === null ? { step: null, credit: 0 } : creditFor(overall * 100, plan);
     const worst = perComponent.reduce<(typeof perComponent)[number] | null>((w, c) => (c.availability !== null && (w === null || c.availability < w.availability!) ? c : w), null);
     return {
