@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { customerComponents, customers, slaPlans } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -19,7 +19,8 @@ export interface CustomerInput {
 export type Customer = typeof customers.$inferSelect & { componentIds: string[] | null };
 
 async function withScope(ctx: ServiceContext, rows: (typeof customers.$inferSelect)[]): Promise<Customer[]> {
-  const scope = rows.length ? await ctx.database.db.select().from(customerComponents).where(inArray(customerComponents.customerId, rows.map((r) => r.id))) : [];
+  // In the order they were given (rowid), not the primary key's.
+  const scope = rows.length ? await ctx.database.db.select().from(customerComponents).where(inArray(customerComponents.customerId, rows.map((r) => r.id))).orderBy(sql`rowid`) : [];
   return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : scope.filter((s) => s.customerId === r.id).map((s) => s.componentId) }));
 }
 

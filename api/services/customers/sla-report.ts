@@ -1,4 +1,4 @@
-import { and, gt, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, gt, inArray, isNull, lt, or } from 'drizzle-orm';
 import { componentStatusIntervals, components, incidents } from '../../../db/schema/index.ts';
 import { availability, formatUptime } from '../../domain/availability/uptime.ts';
 import { billingPeriod, creditFor, customerAvailability } from '../../domain/availability/sla.ts';
@@ -33,7 +33,8 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
   const intervals = await db
     .select()
     .from(componentStatusIntervals)
-    .where(and(lt(componentStatusIntervals.startedAt, latest), or(isNull(componentStatusIntervals.endedAt), gt(componentStatusIntervals.endedAt, earliest))));
+    .where(and(lt(componentStatusIntervals.startedAt, latest), or(isNull(componentStatusIntervals.endedAt), gt(componentStatusIntervals.endedAt, earliest))))
+    .orderBy(asc(componentStatusIntervals.startedAt));
   const causeIds = [...new Set(intervals.map((i) => i.incidentId).filter((id): id is string => id !== null))];
   const titles = new Map(causeIds.length ? (await db.select({ id: incidents.id, title: incidents.title }).from(incidents).where(inArray(incidents.id, causeIds))).map((r) => [r.id, r.title]) : []);
 

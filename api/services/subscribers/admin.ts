@@ -22,7 +22,7 @@ function where(filter: Omit<SubscriberFilter, 'limit' | 'cursor'>): SQL | undefi
 
 async function withFilters(ctx: ServiceContext, rows: (typeof subscribers.$inferSelect)[]): Promise<Subscriber[]> {
   const filters = rows.length
-    ? await ctx.database.db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, rows.map((r) => r.id)))
+    ? await ctx.database.db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, rows.map((r) => r.id))).orderBy(sql`rowid`)
     : [];
   return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : filters.filter((f) => f.subscriberId === r.id).map((f) => f.componentId) }));
 }
