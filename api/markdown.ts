@@ -27,6 +27,6 @@ export function renderMarkdown(text: string): string {
  * Text with the control characters XML 1.0 cannot carry removed (tab, newline and carriage
  * return stay), for feeds, headers and plain-text email parts.
  */
-export function markdownToText(text: string): string {
+export function withoutControlCharacters(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g, '');
 }

@@ -1,7 +1,7 @@
 // Incident history as Atom 1.0 (RFC 4287) and RSS 2.0: one entry per public incident, whose id
 // never changes and whose `updated` moves with every update.
 import { Feed } from 'feed';
-import { markdownToText, renderMarkdown } from '../markdown.ts';
+import { withoutControlCharacters, renderMarkdown } from '../markdown.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Incident } from '../services/incidents/get.ts';
 import { recentPublicIncidents } from '../services/public/incidents.ts';
@@ -22,9 +22,9 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 /** The entry content: every update, newest first, with its status and UTC time, as HTML. */
 function entryHtml(incident: Incident): string {
-  const components = incident.components.length ? `<p>Affected: ${incident.components.map((c) => escapeHtml(markdownToText(c.name))).join(', ')}</p>` : '';
+  const components = incident.components.length ? `<p>Affected: ${incident.components.map((c) => escapeHtml(withoutControlCharacters(c.name))).join(', ')}</p>` : '';
   const updates = incident.updates
-    .map((u) => `<p><strong>${STATUS_LABELS[u.status]}</strong> — ${u.displayAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</p>${renderMarkdown(markdownToText(u.body))}`)
+    .map((u) => `<p><strong>${STATUS_LABELS[u.status]}</strong> — ${u.displayAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</p>${renderMarkdown(withoutControlCharacters(u.body))}`)
     .join('\n');
   return `${components}${updates}`;
 }
@@ -34,14 +34,14 @@ async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: strin
   const query = componentId ? `?component=${componentId}` : '';
   const feed = new Feed({
     id: `${page.url}/history${query}`,
-    title: markdownToText(`${page.name} incident history`),
-    description: `Incidents on ${markdownToText(page.name)}, with every update.`,
+    title: withoutControlCharacters(`${page.name} incident history`),
+    description: `Incidents on ${withoutControlCharacters(page.name)}, with every update.`,
     link: `${page.url}/history`,
     language: 'en',
     // Feed-level updated = the newest change among its entries (or the page's, when empty).
     updated: incidents[0]?.updatedAt ?? updated ?? new Date(0),
     generator: 'Candor',
-    author: { name: markdownToText(page.name), link: page.url },
+    author: { name: withoutControlCharacters(page.name), link: page.url },
     copyright: '',
     feedLinks: { atom: `${page.url}/history.atom${query}`, rss: `${page.url}/history.rss${query}` },
   });
@@ -50,12 +50,12 @@ async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: strin
     const latest = incident.updates[0];
     feed.addItem({
       // Titles are text; type="html" in Atom, so the text is escaped, never markup.
-      title: escapeHtml(markdownToText(`${incident.title} (${STATUS_LABELS[incident.status]})`)),
+      title: escapeHtml(withoutControlCharacters(`${incident.title} (${STATUS_LABELS[incident.status]})`)),
       id: link,
       link,
       date: incident.updatedAt,
       published: incident.declaredAt,
-      description: latest ? escapeHtml(markdownToText(latest.body)).slice(0, 500) : '',
+      description: latest ? escapeHtml(withoutControlCharacters(latest.body)).slice(0, 500) : '',
       content: entryHtml(incident),
     });
   }

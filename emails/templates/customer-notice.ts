@@ -1,5 +1,5 @@
 import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
-import { markdownToText, renderMarkdown } from '../../api/markdown.ts';
+import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, fill } from '../render.ts';
 
 /** The SLA figures a resolution email states, from the timeline. */
@@ -41,7 +41,7 @@ export function slaParagraph(sla: SlaFigures): string {
 }
 
 export function subject(props: Pick<CustomerEmailProps, 'kind' | 'title' | 'updated'>): string {
-  const title = markdownToText(props.title).replace(/\s+/g, ' ').trim();
+  const title = withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim();
   if (props.kind === 'notice') return `Service incident affecting you: ${title}`;
   return `${props.updated ? '[Updated] ' : ''}Resolved: ${title}`;
 }
@@ -51,7 +51,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
   const resolution = props.kind === 'resolution';
   const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.now));
   const timing = resolution && props.resolvedAt ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}.` : `Since ${utc(props.startedAt)} (${duration} so far).`;
-  const greeting = `Hello ${markdownToText(props.customerName)},`;
+  const greeting = `Hello ${withoutControlCharacters(props.customerName)},`;
   const intro = resolution
     ? `${props.updated ? 'This incident was reopened and is now resolved again; the figures below are updated. ' : ''}This incident is resolved.`
     : 'We are working on an incident that affects services you use. We will keep you posted until it is resolved.';
@@ -63,13 +63,13 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     preview: escapeHtml(intro),
     band: resolution ? 'Resolved' : 'Incident in progress',
     greeting: `${escapeHtml(greeting)}<br />${escapeHtml(intro)}`,
-    title: escapeHtml(markdownToText(props.title)),
+    title: escapeHtml(withoutControlCharacters(props.title)),
     timing: escapeHtml(timing),
     affected: escapeHtml(affected),
-    body_html: renderMarkdown(markdownToText(props.body)),
+    body_html: renderMarkdown(withoutControlCharacters(props.body)),
     sla_html: sla ? `<strong>${escapeHtml(sla)}</strong>` : '',
     incident_url: escapeHtml(props.incidentUrl),
   });
-  const text = [greeting, '', intro, '', markdownToText(props.title), timing, affected, '', markdownToText(props.body), ...(sla ? ['', sla] : []), '', `Follow this incident: ${props.incidentUrl}`, '', `-- ${markdownToText(props.pageName)}`].join('\n');
+  const text = [greeting, '', intro, '', withoutControlCharacters(props.title), timing, affected, '', withoutControlCharacters(props.body), ...(sla ? ['', sla] : []), '', `Follow this incident: ${props.incidentUrl}`, '', `-- ${withoutControlCharacters(props.pageName)}`].join('\n');
   return { subject: subjectLine, html, text };
 }

@@ -1,7 +1,7 @@
 import type { ComponentStatus } from '../../api/domain/component/status.ts';
 import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
 import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
-import { markdownToText, renderMarkdown } from '../../api/markdown.ts';
+import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
 
 export interface IncidentUpdateProps {
@@ -37,7 +37,7 @@ const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
 /** "[Resolved] Elevated API errors": short and specific. */
 export function subject(props: Pick<IncidentUpdateProps, 'status' | 'title'>): string {
-  return `[${STATUS[props.status].label}] ${markdownToText(props.title).replace(/\s+/g, ' ').trim()}`;
+  return `[${STATUS[props.status].label}] ${withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim()}`;
 }
 
 function timing(props: IncidentUpdateProps): string {
@@ -62,13 +62,13 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
     html,
     {
       subject: escapeHtml(subjectLine),
-      preview: escapeHtml(markdownToText(props.body).slice(0, 140)),
+      preview: escapeHtml(withoutControlCharacters(props.body).slice(0, 140)),
       status_label: status.label,
       impact_label: IMPACT[props.impact],
-      title: escapeHtml(markdownToText(props.title)),
+      title: escapeHtml(withoutControlCharacters(props.title)),
       timing: escapeHtml(timing(props)),
       intro: escapeHtml(status.intro),
-      body_html: renderMarkdown(markdownToText(props.body)),
+      body_html: renderMarkdown(withoutControlCharacters(props.body)),
       components_html: components,
       incident_url: escapeHtml(props.incidentUrl),
       page_name: escapeHtml(props.pageName),
@@ -91,6 +91,6 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
     'Unsubscribe: {{unsubscribe_url}}',
   ].join('\n');
   // Slots are found in the template text before the incident's own words go in.
-  const text = prepare(textTemplate, { title: markdownToText(props.title), timing: timing(props), body: markdownToText(props.body), page_name: markdownToText(props.pageName) });
+  const text = prepare(textTemplate, { title: withoutControlCharacters(props.title), timing: timing(props), body: withoutControlCharacters(props.body), page_name: withoutControlCharacters(props.pageName) });
   return { subject: subjectLine, html: filled, text };
 }

@@ -1,4 +1,4 @@
-import { markdownToText } from '../../api/markdown.ts';
+import { withoutControlCharacters } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, fill } from '../render.ts';
 
 export interface ResponderNoticeProps {
@@ -10,13 +10,13 @@ export interface ResponderNoticeProps {
 
 /** A reminder, overdue notice or escalation to a responder: one recipient, every slot filled here. */
 export async function renderResponderNotice(props: ResponderNoticeProps): Promise<{ subject: string; html: string; text: string }> {
-  const subject = `${props.headline}: ${markdownToText(props.title)}`;
+  const subject = `${props.headline}: ${withoutControlCharacters(props.title)}`;
   const html = fill(await compileTemplate('responder-notice'), {
     subject: escapeHtml(subject),
     headline: escapeHtml(props.headline),
-    title: escapeHtml(markdownToText(props.title)),
+    title: escapeHtml(withoutControlCharacters(props.title)),
     message: escapeHtml(props.message),
     incident_url: escapeHtml(props.incidentUrl),
   });
-  return { subject, html, text: `${props.headline}\n\n${markdownToText(props.title)}\n\n${props.message}\n\n${props.incidentUrl}\n` };
+  return { subject, html, text: `${props.headline}\n\n${withoutControlCharacters(props.title)}\n\n${props.message}\n\n${props.incidentUrl}\n` };
 }

@@ -1,4 +1,4 @@
-import { markdownToText } from '../../api/markdown.ts';
+import { withoutControlCharacters } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, fill } from '../render.ts';
 
 export interface ConfirmationProps {
@@ -10,7 +10,7 @@ export interface ConfirmationProps {
 }
 
 export function subject(props: Pick<ConfirmationProps, 'pageName'>): string {
-  return `Confirm your subscription to ${markdownToText(props.pageName)}`;
+  return `Confirm your subscription to ${withoutControlCharacters(props.pageName)}`;
 }
 
 /** The confirmation email: one recipient, so every slot is filled here. */
@@ -26,7 +26,7 @@ export async function renderConfirmation(props: ConfirmationProps): Promise<{ su
   const text = [
     'Confirm your subscription',
     '',
-    `Someone, hopefully you, asked for ${props.recipient} to get ${markdownToText(props.pageName)}'s incident and maintenance updates${scope}.`,
+    `Someone, hopefully you, asked for ${props.recipient} to get ${withoutControlCharacters(props.pageName)}'s incident and maintenance updates${scope}.`,
     'Confirm within 48 hours and we will start sending them; ignore this email and we never will.',
     '',
     `Confirm: ${props.confirmUrl}`,
