@@ -21,6 +21,19 @@ describe('availability over a window', () => {
     expect(a.downtimeMs).toBeCloseTo(downtimeMs, 3);
   });
 
+  test('an incident inside a maintenance window counts only for its part outside the window', () => {
+    // Major outage 10:00–14:00; maintenance window 09:00–12:00 (overlapping windows merge).
+    const intervals = [iv('operational', '10T00:00:00', '10T10:00:00'), iv('major_outage', '10T10:00:00', '10T14:00:00'), iv('operational', '10T14:00:00', null)];
+    const windows = [
+      { from: d('10T09:00:00'), to: d('10T11:00:00') },
+      { from: d('10T10:30:00'), to: d('10T12:00:00') },
+    ];
+    const a = availability(intervals, ...day, undefined, windows);
+    expect(a.downtimeMs).toBe(2 * 3_600_000);
+    expect(a.measuredMs).toBe(21 * 3_600_000);
+    expect(a.uptime).toBeCloseTo(1 - 2 / 21, 12);
+  });
+
   test('no record, or only maintenance, measures nothing', () => {
     expect(availability([], ...day)).toEqual({ measuredMs: 0, downtimeMs: 0, uptime: null, worst: null });
     expect(availability([iv('under_maintenance', '01T00:00:00', null)], ...day)).toMatchObject({ uptime: null, worst: 'under_maintenance' });

@@ -33,8 +33,41 @@ export interface Availability {
   worst: ComponentStatus | null;
 }
 
-/** Availability of one component over [from, to), from its status intervals (open ones run to `to`). */
-export function availability(intervals: StatusInterval[], from: Date, to: Date, weights: DowntimeWeights = DEFAULT_DOWNTIME_WEIGHTS): Availability {
+/** A stretch of time left out of availability altogether (a maintenance window). */
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/** How much of [start, end) lies outside every window (windows may overlap each other). */
+function outside(start: number, end: number, windows: Window[]): number {
+  let covered = 0;
+  let cursor = start;
+  const clipped = windows
+    .map((w) => [Math.max(w.from.getTime(), start), Math.min(w.to.getTime(), end)] as const)
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  for (const [a, b] of clipped) {
+    if (b <= cursor) continue;
+    covered += b - Math.max(a, cursor);
+    cursor = b;
+  }
+  return end - start - covered;
+}
+
+/**
+ * Availability of one component over [from, to), from its status intervals (open ones run to
+ * `to`). Time under maintenance is neither downtime nor measured: intervals at
+ * `under_maintenance`, and any time inside `maintenance` windows — so an incident during a
+ * maintenance window counts only for its part outside the window.
+ */
+export function availability(
+  intervals: StatusInterval[],
+  from: Date,
+  to: Date,
+  weights: DowntimeWeights = DEFAULT_DOWNTIME_WEIGHTS,
+  maintenance: Window[] = [],
+): Availability {
   let measuredMs = 0;
   let downtimeMs = 0;
   const seen: ComponentStatus[] = [];
@@ -44,8 +77,9 @@ export function availability(intervals: StatusInterval[], from: Date, to: Date, 
     if (end <= start) continue;
     seen.push(i.status);
     if (i.status === 'under_maintenance') continue;
-    measuredMs += end - start;
-    downtimeMs += (end - start) * weights[i.status];
+    const counted = outside(start, end, maintenance);
+    measuredMs += counted;
+    downtimeMs += counted * weights[i.status];
   }
   return {
     measuredMs,
