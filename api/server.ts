@@ -45,14 +45,14 @@ async function main() {
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
   }
   const site = await loadSite();
-  const subscriptionSettings = signingSecret(ctx, config.secret).then((secret) => ({ publicUrl: config.publicUrl, pageName: config.pageName, secret }));
-  const subscriptions = () => subscriptionSettings;
+  const subscriptionSettings = { publicUrl: config.publicUrl, pageName: config.pageName, secret: await signingSecret(ctx, config.secret) };
+  const subscriptions = async () => subscriptionSettings;
   const app = createApp({ ctx, logger, subscriptions, trustProxy: config.trustProxy, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
   // Two senders per process: one renders and records while the other waits on the provider.
-  const senderSettings = { ...(await subscriptionSettings), from: config.emailFrom };
+  const senderSettings = { ...subscriptionSettings, from: config.emailFrom };
   const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs }));
   database.afterCommit(() => senders.forEach((s) => s.wake()));
   senders.forEach((s) => s.start());

@@ -122,6 +122,8 @@ export class OutboxSender {
     const found = ids.length ? await ctx.database.db.select().from(subscribers).where(inArray(subscribers.id, ids)) : [];
     const byId = new Map(found.map((s) => [s.id, s]));
     const messages: EmailMessage[] = [];
+    // A customer's contacts share one email (and one SLA computation) per batch.
+    const customerEmails = new Map<string, ReturnType<typeof customerEmail>>();
     const skipped: ClaimedRow[] = [];
     for (const row of rows) {
       const subscriber = row.subscriberId ? byId.get(row.subscriberId) : undefined;
@@ -138,12 +140,10 @@ export class OutboxSender {
         const email = await renderConfirmation({ pageName: settings.pageName, recipient: row.recipient, confirmUrl: confirmUrl(settings, row.payload?.token ?? ''), components: filter });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else if (row.template === 'customer-notice' || row.template === 'customer-resolution') {
-        const email = await customerEmail(
-          ctx,
-          { customerId: row.payload?.customer_id ?? '', incidentId: row.payload?.incident_id ?? '', kind: row.template === 'customer-notice' ? 'notice' : 'resolution' },
-          settings,
-        );
-        messages.push({ from: settings.from, to: row.recipient, ...email });
+        const input = { customerId: row.payload?.customer_id ?? '', incidentId: row.payload?.incident_id ?? '', kind: row.template === 'customer-notice' ? 'notice' : 'resolution' } as const;
+        const key = `${input.kind}:${input.customerId}:${input.incidentId}`;
+        if (!customerEmails.has(key)) customerEmails.set(key, customerEmail(ctx, input, settings));
+        messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};
         const email = await renderResponderNotice({ headline: p.headline ?? '', title: p.title ?? '', message: p.message ?? '', incidentUrl: p.incident_url ?? settings.publicUrl });

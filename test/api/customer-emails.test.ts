@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DEMO_PLANS } from '../../api/domain/availability/sla.ts';
-import { OutboxSender } from '../../api/workers/outbox-sender.ts';
-import { resendTransport } from '../../emails/transports/resend.ts';
-import { silentLogger } from '../../api/log.ts';
-import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import type { OutboxSender } from '../../api/workers/outbox-sender.ts';
+import { createTestApp, MINUTE, senderTo, type TestApp } from '../helpers/app.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
 
 let t: TestApp;
@@ -15,7 +13,7 @@ let web: string;
 beforeEach(async () => {
   t = await createTestApp();
   resend = await startFakeResend();
-  sender = new OutboxSender({ ctx: t.ctx, transport: resendTransport('re_test', { baseUrl: resend.url }), settings: { ...t.subscriptions, from: 'Acme <status@example.com>' }, logger: silentLogger });
+  sender = senderTo(resend, t);
   t.clock.set(new Date('2026-03-01T00:00:00Z'));
   api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
   web = (await t.call('POST', '/components', { body: { name: 'Web' } })).json.id;

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { outbox } from '../../db/schema/index.ts';
-import { OutboxSender } from '../../api/workers/outbox-sender.ts';
-import { resendTransport } from '../../emails/transports/resend.ts';
-import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import type { OutboxSender } from '../../api/workers/outbox-sender.ts';
+import { createTestApp, MINUTE, senderTo, type TestApp } from '../helpers/app.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
-import { silentLogger } from '../../api/log.ts';
 
 // The real resend SDK against a local server speaking Resend's API.
 let t: TestApp;
@@ -15,13 +13,7 @@ let api: string;
 beforeEach(async () => {
   t = await createTestApp();
   resend = await startFakeResend();
-  sender = new OutboxSender({
-    ctx: t.ctx,
-    transport: resendTransport('re_test_key', { baseUrl: resend.url, timeoutMs: 300 }),
-    settings: { ...t.subscriptions, from: 'Acme Status <status@example.com>' },
-    logger: silentLogger,
-    random: () => 0.5,
-  });
+  sender = senderTo(resend, t, { timeoutMs: 300, random: () => 0.5 });
   api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
 });
 afterEach(async () => {

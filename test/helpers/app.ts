@@ -1,8 +1,11 @@
 import { createApp } from '../../api/app.ts';
-import type { Logger } from '../../api/log.ts';
+import { silentLogger, type Logger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
 import { createTestDb } from './db.ts';
+import { OutboxSender } from '../../api/workers/outbox-sender.ts';
+import { resendTransport } from '../../emails/transports/resend.ts';
+import type { FakeResend } from './fake-resend.ts';
 
 export const BASE = '/api/admin/v1';
 
@@ -70,3 +73,14 @@ export async function createTestApp() {
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** An outbox sender for a test app, through the real resend SDK to the local fake. */
+export function senderTo(resend: FakeResend, app: Pick<TestApp, 'ctx' | 'subscriptions'>, options: { timeoutMs?: number; random?: () => number } = {}) {
+  return new OutboxSender({
+    ctx: app.ctx,
+    transport: resendTransport('re_test_key', { baseUrl: resend.url, timeoutMs: options.timeoutMs }),
+    settings: { ...app.subscriptions, from: 'Acme Status <status@example.com>' },
+    logger: silentLogger,
+    random: options.random,
+  });
+}

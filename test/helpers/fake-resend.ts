@@ -84,3 +84,4 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
 }
 
 export type FakeResend = Awaited<ReturnType<typeof startFakeResend>>;
+
