@@ -26,6 +26,8 @@ export interface Config {
   escalationEmail: string | undefined;
   webhookUrl: string | undefined;
   cadenceTickMs: number;
+  /** How often the maintenance clock looks for maintenances to remind of, start or complete. */
+  maintenanceTickMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escalationEmail: env.CANDOR_ESCALATION_EMAIL || undefined,
     webhookUrl: env.CANDOR_WEBHOOK_URL || undefined,
     cadenceTickMs: Number(env.CANDOR_CADENCE_TICK_MS || 15_000),
+    maintenanceTickMs: Number(env.CANDOR_MAINTENANCE_TICK_MS || 5_000),
     publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

@@ -18,6 +18,7 @@ import { isEmpty, seedDemo } from './services/demo/seed.ts';
 import { signingSecret } from './services/subscribers/tokens.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
+import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
@@ -67,6 +68,8 @@ async function main() {
     tickMs: config.cadenceTickMs,
   });
   watcher.start();
+  const clock = new MaintenanceClock({ ctx, logger, tickMs: config.maintenanceTickMs });
+  clock.start();
   logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
@@ -106,7 +109,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     changes.stop();
-    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop()]);
+    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop(), clock.stop()]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
-import { cadenceNotices, incidents, leases, outbox } from '../../db/schema/index.ts';
+import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
 import type { WriteStatement } from '../../db/client.ts';
 import { noticesDue } from '../domain/incident/cadence.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
+import { LeadingWorker } from './leading-worker.ts';
 
 export interface WatcherOptions {
   ctx: ServiceContext;
@@ -40,52 +40,16 @@ interface Notice {
  * watcher leads at a time across instances (a lease row); each notice is recorded with its
  * email in one transaction, so it goes out once per deadline across restarts and instances.
  */
-export class CadenceWatcher {
+export class CadenceWatcher extends LeadingWorker {
   private readonly options: WatcherOptions;
-  private readonly owner = randomBytes(8).toString('hex');
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
 
   constructor(options: WatcherOptions) {
+    super(options.ctx, LEASE, options.tickMs ?? 15_000, options.logger);
     this.options = options;
   }
 
-  start(): void {
-    const tick = () => {
-      this.ticking = this.tick()
-        .catch((err) => this.options.logger.error('cadence watcher tick failed', describeError(err)))
-        .finally(() => (this.ticking = null));
-    };
-    tick();
-    this.timer = setInterval(tick, this.options.tickMs ?? 15_000);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer!);
-    await this.ticking;
-    const { db } = this.options.ctx.database;
-    await db.delete(leases).where(and(eq(leases.name, LEASE), eq(leases.owner, this.owner)));
-  }
-
-  /** Takes or renews the lease; true while this watcher leads. */
-  async lead(): Promise<boolean> {
-    const { ctx } = this.options;
-    const now = ctx.now().getTime();
-    const expires = now + 3 * (this.options.tickMs ?? 15_000);
-    await ctx.database.client.execute({
-      sql: `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-            WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,
-      args: [LEASE, this.owner, expires, now],
-    });
-    const row = await ctx.database.db.select().from(leases).where(eq(leases.name, LEASE)).get();
-    return row?.owner === this.owner;
-  }
-
   /** One pass: record and send what is due, then retry webhooks still pending. */
-  async tick(): Promise<void> {
-    if (!(await this.lead())) return;
+  protected async work(): Promise<void> {
     const notices = await this.dueNotices();
     if (notices.length) await this.record(notices);
     await this.deliverWebhooks();

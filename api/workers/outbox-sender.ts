@@ -5,6 +5,9 @@ import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
 import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
+import { renderMaintenance } from '../../emails/templates/maintenance.ts';
+import type { MaintenanceEmail } from '../domain/maintenance/lifecycle.ts';
+import { getMaintenance } from '../services/maintenances/get.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -132,8 +135,8 @@ export class OutboxSender {
         continue;
       }
       const links = subscriberLinks(settings, subscriber ?? { id: row.subscriberId ?? 'removed', tokenVersion: 0 });
-      if (row.template === 'incident-update') {
-        const email = await this.eventEmail(row.eventKey);
+      if (row.template === 'incident-update' || row.template === 'maintenance') {
+        const email = await this.eventEmail(row);
         messages.push({ from: settings.from, to: row.recipient, ...personalise(email, { email: row.recipient, ...links }) });
       } else if (row.template === 'subscription-confirmation') {
         const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
@@ -164,16 +167,37 @@ export class OutboxSender {
     return rows.map((r) => r.name);
   }
 
-  /** An incident update's email, rendered once per event (updates never change). */
-  private eventEmail(eventKey: string): Promise<EventEmail> {
+  /** A subscriber event's email (an incident update, a maintenance step), rendered once per event. */
+  private eventEmail(row: ClaimedRow): Promise<EventEmail> {
+    const eventKey = row.eventKey;
     let email = this.events.get(eventKey);
     if (!email) {
-      email = this.renderEvent(eventKey);
+      email = row.template === 'maintenance' ? this.renderMaintenanceEvent(row.payload ?? {}) : this.renderEvent(eventKey);
       email.catch(() => this.events.delete(eventKey));
       this.events.set(eventKey, email);
       if (this.events.size > 100) this.events.delete(this.events.keys().next().value!);
     }
     return email;
+  }
+
+  private async renderMaintenanceEvent(payload: Record<string, string>): Promise<EventEmail> {
+    const { ctx, settings } = this.options;
+    const m = await getMaintenance(ctx, payload.maintenance_id ?? '');
+    const kind = payload.kind as MaintenanceEmail;
+    // A reminder repeats the announcement; every other email carries its own update.
+    const update = payload.update_id ? m.updates.find((u) => u.id === payload.update_id) : m.updates.at(-1);
+    return renderMaintenance({
+      pageName: settings.pageName,
+      maintenanceUrl: `${settings.publicUrl}/maintenances/${m.id}`,
+      kind,
+      title: m.title,
+      body: update?.body ?? '',
+      scheduledFor: m.scheduledFor,
+      scheduledUntil: m.scheduledUntil,
+      startedAt: m.startedAt,
+      completedAt: m.completedAt,
+      components: m.components.map((c) => c.name),
+    });
   }
 
   private async renderEvent(eventKey: string): Promise<EventEmail> {

@@ -3,3 +3,4 @@ export * from './incidents.ts';
 export * from './keys.ts';
 export * from './subscribers.ts';
 export * from './customers.ts';
+export * from './maintenances.ts';

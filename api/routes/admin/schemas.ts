@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../../domain/component/status.ts';
 import { IMPACTS, INCIDENT_STATUSES, SEVERITIES, UPDATE_KINDS } from '../../domain/incident/lifecycle.ts';
+import { MAINTENANCE_STATUSES, MAINTENANCE_UPDATE_STATUSES } from '../../domain/maintenance/lifecycle.ts';
 
 export const id = z.string().min(1).max(64);
 export const idParams = z.object({ id });
@@ -158,4 +159,76 @@ export const cadencePolicy = z.strictObject({
   severities: z.strictObject({ 'SEV-1': severityCadence, 'SEV-2': severityCadence, 'SEV-3': severityCadence, 'SEV-4': severityCadence }),
   reminder_lead_minutes: z.int(),
   escalation_grace_minutes: z.int(),
+});
+
+export const maintenanceStatus = z.enum(MAINTENANCE_STATUSES);
+const maintenanceSettings = {
+  component_ids: z.array(id).max(500).describe('components put under maintenance while it is in progress'),
+  auto_start: z.boolean().describe('start it at scheduled_for (default true)'),
+  auto_complete: z.boolean().describe('complete it at scheduled_until (default true)'),
+  notify_on_start: z.boolean().describe('email subscribers when the clock starts it (default true)'),
+  notify_on_complete: z.boolean().describe('email subscribers when the clock completes it (default true)'),
+  remind_hours_before: z.int().min(1).max(168).nullable().describe('remind subscribers this many hours before the start; null: no reminder (default 24)'),
+};
+export const maintenanceInput = z.strictObject({
+  title: name,
+  body: markdown.describe('what will happen and what customers should expect; markdown'),
+  scheduled_for: timestamp.describe('when the work starts; must be in the future'),
+  scheduled_until: timestamp.describe('when it ends; after scheduled_for'),
+  ...z.object(maintenanceSettings).partial().shape,
+  deliver_notifications: z.boolean().optional().describe('announce it to subscribers now (default true)'),
+  author: z.string().trim().min(1).max(200).nullable().optional(),
+});
+export const maintenancePatch = z.strictObject({
+  title: name.optional(),
+  scheduled_for: timestamp.optional().describe('only before the work begins; in the future'),
+  scheduled_until: timestamp.optional().describe('in the future; may move while the work runs'),
+  ...z.object(maintenanceSettings).partial().shape,
+});
+export const maintenanceUpdateInput = z.strictObject({
+  status: z.enum(MAINTENANCE_UPDATE_STATUSES).describe('scheduled → in_progress ⇄ verifying → completed; the same status posts a note'),
+  body: markdown,
+  deliver_notifications: z.boolean().optional().describe('email subscribers (default true); started/completed go out once'),
+  author: z.string().trim().min(1).max(200).nullable().optional(),
+});
+export const maintenanceCancelInput = z.strictObject({
+  body: markdown.optional(),
+  deliver_notifications: z.boolean().optional().describe('tell subscribers it is off (default true)'),
+  author: z.string().trim().min(1).max(200).nullable().optional(),
+});
+export const maintenanceListQuery = pageQuery.extend({
+  status: maintenanceStatus.optional(),
+  state: z.enum(['upcoming', 'active', 'past']).optional(),
+});
+export const maintenanceUpdate = z.object({
+  id,
+  maintenance_id: id,
+  status: maintenanceStatus,
+  body: z.string(),
+  created_at: timestamp,
+  display_at: timestamp.describe('when it took effect: the scheduled time for the clock’s own updates'),
+  author: z.string().nullable(),
+  api_key_id: id.nullable(),
+  deliver_notifications: z.boolean(),
+  affected_components: z.array(affectedComponent),
+});
+export const maintenance = z.object({
+  id,
+  title: z.string(),
+  status: maintenanceStatus,
+  scheduled_for: timestamp,
+  scheduled_until: timestamp,
+  auto_start: z.boolean(),
+  auto_complete: z.boolean(),
+  notify_on_start: z.boolean(),
+  notify_on_complete: z.boolean(),
+  remind_hours_before: z.int().nullable(),
+  reminded_at: nullableTimestamp,
+  started_at: nullableTimestamp.describe('when the work began (left out of availability from here)'),
+  completed_at: nullableTimestamp,
+  cancelled_at: nullableTimestamp,
+  components: z.array(z.object({ id, name: z.string(), status: componentStatus })),
+  updates: z.array(maintenanceUpdate).describe('newest first'),
+  created_at: timestamp,
+  updated_at: timestamp,
 });

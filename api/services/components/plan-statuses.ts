@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { Database, WriteStatement } from '../../../db/client.ts';
-import { componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { componentStatusIntervals, components, incidentComponents, incidents, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
 import { planIntervalChange } from '../../domain/component/timeline.ts';
@@ -21,7 +21,9 @@ export interface StatusPlan {
  * Recomputes the displayed status of `componentIds` as it will be once this write lands, and
  * plans the component rows and status intervals to match. `pending` says what the write
  * itself changes: one incident's holdings (null when that incident stops holding anything,
- * i.e. it resolves) and/or operator-set statuses.
+ * i.e. it resolves), whether one maintenance holds its components under maintenance, and/or
+ * operator-set statuses. Open incidents and in-progress maintenances hold components; the
+ * worst holding shows, so an incident's outage outranks a maintenance.
  */
 export async function planComponentStatuses(
   database: Database,
@@ -29,6 +31,8 @@ export async function planComponentStatuses(
   at: Date,
   pending: {
     incident?: { id: string; holdings: Map<string, ComponentStatus> | null };
+    /** A maintenance whose components are exactly `componentIds`, and whether it now holds them. */
+    maintenance?: { id: string; holds: boolean };
     operatorStatuses?: Map<string, ComponentStatus>;
   },
 ): Promise<StatusPlan> {
@@ -49,14 +53,28 @@ export async function planComponentStatuses(
         pending.incident ? ne(incidents.id, pending.incident.id) : undefined,
       ),
     );
+  const maintainedQuery = db
+    .select({ componentId: maintenanceComponents.componentId })
+    .from(maintenanceComponents)
+    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+    .where(
+      and(
+        inArray(maintenanceComponents.componentId, componentIds),
+        inArray(maintenances.status, ['in_progress', 'verifying']),
+        pending.maintenance ? ne(maintenances.id, pending.maintenance.id) : undefined,
+      ),
+    );
   const openIntervalsQuery = db
     .select()
     .from(componentStatusIntervals)
     .where(and(inArray(componentStatusIntervals.componentId, componentIds), isNull(componentStatusIntervals.endedAt)));
-  const [held, openIntervals] = await Promise.all([heldQuery, openIntervalsQuery]);
+  const [held, maintained, openIntervals] = await Promise.all([heldQuery, maintainedQuery, openIntervalsQuery]);
 
   const heldBy = new Map<string, ComponentStatus[]>();
-  for (const h of held) heldBy.set(h.componentId, [...(heldBy.get(h.componentId) ?? []), h.status]);
+  const hold = (componentId: string, status: ComponentStatus) => heldBy.set(componentId, [...(heldBy.get(componentId) ?? []), status]);
+  for (const h of held) hold(h.componentId, h.status);
+  for (const m of maintained) hold(m.componentId, 'under_maintenance');
+  if (pending.maintenance?.holds) for (const id of componentIds) hold(id, 'under_maintenance');
   const ownHolding = pending.incident?.holdings;
   const statements: WriteStatement[] = [];
   const changes: StatusChange[] = [];

@@ -1,7 +1,7 @@
 import { and, desc, eq, ne, or, lt, type SQL } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
 import type { IncidentStatus, Severity } from '../../domain/incident/lifecycle.ts';
-import { ValidationFailed } from '../../domain/errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../paging.ts';
 import type { ServiceContext } from '../context.ts';
 import { loadIncidents, type Incident } from './get.ts';
 
@@ -11,20 +11,6 @@ export interface IncidentFilter {
   severity?: Severity;
   limit: number;
   cursor?: string;
-}
-
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-// Cursors are opaque to clients: the sort key of the last item returned.
-const encodeCursor = (declaredAt: Date, id: string) => Buffer.from(`${declaredAt.getTime()}:${id}`).toString('base64url');
-function decodeCursor(cursor: string): { declaredAt: Date; id: string } {
-  const [ms, id] = Buffer.from(cursor, 'base64url').toString().split(':');
-  const at = Number(ms);
-  if (!id || !Number.isSafeInteger(at)) throw new ValidationFailed([{ path: 'cursor', message: 'not a cursor this API returned' }]);
-  return { declaredAt: new Date(at), id };
 }
 
 /** Incidents, newest declared first, filtered and paged by cursor. */
@@ -38,7 +24,7 @@ export async function listIncidents(ctx: ServiceContext, filter: IncidentFilter)
   if (filter.cursor) {
     const c = decodeCursor(filter.cursor);
     conditions.push(
-      or(lt(incidents.declaredAt, c.declaredAt), and(eq(incidents.declaredAt, c.declaredAt), lt(incidents.id, c.id))),
+      or(lt(incidents.declaredAt, c.at), and(eq(incidents.declaredAt, c.at), lt(incidents.id, c.id))),
     );
   }
   const rows = await ctx.database.db

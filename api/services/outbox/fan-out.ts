@@ -1,21 +1,46 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database, WriteStatement } from '../../../db/client.ts';
 
 /**
- * One outbox row per confirmed subscriber who asked for this incident (all components, or
- * one the incident affects), as a single set-based INSERT … SELECT inside the update's own
- * transaction. Unique on (recipient, event): replaying it adds nothing.
+ * One outbox row per confirmed subscriber who asked for this event (all components, or one
+ * of `affected`: a query of component ids), as a single set-based INSERT … SELECT inside the
+ * change's own transaction. Unique on (recipient, event): replaying it adds nothing.
  */
-export function incidentUpdateFanOut(database: Database, update: { updateId: string; incidentId: string; at: Date }): WriteStatement {
-  const at = update.at.getTime();
+function subscriberFanOut(database: Database, event: { key: string; template: string; payload: Record<string, string> | null; affected: SQL; at: Date }): WriteStatement {
+  const at = event.at.getTime();
+  const payload = event.payload ? JSON.stringify(event.payload) : null;
   return database.db.run(sql`
-    INSERT INTO outbox (recipient, event_key, template, subscriber_id, status, attempts, next_attempt_at, created_at)
-    SELECT s.email, ${`incident_update:${update.updateId}`}, 'incident-update', s.id, 'queued', 0, ${at}, ${at}
+    INSERT INTO outbox (recipient, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
+    SELECT s.email, ${event.key}, ${event.template}, s.id, ${payload}, 'queued', 0, ${at}, ${at}
     FROM subscribers s
     WHERE s.confirmed_at IS NOT NULL
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
-        JOIN incident_components ic ON ic.component_id = sc.component_id AND ic.incident_id = ${update.incidentId}
-        WHERE sc.subscriber_id = s.id))
+        WHERE sc.subscriber_id = s.id AND sc.component_id IN (${event.affected})))
     ON CONFLICT (recipient, event_key) DO NOTHING`);
+}
+
+/** Subscribers of the incident's components hear of one of its updates. */
+export function incidentUpdateFanOut(database: Database, update: { updateId: string; incidentId: string; at: Date }): WriteStatement {
+  return subscriberFanOut(database, {
+    key: `incident_update:${update.updateId}`,
+    template: 'incident-update',
+    payload: null,
+    affected: sql`SELECT component_id FROM incident_components WHERE incident_id = ${update.incidentId}`,
+    at: update.at,
+  });
+}
+
+/**
+ * Subscribers of the maintenance's components hear of it. `key` makes each once-only email
+ * (announced, reminder, started, completed, cancelled) go out once per recipient, ever.
+ */
+export function maintenanceFanOut(database: Database, event: { key: string; maintenanceId: string; kind: string; updateId: string | null; at: Date }): WriteStatement {
+  return subscriberFanOut(database, {
+    key: event.key,
+    template: 'maintenance',
+    payload: { maintenance_id: event.maintenanceId, kind: event.kind, ...(event.updateId && { update_id: event.updateId }) },
+    affected: sql`SELECT component_id FROM maintenance_components WHERE maintenance_id = ${event.maintenanceId}`,
+    at: event.at,
+  });
 }

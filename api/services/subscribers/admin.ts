@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, like, sql, type SQL } fro
 import { subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
-import type { Page } from '../incidents/list.ts';
+import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
 import { planSubscription, type Subscriber, type SubscriptionRequest } from './save.ts';
 

@@ -1,0 +1,66 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { WriteStatement } from '../../../db/client.ts';
+import { maintenances } from '../../../db/schema/index.ts';
+import { clockSteps, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
+import { SYSTEM_ACTOR, type ServiceContext } from '../context.ts';
+import { maintenanceFanOut } from '../outbox/fan-out.ts';
+import { getMaintenance, type Maintenance } from './get.ts';
+import { maintenanceEventKey, planStep } from './record-step.ts';
+
+export const STARTED_BODY = 'The scheduled maintenance has begun. We will post updates here as the work goes on.';
+export const COMPLETED_BODY = 'The scheduled maintenance is complete and all affected services are back in normal operation.';
+
+/** What the clock needs of one maintenance, read from the database. */
+async function clockView(ctx: ServiceContext, id: string) {
+  const m = await getMaintenance(ctx, id);
+  const lastStepAt = m.updates.reduce((latest, u) => (u.displayAt > latest ? u.displayAt : latest), m.createdAt);
+  return { maintenance: m, view: { ...m, announcedAt: m.createdAt, lastStepAt } };
+}
+
+/**
+ * Moves every maintenance along by the clock at `now`: reminds, starts and completes what is
+ * due. Each maintenance is re-read and advanced in one transaction, so a step is never taken
+ * twice; the caller makes sure only one instance runs it at a time. Returns the steps taken.
+ */
+export async function advanceMaintenances(ctx: ServiceContext): Promise<{ id: string; step: ClockStep['kind'] }[]> {
+  const { database } = ctx;
+  const open = await database.db
+    .select({ id: maintenances.id })
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']));
+  const taken: { id: string; step: ClockStep['kind'] }[] = [];
+  for (const { id } of open) {
+    await database.exclusive(async () => {
+      // One step per transaction, each planned from what the last one wrote: a start and a
+      // completion caught up in one pass still cut the timeline twice.
+      for (;;) {
+        const now = ctx.now();
+        const { maintenance, view } = await clockView(ctx, id);
+        const step = clockSteps(view, now)[0];
+        if (!step) return;
+        taken.push({ id, step: step.kind });
+        await database.commit(await planClockStep(ctx, maintenance, step, now));
+      }
+    });
+  }
+  return taken;
+}
+
+async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step: ClockStep, now: Date): Promise<WriteStatement[]> {
+  const { database } = ctx;
+  if (step.kind === 'remind') {
+    return [
+      database.db.update(maintenances).set({ remindedAt: now }).where(eq(maintenances.id, maintenance.id)),
+      maintenanceFanOut(database, { key: maintenanceEventKey(maintenance, 'reminder', ''), maintenanceId: maintenance.id, kind: 'reminder', updateId: null, at: now }),
+    ];
+  }
+  const starting = step.kind === 'start';
+  return planStep(ctx, SYSTEM_ACTOR, { ...maintenance, componentIds: maintenance.components.map((c) => c.id) }, {
+    status: starting ? 'in_progress' : 'completed',
+    body: starting ? STARTED_BODY : COMPLETED_BODY,
+    at: step.at,
+    now,
+    author: null,
+    email: step.notify ? (starting ? 'started' : 'completed') : null,
+  });
+}

@@ -1,0 +1,80 @@
+import { eq } from 'drizzle-orm';
+import type { WriteStatement } from '../../../db/client.ts';
+import { maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import { holdsComponents, type MaintenanceEmail, type MaintenanceStatus } from '../../domain/maintenance/lifecycle.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { maintenanceFanOut } from '../outbox/fan-out.ts';
+
+export interface Step {
+  status: MaintenanceStatus;
+  body: string;
+  /** When it takes effect (the scheduled time for the clock's steps). */
+  at: Date;
+  /** When it is recorded. */
+  now: Date;
+  author: string | null;
+  /** The email this step sends, if subscribers are to hear of it. */
+  email: MaintenanceEmail | null;
+}
+
+/** The key that makes an email go out once per recipient: once ever, except notes (once per update). */
+export function maintenanceEventKey(maintenance: { id: string; scheduledFor: Date }, email: MaintenanceEmail, updateId: string): string {
+  if (email === 'update') return `maintenance_update:${updateId}`;
+  // A rescheduled maintenance earns a new reminder.
+  if (email === 'reminder') return `maintenance:${maintenance.id}:reminder:${maintenance.scheduledFor.getTime()}`;
+  return `maintenance:${maintenance.id}:${email}`;
+}
+
+/**
+ * Plans one entry on a maintenance's timeline: the update, the maintenance's status and its
+ * actual start/end, its components' displayed status and status intervals (under maintenance
+ * from the start, released at the end unless an incident still holds them), and the
+ * subscribers' email. `maintenance` is its state before the step.
+ */
+export async function planStep(
+  ctx: ServiceContext,
+  actor: Actor,
+  maintenance: { id: string; status: MaintenanceStatus; scheduledFor: Date; startedAt: Date | null; completedAt: Date | null; componentIds: string[] },
+  step: Step,
+): Promise<WriteStatement[]> {
+  const { database } = ctx;
+  const { db } = database;
+  const plan = await planComponentStatuses(database, maintenance.componentIds, step.at, {
+    maintenance: { id: maintenance.id, holds: holdsComponents(step.status) },
+  });
+  const updateId = newId();
+  const begins = holdsComponents(step.status) && !maintenance.startedAt;
+  const statements: WriteStatement[] = [
+    db.insert(maintenanceUpdates).values({
+      id: updateId,
+      maintenanceId: maintenance.id,
+      status: step.status,
+      body: step.body,
+      createdAt: step.now,
+      displayAt: step.at,
+      author: step.author ?? actor.name,
+      apiKeyId: actor.apiKeyId,
+      deliverNotifications: step.email !== null,
+    }),
+    ...plan.statements,
+    db
+      .update(maintenances)
+      .set({
+        status: step.status,
+        startedAt: begins ? step.at : maintenance.startedAt,
+        completedAt: step.status === 'completed' ? step.at : maintenance.completedAt,
+        cancelledAt: step.status === 'cancelled' ? step.at : null,
+        updatedAt: step.now,
+      })
+      .where(eq(maintenances.id, maintenance.id)),
+  ];
+  if (plan.changes.length) {
+    statements.push(db.insert(maintenanceUpdateComponents).values(plan.changes.map((c) => ({ updateId, ...c }))));
+  }
+  if (step.email) {
+    statements.push(maintenanceFanOut(database, { key: maintenanceEventKey(maintenance, step.email, updateId), maintenanceId: maintenance.id, kind: step.email, updateId, at: step.now }));
+  }
+  return statements;
+}

@@ -1,0 +1,98 @@
+import type { MaintenanceEmail } from '../../api/domain/maintenance/lifecycle.ts';
+import { formatDuration } from '../../api/domain/incident/duration.ts';
+import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
+import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
+
+export interface MaintenanceEmailProps {
+  pageName: string;
+  maintenanceUrl: string;
+  kind: MaintenanceEmail;
+  title: string;
+  /** The words of the update this email is about (the announcement's for a reminder). */
+  body: string;
+  scheduledFor: Date;
+  scheduledUntil: Date;
+  /** When the work actually began and ended, as recorded. */
+  startedAt: Date | null;
+  completedAt: Date | null;
+  components: string[];
+}
+
+const KIND: Record<MaintenanceEmail, { label: string; color: string; intro: string }> = {
+  scheduled: { label: 'Maintenance scheduled', color: '#0550ae', intro: 'We have planned maintenance. Here is when it happens and what to expect.' },
+  reminder: { label: 'Maintenance reminder', color: '#0550ae', intro: 'A reminder: this planned maintenance is coming up.' },
+  started: { label: 'Maintenance in progress', color: '#0550ae', intro: 'This planned maintenance has begun.' },
+  update: { label: 'Maintenance update', color: '#0550ae', intro: 'An update on this planned maintenance.' },
+  completed: { label: 'Maintenance completed', color: '#1a7f37', intro: 'This planned maintenance is complete.' },
+  cancelled: { label: 'Maintenance cancelled', color: '#59636e', intro: 'This planned maintenance will not take place as announced.' },
+};
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** "2026-11-24 21:00–23:00 UTC", or both dates when the window spans midnight (UTC). */
+export function windowText(from: Date, to: Date): string {
+  const sameDay = from.toISOString().slice(0, 10) === to.toISOString().slice(0, 10);
+  return sameDay ? `${utc(from).slice(0, 16)}–${to.toISOString().slice(11, 16)} UTC` : `${utc(from)} – ${utc(to)}`;
+}
+
+/** "[Maintenance scheduled] Database upgrade". */
+export function maintenanceSubject(props: Pick<MaintenanceEmailProps, 'kind' | 'title'>): string {
+  return `[${KIND[props.kind].label}] ${withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim()}`;
+}
+
+/** The times, from the record once the work has begun. */
+function timing(p: MaintenanceEmailProps): string {
+  if (p.kind === 'completed' && p.startedAt && p.completedAt) {
+    return `Began ${utc(p.startedAt)}, completed ${utc(p.completedAt)}: took ${formatDuration(p.completedAt.getTime() - p.startedAt.getTime())}.`;
+  }
+  if (p.startedAt && p.kind !== 'cancelled') return `Began ${utc(p.startedAt)}; planned to end ${utc(p.scheduledUntil)}.`;
+  return `${p.kind === 'cancelled' ? 'Was scheduled' : 'Scheduled'} ${windowText(p.scheduledFor, p.scheduledUntil)} (${formatDuration(p.scheduledUntil.getTime() - p.scheduledFor.getTime())}).`;
+}
+
+/**
+ * A maintenance email with its per-event slots filled; per-recipient slots (`recipient`,
+ * `manage_url`, `unsubscribe_url`) are left for `personalise`.
+ */
+export async function renderMaintenance(props: MaintenanceEmailProps): Promise<{ subject: string; html: Prepared; text: Prepared }> {
+  const kind = KIND[props.kind];
+  const html = await compileTemplate('maintenance', { band_color: kind.color });
+  const subjectLine = maintenanceSubject(props);
+  const components = props.components.map((c) => withoutControlCharacters(c));
+  const filled = prepare(html, {
+    subject: escapeHtml(subjectLine),
+    preview: escapeHtml(`${timing(props)} ${withoutControlCharacters(props.body)}`.slice(0, 140)),
+    label: kind.label,
+    title: escapeHtml(withoutControlCharacters(props.title)),
+    timing: escapeHtml(timing(props)),
+    intro: escapeHtml(kind.intro),
+    body_html: renderMarkdown(withoutControlCharacters(props.body)),
+    components_html: components.length ? `<strong>Affects:</strong> ${components.map(escapeHtml).join(', ')}` : '',
+    maintenance_url: escapeHtml(props.maintenanceUrl),
+    page_name: escapeHtml(props.pageName),
+  });
+  const textTemplate = [
+    `${kind.label.toUpperCase()}: {{title}}`,
+    '{{timing}}',
+    '',
+    kind.intro,
+    '',
+    '{{body}}',
+    '',
+    ...(components.length ? ['Affects: {{components}}', ''] : []),
+    'Details: {{maintenance_url}}',
+    '',
+    '--',
+    'You receive this because {{recipient}} is subscribed to {{page_name}}.',
+    'Manage your subscription: {{manage_url}}',
+    'Unsubscribe: {{unsubscribe_url}}',
+  ].join('\n');
+  const text = prepare(textTemplate, {
+    title: withoutControlCharacters(props.title),
+    timing: timing(props),
+    body: withoutControlCharacters(props.body),
+    components: components.join(', '),
+    maintenance_url: props.maintenanceUrl,
+    page_name: withoutControlCharacters(props.pageName),
+  });
+  return { subject: subjectLine, html: filled, text };
+}
