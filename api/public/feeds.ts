@@ -1,11 +1,13 @@
-// Incident history as Atom 1.0 (RFC 4287) and RSS 2.0: one entry per public incident, whose id
-// never changes and whose `updated` moves with every update.
+// Incident history as Atom 1.0 (RFC 4287) and RSS 2.0: one entry per public incident and per
+// maintenance, whose id never changes and whose `updated` moves with every update.
 import { Feed } from 'feed';
 import { withoutControlCharacters, renderMarkdown } from '../markdown.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Incident } from '../services/incidents/get.ts';
 import { recentPublicIncidents } from '../services/public/incidents.ts';
 import { lastPublicChange } from '../services/public/last-change.ts';
+import type { Maintenance } from '../services/maintenances/get.ts';
+import { recentMaintenances } from '../services/public/maintenances.ts';
 import { PUBLIC_API_HEADERS, type PageInfo } from './statuspage.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
 
@@ -18,45 +20,90 @@ const STATUS_LABELS: Record<Incident['status'], string> = {
   resolved: 'Resolved',
 };
 
+const MAINTENANCE_LABELS: Record<Maintenance['status'], string> = {
+  scheduled: 'Scheduled maintenance',
+  in_progress: 'Maintenance in progress',
+  verifying: 'Maintenance verifying',
+  completed: 'Maintenance completed',
+  cancelled: 'Maintenance cancelled',
+};
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The entry content: every update, newest first, with its status and UTC time, as HTML. */
-function entryHtml(incident: Incident): string {
-  const components = incident.components.length ? `<p>Affected: ${incident.components.map((c) => escapeHtml(withoutControlCharacters(c.name))).join(', ')}</p>` : '';
-  const updates = incident.updates
-    .map((u) => `<p><strong>${STATUS_LABELS[u.status]}</strong> — ${u.displayAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</p>${renderMarkdown(withoutControlCharacters(u.body))}`)
-    .join('\n');
-  return `${components}${updates}`;
+function entryHtml(components: { name: string }[], updates: { label: string; displayAt: Date; body: string }[], lead = ''): string {
+  const affected = components.length ? `<p>Affected: ${components.map((c) => escapeHtml(withoutControlCharacters(c.name))).join(', ')}</p>` : '';
+  const timeline = updates.map((u) => `<p><strong>${u.label}</strong> — ${utc(u.displayAt)}</p>${renderMarkdown(withoutControlCharacters(u.body))}`).join('\n');
+  return `${lead}${affected}${timeline}`;
 }
 
+interface Entry {
+  path: string;
+  title: string;
+  updatedAt: Date;
+  publishedAt: Date;
+  latest: string | undefined;
+  content: string;
+}
+
+const incidentEntry = (i: Incident): Entry => ({
+  path: `/incidents/${i.id}`,
+  title: `${i.title} (${STATUS_LABELS[i.status]})`,
+  updatedAt: i.updatedAt,
+  publishedAt: i.declaredAt,
+  latest: i.updates[0]?.body,
+  content: entryHtml(i.components, i.updates.map((u) => ({ label: STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body }))),
+});
+
+const maintenanceEntry = (m: Maintenance): Entry => ({
+  path: `/maintenances/${m.id}`,
+  title: `${m.title} (${MAINTENANCE_LABELS[m.status]})`,
+  updatedAt: m.updatedAt,
+  publishedAt: m.createdAt,
+  latest: m.updates[0]?.body,
+  content: entryHtml(
+    m.components,
+    m.updates.map((u) => ({ label: MAINTENANCE_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+    `<p>Scheduled ${utc(m.scheduledFor)} – ${utc(m.scheduledUntil)}</p>`,
+  ),
+});
+
 async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: string | null): Promise<Feed> {
-  const [incidents, updated] = await Promise.all([recentPublicIncidents(ctx, FEED_LIMIT, componentId ?? undefined), lastPublicChange(ctx)]);
+  const [incidents, maintenances, updated] = await Promise.all([
+    recentPublicIncidents(ctx, FEED_LIMIT, componentId ?? undefined),
+    recentMaintenances(ctx, FEED_LIMIT, componentId ?? undefined),
+    lastPublicChange(ctx),
+  ]);
+  const entries = [...incidents.map(incidentEntry), ...maintenances.map(maintenanceEntry)]
+    .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())
+    .slice(0, FEED_LIMIT);
   const query = componentId ? `?component=${componentId}` : '';
   const feed = new Feed({
     id: `${page.url}/history${query}`,
     title: withoutControlCharacters(`${page.name} incident history`),
-    description: `Incidents on ${withoutControlCharacters(page.name)}, with every update.`,
+    description: `Incidents and maintenance on ${withoutControlCharacters(page.name)}, with every update.`,
     link: `${page.url}/history`,
     language: 'en',
     // Feed-level updated = the newest change among its entries (or the page's, when empty).
-    updated: incidents[0]?.updatedAt ?? updated ?? new Date(0),
+    updated: entries[0]?.updatedAt ?? updated ?? new Date(0),
     generator: 'Candor',
     author: { name: withoutControlCharacters(page.name), link: page.url },
     copyright: '',
     feedLinks: { atom: `${page.url}/history.atom${query}`, rss: `${page.url}/history.rss${query}` },
   });
-  for (const incident of incidents) {
-    const link = `${page.url}/incidents/${incident.id}`;
-    const latest = incident.updates[0];
+  for (const entry of entries) {
+    const link = `${page.url}${entry.path}`;
     feed.addItem({
       // Titles are text; type="html" in Atom, so the text is escaped, never markup.
-      title: escapeHtml(withoutControlCharacters(`${incident.title} (${STATUS_LABELS[incident.status]})`)),
+      title: escapeHtml(withoutControlCharacters(entry.title)),
       id: link,
       link,
-      date: incident.updatedAt,
-      published: incident.declaredAt,
-      description: latest ? escapeHtml(withoutControlCharacters(latest.body)).slice(0, 500) : '',
-      content: entryHtml(incident),
+      date: entry.updatedAt,
+      published: entry.publishedAt,
+      description: entry.latest ? escapeHtml(withoutControlCharacters(entry.latest)).slice(0, 500) : '',
+      content: entry.content,
     });
   }
   return feed;

@@ -8,7 +8,7 @@ export const HTML_HEADERS: Record<string, string> = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 };
 
-const INCIDENT_PATH = /^\/incidents\/[a-z0-9]{1,64}$/;
+const INCIDENT_PATH = /^\/(incidents|maintenances)\/[a-z0-9]{1,64}$/;
 
 /** The cache key of a public page, or null for paths that are not snapshot pages. */
 export function pageKey(path: string, query: string): string | null {

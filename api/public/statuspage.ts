@@ -9,6 +9,8 @@ import { listComponents, type Component } from '../services/components/list.ts';
 import type { Incident } from '../services/incidents/get.ts';
 import { openPublicIncidents, recentPublicIncidents } from '../services/public/incidents.ts';
 import { lastPublicChange } from '../services/public/last-change.ts';
+import type { Maintenance } from '../services/maintenances/get.ts';
+import { activeMaintenances, recentMaintenances, upcomingMaintenances } from '../services/public/maintenances.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
 
 export interface PageInfo {
@@ -126,30 +128,77 @@ function incidentJson(c: Context, incident: Incident) {
   };
 }
 
+/** A maintenance as Statuspage shows one: an incident with impact `maintenance` and its window. */
+function maintenanceJson(c: Context, m: Maintenance) {
+  const byId = new Map(c.components.map((x) => [x.id, x]));
+  return {
+    id: m.id,
+    name: m.title,
+    status: m.status,
+    created_at: m.createdAt.toISOString(),
+    updated_at: m.updatedAt.toISOString(),
+    monitoring_at: null,
+    resolved_at: iso(m.completedAt),
+    impact: 'maintenance',
+    shortlink: `${c.page.url}/maintenances/${m.id}`,
+    // Statuspage's started_at of a maintenance is when it was created; when the work really
+    // began and ended is in `candor`.
+    started_at: m.createdAt.toISOString(),
+    page_id: c.pageId,
+    incident_updates: m.updates.map((u) => ({
+      id: u.id,
+      status: u.status,
+      body: u.body,
+      incident_id: m.id,
+      created_at: u.createdAt.toISOString(),
+      updated_at: u.createdAt.toISOString(),
+      display_at: u.displayAt.toISOString(),
+      affected_components: u.affectedComponents.map((a) => ({ code: a.id, name: a.name, old_status: a.oldStatus, new_status: a.newStatus })),
+      deliver_notifications: u.deliverNotifications,
+      custom_tweet: null,
+      tweet_id: null,
+    })),
+    components: m.components.flatMap((a) => {
+      const component = byId.get(a.id);
+      return component ? [componentJson(c, component)] : [];
+    }),
+    scheduled_for: m.scheduledFor.toISOString(),
+    scheduled_until: m.scheduledUntil.toISOString(),
+    candor: { work_started_at: iso(m.startedAt), work_completed_at: iso(m.completedAt) },
+  };
+}
+
 /** The most recent public incidents Statuspage's incidents.json lists. */
 export const INCIDENTS_JSON_LIMIT = 50;
 
 type Builder = (ctx: ServiceContext, page: PageInfo) => Promise<unknown>;
 
-function statusOf(c: Context, open: Incident[]) {
-  return overallStatus(c.components.map((m) => m.status), open.map((i) => i.impact));
+function statusOf(c: Context, open: Incident[], active: Maintenance[]) {
+  return overallStatus(c.components.map((m) => m.status), open.map((i) => i.impact), active.length);
+}
+
+/** Statuspage's summary lists the maintenances in progress and those still to come. */
+async function currentMaintenances(ctx: ServiceContext) {
+  const [active, upcoming] = await Promise.all([activeMaintenances(ctx), upcomingMaintenances(ctx)]);
+  return { active, upcoming };
 }
 
 export const STATUSPAGE_ENDPOINTS: Record<string, Builder> = {
   '/api/v2/summary.json': async (ctx, page) => {
     const c = await load(ctx, page);
-    const open = await openPublicIncidents(ctx);
+    const [open, { active, upcoming }] = await Promise.all([openPublicIncidents(ctx), currentMaintenances(ctx)]);
     return {
       page: pageJson(c),
       components: componentsJson(c),
       incidents: open.map((i) => incidentJson(c, i)),
-      scheduled_maintenances: [],
-      status: statusOf(c, open),
+      scheduled_maintenances: [...active, ...upcoming].map((m) => maintenanceJson(c, m)),
+      status: statusOf(c, open, active),
     };
   },
   '/api/v2/status.json': async (ctx, page) => {
     const c = await load(ctx, page);
-    return { page: pageJson(c), status: statusOf(c, await openPublicIncidents(ctx)) };
+    const [open, active] = await Promise.all([openPublicIncidents(ctx), activeMaintenances(ctx)]);
+    return { page: pageJson(c), status: statusOf(c, open, active) };
   },
   '/api/v2/components.json': async (ctx, page) => {
     const c = await load(ctx, page);
@@ -163,10 +212,18 @@ export const STATUSPAGE_ENDPOINTS: Record<string, Builder> = {
     const c = await load(ctx, page);
     return { page: pageJson(c), incidents: (await openPublicIncidents(ctx)).map((i) => incidentJson(c, i)) };
   },
-  // Maintenance windows arrive with the maintenance feature; until then the lists are empty but well-formed.
-  '/api/v2/scheduled-maintenances.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
-  '/api/v2/scheduled-maintenances/upcoming.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
-  '/api/v2/scheduled-maintenances/active.json': async (ctx, page) => ({ page: pageJson(await load(ctx, page)), scheduled_maintenances: [] }),
+  '/api/v2/scheduled-maintenances.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), scheduled_maintenances: (await recentMaintenances(ctx, INCIDENTS_JSON_LIMIT)).map((m) => maintenanceJson(c, m)) };
+  },
+  '/api/v2/scheduled-maintenances/upcoming.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), scheduled_maintenances: (await upcomingMaintenances(ctx)).map((m) => maintenanceJson(c, m)) };
+  },
+  '/api/v2/scheduled-maintenances/active.json': async (ctx, page) => {
+    const c = await load(ctx, page);
+    return { page: pageJson(c), scheduled_maintenances: (await activeMaintenances(ctx)).map((m) => maintenanceJson(c, m)) };
+  },
 };
 
 /** Headers of every public API and feed response: anyone's page, widget or bot may read them. */

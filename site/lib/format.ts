@@ -1,5 +1,6 @@
 import type { ComponentStatus } from '../../api/domain/component/status.ts';
 import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
+import type { MaintenanceStatus } from '../../api/domain/maintenance/lifecycle.ts';
 
 export const STATUS_LABELS: Record<ComponentStatus, string> = {
   operational: 'Operational',
@@ -36,4 +37,17 @@ export function utcTime(d: Date): string {
 /** "November 2026". */
 export function monthOf(d: Date): string {
   return d.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+export const MAINTENANCE_STATUS_LABELS: Record<MaintenanceStatus, string> = {
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};
+
+/** Whether two times fall on the same UTC day (a window's end then prints as a time only). */
+export function sameUtcDay(a: Date, b: Date): boolean {
+  return a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
 }

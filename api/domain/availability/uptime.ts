@@ -103,12 +103,18 @@ export interface DayAvailability extends Availability {
  * Availability per UTC day for the `days` days ending with the day of `now` (oldest first);
  * today is measured up to `now`.
  */
-export function dailyAvailability(intervals: StatusInterval[], days: number, now: Date, weights: DowntimeWeights = DEFAULT_DOWNTIME_WEIGHTS): DayAvailability[] {
+export function dailyAvailability(
+  intervals: StatusInterval[],
+  days: number,
+  now: Date,
+  weights: DowntimeWeights = DEFAULT_DOWNTIME_WEIGHTS,
+  maintenance: Window[] = [],
+): DayAvailability[] {
   const today = utcDayStart(now).getTime();
   return Array.from({ length: days }, (_, k) => {
     const from = new Date(today - (days - 1 - k) * DAY_MS);
     const to = new Date(Math.min(from.getTime() + DAY_MS, now.getTime()));
-    return { date: from.toISOString().slice(0, 10), ...availability(intervals, from, to, weights) };
+    return { date: from.toISOString().slice(0, 10), ...availability(intervals, from, to, weights, maintenance) };
   });
 }
 

@@ -25,12 +25,13 @@ const RANK: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, maj
 
 /**
  * The overall indicator: the worse of the worst component status and the highest impact of
- * the open public incidents (an incident with no components still shows). Maintenance shows
- * only while nothing is worse.
+ * the open public incidents (an incident with no components still shows). Maintenance — a
+ * component under it, or any maintenance in progress — shows only while nothing is worse.
  */
-export function overallStatus(componentStatuses: ComponentStatus[], openIncidentImpacts: Impact[]): { indicator: Indicator; description: string } {
+export function overallStatus(componentStatuses: ComponentStatus[], openIncidentImpacts: Impact[], activeMaintenances = 0): { indicator: Indicator; description: string } {
   let indicator = BY_COMPONENT[worstStatus(componentStatuses)];
-  for (const impact of openIncidentImpacts) {
+  const impacts: Indicator[] = [...openIncidentImpacts, ...(activeMaintenances > 0 ? (['maintenance'] as const) : [])];
+  for (const impact of impacts) {
     if (RANK[impact] > RANK[indicator]) indicator = impact;
   }
   return { indicator, description: INDICATOR_DESCRIPTIONS[indicator] };

@@ -6,6 +6,7 @@ import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { listCustomers } from './customers.ts';
 import { listPlans } from './plans.ts';
+import { maintenanceWindows } from '../maintenances/windows.ts';
 
 /** The period named `YYYY-MM` for a customer: from the anchor day of that month. */
 function periodOf(month: string | undefined, anchorDay: number | null, now: Date) {
@@ -35,6 +36,7 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
     .from(componentStatusIntervals)
     .where(and(lt(componentStatusIntervals.startedAt, latest), or(isNull(componentStatusIntervals.endedAt), gt(componentStatusIntervals.endedAt, earliest))))
     .orderBy(asc(componentStatusIntervals.startedAt));
+  const windows = await maintenanceWindows(ctx, earliest, now);
   const causeIds = [...new Set(intervals.map((i) => i.incidentId).filter((id): id is string => id !== null))];
   const titles = new Map(causeIds.length ? (await db.select({ id: incidents.id, title: incidents.title }).from(incidents).where(inArray(incidents.id, causeIds))).map((r) => [r.id, r.title]) : []);
 
@@ -45,7 +47,7 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
     const scope = customer.componentIds ? live.filter((c) => customer.componentIds!.includes(c.id)) : live;
     const perComponent = scope.map((c) => {
       const mine = intervals.filter((i) => i.componentId === c.id);
-      const a = availability(mine, period.from, until, plan.weights);
+      const a = availability(mine, period.from, until, plan.weights, windows.get(c.id));
       const causes = mine.filter((i) => i.incidentId && i.status !== 'operational' && i.startedAt < until && (i.endedAt ?? until) > period.from).map((i) => i.incidentId!);
       return { id: c.id, name: c.name, availability: a.uptime, downtimeMinutes: Math.round((a.downtimeMs / 60_000) * 10) / 10, causes };
     });

@@ -1,6 +1,5 @@
-import { and, desc, eq, gte, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, ne, or } from 'drizzle-orm';
 import { incidentComponents, incidents } from '../../../db/schema/index.ts';
-import { impactOf } from '../../domain/incident/lifecycle.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { loadIncidents, type Incident } from '../incidents/get.ts';
@@ -58,40 +57,4 @@ export async function getPublicIncident(ctx: ServiceContext, id: string): Promis
   if (!row) throw new NotFound('incident', id);
   const [incident] = await loadPublic(ctx, [id]);
   return incident!;
-}
-
-export interface HistoryEntry {
-  id: string;
-  title: string;
-  impact: Incident['impact'];
-  startedAt: Date;
-  resolvedAt: Date;
-}
-
-export interface HistoryPage {
-  entries: HistoryEntry[];
-  page: number;
-  pages: number;
-}
-
-export const HISTORY_PAGE_SIZE = 25;
-
-/** Resolved public incidents, newest impact first, one page at a time (pages count from 1). */
-export async function publicHistory(ctx: ServiceContext, page: number): Promise<HistoryPage> {
-  const { db } = ctx.database;
-  const resolved = and(publicIncident, eq(incidents.status, 'resolved'), isNotNull(incidents.resolvedAt));
-  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(incidents).where(resolved);
-  const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
-  const rows = await db
-    .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, startedAt: incidents.startedAt, resolvedAt: incidents.resolvedAt })
-    .from(incidents)
-    .where(resolved)
-    .orderBy(desc(incidents.startedAt), desc(incidents.id))
-    .limit(HISTORY_PAGE_SIZE)
-    .offset((page - 1) * HISTORY_PAGE_SIZE);
-  return {
-    page,
-    pages,
-    entries: rows.map((r) => ({ id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride), startedAt: r.startedAt, resolvedAt: r.resolvedAt! })),
-  };
 }

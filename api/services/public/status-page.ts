@@ -1,11 +1,14 @@
 import { and, asc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
 import { componentGroups, componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
 import { worstStatus, type ComponentStatus } from '../../domain/component/status.ts';
-import { availability, dailyAvailability, DAY_MS, utcDayStart, type DayAvailability } from '../../domain/availability/uptime.ts';
+import { availability, dailyAvailability, DAY_MS, DEFAULT_DOWNTIME_WEIGHTS, utcDayStart, type DayAvailability } from '../../domain/availability/uptime.ts';
 import { overallStatus, type Indicator } from '../../domain/status/summary.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Incident } from '../incidents/get.ts';
 import { openPublicIncidents, publicIncident, resolvedPublicIncidents } from './incidents.ts';
+import { maintenanceWindows } from '../maintenances/windows.ts';
+import { activeMaintenances, upcomingMaintenances } from './maintenances.ts';
+import type { Maintenance } from '../maintenances/get.ts';
 
 export const UPTIME_DAYS = 90;
 export const RECENT_DAYS = 7;
@@ -40,6 +43,9 @@ export interface StatusPage {
   groups: PublicGroup[];
   openIncidents: Incident[];
   recentIncidents: Incident[];
+  /** In progress or verifying, and not yet begun (soonest first). */
+  activeMaintenances: Maintenance[];
+  upcomingMaintenances: Maintenance[];
 }
 
 /** Everything the public front page shows, computed from the timeline at `now`. */
@@ -47,11 +53,13 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
   const now = ctx.now();
   const { db } = ctx.database;
   const windowStart = new Date(utcDayStart(now).getTime() - (UPTIME_DAYS - 1) * DAY_MS);
-  const [groups, live, openIncidents, recentIncidents] = await Promise.all([
+  const [groups, live, openIncidents, recentIncidents, active, upcoming] = await Promise.all([
     db.select().from(componentGroups).orderBy(asc(componentGroups.position), asc(componentGroups.name)),
     db.select().from(components).where(isNull(components.deletedAt)).orderBy(asc(components.position), asc(components.name)),
     openPublicIncidents(ctx),
     resolvedPublicIncidents(ctx, new Date(now.getTime() - RECENT_DAYS * DAY_MS)),
+    activeMaintenances(ctx),
+    upcomingMaintenances(ctx),
   ]);
   const showcased = live.filter((c) => c.showcase).map((c) => c.id);
   const intervals = showcased.length
@@ -65,10 +73,11 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
           ),
         )
     : [];
-  const incidentDays = await incidentsByComponentDay(ctx, showcased, windowStart);
+  const [incidentDays, windows] = await Promise.all([incidentsByComponentDay(ctx, showcased, windowStart), maintenanceWindows(ctx, windowStart, now)]);
 
   const toPublic = (c: (typeof live)[number]): PublicComponent => {
     const mine = intervals.filter((i) => i.componentId === c.id);
+    const maintained = windows.get(c.id) ?? [];
     return {
       id: c.id,
       name: c.name,
@@ -78,8 +87,8 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
       onlyShowIfDegraded: c.onlyShowIfDegraded,
       uptime: c.showcase
         ? {
-            days: dailyAvailability(mine, UPTIME_DAYS, now).map((day) => ({ ...day, incidents: incidentDays.get(`${c.id}/${day.date}`) ?? [] })),
-            uptime: availability(mine, windowStart, now).uptime,
+            days: dailyAvailability(mine, UPTIME_DAYS, now, DEFAULT_DOWNTIME_WEIGHTS, maintained).map((day) => ({ ...day, incidents: incidentDays.get(`${c.id}/${day.date}`) ?? [] })),
+            uptime: availability(mine, windowStart, now, DEFAULT_DOWNTIME_WEIGHTS, maintained).uptime,
           }
         : null,
     };
@@ -100,10 +109,12 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
 
   return {
     generatedAt: now,
-    status: overallStatus(live.map((c) => c.status), openIncidents.map((i) => i.impact)),
+    status: overallStatus(live.map((c) => c.status), openIncidents.map((i) => i.impact), active.length),
     groups: grouped,
     openIncidents,
     recentIncidents,
+    activeMaintenances: active,
+    upcomingMaintenances: upcoming,
   };
 }
 

@@ -1,0 +1,60 @@
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { incidents, maintenances } from '../../../db/schema/index.ts';
+import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
+import type { ServiceContext } from '../context.ts';
+import { publicIncident } from './incidents.ts';
+
+export interface HistoryEntry {
+  kind: 'incident' | 'maintenance';
+  id: string;
+  title: string;
+  impact: Impact | 'maintenance';
+  startedAt: Date;
+  endedAt: Date;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  page: number;
+  pages: number;
+}
+
+export const HISTORY_PAGE_SIZE = 25;
+
+/**
+ * Resolved public incidents and completed maintenances, newest start first, one page at a
+ * time (pages count from 1). Each kind is read in order up to the end of the page and the two
+ * are merged: the history is read rarely and served from a snapshot.
+ */
+export async function publicHistory(ctx: ServiceContext, page: number): Promise<HistoryPage> {
+  const { db } = ctx.database;
+  const upTo = page * HISTORY_PAGE_SIZE;
+  const resolved = and(publicIncident, eq(incidents.status, 'resolved'), isNotNull(incidents.resolvedAt));
+  const completed = and(eq(maintenances.status, 'completed'), isNotNull(maintenances.startedAt), isNotNull(maintenances.completedAt));
+  const [[incidentCount], [maintenanceCount], incidentRows, maintenanceRows] = await Promise.all([
+    db.select({ n: sql<number>`count(*)` }).from(incidents).where(resolved),
+    db.select({ n: sql<number>`count(*)` }).from(maintenances).where(completed),
+    db
+      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, startedAt: incidents.startedAt, endedAt: incidents.resolvedAt })
+      .from(incidents)
+      .where(resolved)
+      .orderBy(desc(incidents.startedAt), desc(incidents.id))
+      .limit(upTo),
+    db
+      .select({ id: maintenances.id, title: maintenances.title, startedAt: maintenances.startedAt, endedAt: maintenances.completedAt })
+      .from(maintenances)
+      .where(completed)
+      .orderBy(desc(maintenances.startedAt), desc(maintenances.id))
+      .limit(upTo),
+  ]);
+  const total = (incidentCount?.n ?? 0) + (maintenanceCount?.n ?? 0);
+  const entries: HistoryEntry[] = [
+    ...incidentRows.map((r) => ({ kind: 'incident' as const, id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride), startedAt: r.startedAt, endedAt: r.endedAt! })),
+    ...maintenanceRows.map((r) => ({ kind: 'maintenance' as const, id: r.id, title: r.title, impact: 'maintenance' as const, startedAt: r.startedAt!, endedAt: r.endedAt! })),
+  ].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : -1));
+  return {
+    page,
+    pages: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)),
+    entries: entries.slice(upTo - HISTORY_PAGE_SIZE, upTo),
+  };
+}
