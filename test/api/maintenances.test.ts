@@ -5,7 +5,8 @@ import { createDb } from '../../db/client.ts';
 import { silentLogger } from '../../api/log.ts';
 import { STATUSPAGE_ENDPOINTS } from '../../api/public/statuspage.ts';
 import { MaintenanceClock } from '../../api/workers/maintenance-clock.ts';
-import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import { createTestApp, MINUTE, senderTo, type TestApp } from '../helpers/app.ts';
+import { startFakeResend } from '../helpers/fake-resend.ts';
 import { snapshot } from '../helpers/db.ts';
 
 const HOUR = 60 * MINUTE;
@@ -285,6 +286,38 @@ describe('a maintenance and an incident on one component', () => {
   });
 });
 
+describe('availability and SLA credits', () => {
+  test('maintenance time is out of downtime and of the period; an incident inside the window counts only outside it', async () => {
+    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100 } })).json.id;
+    await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });
+    await schedule(); // 02:00–04:00 on 3 November
+    t.clock.set(at('2026-11-03T02:00:00Z'));
+    await clock().tick();
+    // An outage 03:00–05:00: its first hour falls inside the maintenance window.
+    t.clock.set(at('2026-11-03T03:00:00Z'));
+    const incident = (await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;
+    t.clock.set(at('2026-11-03T04:00:00Z'));
+    await clock().tick();
+    t.clock.set(at('2026-11-03T05:00:00Z'));
+    await t.call('POST', `/incidents/${incident.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
+    t.clock.set(at('2026-12-01T00:00:00Z'));
+
+    const [report] = (await t.call('GET', '/reports/sla?period=2026-11')).json.data;
+    // The component exists from 2 November 10:00; November ends 30 days later. Measured:
+    // 28 d 14 h = 41 160 min, less the 120 min window; down: 60 min (04:00–05:00).
+    expect(report.downtime_minutes).toBe(60);
+    expect(report.availability).toBeCloseTo(1 - 60 / (41_160 - 120), 12);
+    expect(report.incidents).toEqual([{ id: incident.id, title: 'Replica lag' }]);
+
+    // The page's uptime bar for that day says the same.
+    const { loadStatusPage } = await import('../../api/services/public/status-page.ts');
+    const page = await loadStatusPage({ ...t.ctx, now: () => at('2026-11-04T00:00:00Z') });
+    const day = page.groups.flatMap((g) => g.components).find((c) => c.id === api)!.uptime!.days.find((d) => d.date === '2026-11-03')!;
+    expect(day.measuredMs).toBe(22 * HOUR);
+    expect(day.downtimeMs).toBe(HOUR);
+  });
+});
+
 describe('operator updates', () => {
   test('start early, verify, complete early: each takes effect when posted', async () => {
     await subscribe('all@example.com');
@@ -361,6 +394,15 @@ describe('cancelling and editing', () => {
     expect(res.json.errors).toEqual([{ path: 'status', message: 'Work that has begun cannot be cancelled; complete it instead' }]);
   });
 
+  test('a component in a maintenance not yet over cannot be deleted (409); once it is over, it can', async () => {
+    const id = (await schedule()).json.id;
+    const refused = await t.call('DELETE', `/components/${api}`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.errors).toEqual([{ path: 'id', message: `part of maintenance(s) ${id} not yet over` }]);
+    await t.call('POST', `/maintenances/${id}/cancel`, { body: { deliver_notifications: false } });
+    expect((await t.call('DELETE', `/components/${api}`)).status).toBe(204);
+  });
+
   test('rescheduling moves the clock and earns a new reminder', async () => {
     await subscribe('all@example.com');
     const id = (await schedule()).json.id;
@@ -397,5 +439,41 @@ describe('cancelling and editing', () => {
     t.clock.set(at('2026-11-03T04:30:00Z'));
     await clock().tick();
     expect(await statusOf(api)).toBe('under_maintenance');
+  });
+});
+
+describe('the emails subscribers receive', () => {
+  test('announced, reminder, started, completed: each once, through Resend, with the window and their own links', async () => {
+    const resend = await startFakeResend();
+    try {
+      await subscribe('all@example.com');
+      await subscribe('web@example.com', [web]);
+      const id = (await schedule()).json.id;
+      const sender = senderTo(resend, t);
+      for (const time of ['2026-11-03T00:00:00Z', '2026-11-03T02:00:00Z', '2026-11-03T04:00:00Z']) {
+        t.clock.set(at(time));
+        await clock().tick();
+        await sender.drain();
+      }
+      await sender.drain();
+      expect(resend.deliveries.map((d) => `${d.to} ${d.subject}`)).toEqual([
+        'all@example.com [Maintenance scheduled] Database upgrade',
+        'all@example.com [Maintenance reminder] Database upgrade',
+        'all@example.com [Maintenance in progress] Database upgrade',
+        'all@example.com [Maintenance completed] Database upgrade',
+      ]);
+      const [announced, reminder, started, completed] = resend.deliveries;
+      expect(announced!.text).toContain('Scheduled 2026-11-03 02:00–04:00 UTC (2 h).');
+      expect(announced!.text).toContain('We are upgrading the primary database. Expect brief reconnects.');
+      expect(announced!.text).toContain('Affects: API');
+      expect(announced!.text).toContain(`Details: https://status.example.com/maintenances/${id}`);
+      expect(announced!.headers['List-Unsubscribe']).toMatch(/^<https:\/\/status\.example\.com\/subscriptions\/unsubscribe\?token=/);
+      expect(reminder!.text).toContain('We are upgrading the primary database.'); // the reminder repeats the announcement
+      expect(started!.text).toContain('Began 2026-11-03 02:00 UTC; planned to end 2026-11-03 04:00 UTC.');
+      expect(completed!.text).toContain('Began 2026-11-03 02:00 UTC, completed 2026-11-03 04:00 UTC: took 2 h.');
+      expect(completed!.html).toContain(`href="https://status.example.com/maintenances/${id}"`);
+    } finally {
+      await resend.close();
+    }
   });
 });

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 
-// Two real server processes on one database, each with a cadence watcher ticking every 100 ms:
-// a reminder goes out once, by email and by webhook.
+// Two real server processes on one database, each with a cadence watcher and a maintenance
+// clock ticking every 100 ms: a reminder goes out once, by email and by webhook; a maintenance
+// starts and completes once, each email once.
 let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
 let servers: RunningServer[] = [];
 let receiver: Server;
@@ -24,6 +25,7 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: fixture.databaseUrl,
     CANDOR_CADENCE_TICK_MS: '100',
+    CANDOR_MAINTENANCE_TICK_MS: '100',
     CANDOR_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
   };
   servers = await Promise.all([startServer(env), startServer(env)]);
@@ -46,4 +48,17 @@ test('two instances, one reminder', async () => {
   expect(await count(sql`SELECT count(*) AS n FROM cadence_notices WHERE kind = 'reminder'`)).toBe(1);
   expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE template = 'responder-notice' AND recipient = 'alice@example.com'`)).toBe(1);
   expect(hooks).toEqual(['/hook']);
+});
+
+test('two instances, one maintenance clock', async () => {
+  const admin = fixture.admin(servers[1]!);
+  await admin('POST', '/subscribers', { email: 'all@example.com', confirmed: true });
+  const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const m = await admin('POST', '/maintenances', { title: 'Failover drill', body: 'b', scheduled_for: soon(1000), scheduled_until: soon(2000) });
+  await within(8000, async () => (await admin('GET', `/maintenances/${m.id}`)).status === 'completed');
+  await new Promise((r) => setTimeout(r, 500)); // more ticks on both instances
+  const done = await admin('GET', `/maintenances/${m.id}`);
+  expect(done.updates.map((u: { status: string; author: string }) => `${u.status} ${u.author}`)).toEqual(['completed system', 'in_progress system', 'scheduled test']);
+  const rows = await fixture.database.db.all<{ event: string }>(sql`SELECT event_key AS event FROM outbox WHERE template = 'maintenance' ORDER BY id`);
+  expect(rows.map((r) => r.event)).toEqual([`maintenance:${m.id}:scheduled`, `maintenance:${m.id}:started`, `maintenance:${m.id}:completed`]);
 });

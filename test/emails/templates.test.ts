@@ -4,6 +4,8 @@ import { compileTemplate } from '../../emails/render.ts';
 import { renderIncidentUpdate, subject } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
 import { INCIDENT_STATUSES } from '../../api/domain/incident/lifecycle.ts';
+import { MAINTENANCE_EMAILS } from '../../api/domain/maintenance/lifecycle.ts';
+import { renderMaintenance, windowText } from '../../emails/templates/maintenance.ts';
 
 const recipient = { email: 'ops@example.com', manageUrl: 'https://status.example.com/subscriptions/manage?token=abc.def', unsubscribeUrl: 'https://status.example.com/subscriptions/unsubscribe?token=abc.def' };
 const base = {
@@ -83,4 +85,61 @@ test('templates compile once', async () => {
 test('a template that breaks MJML rules fails to compile (strict validation)', async () => {
   const { default: mjml2html } = await import('mjml');
   await expect(mjml2html('<mjml><mj-body><mj-text bogus="1">x</mj-text></mj-body></mjml>', { validationLevel: 'strict' })).rejects.toThrow();
+});
+
+describe('maintenance email', () => {
+  const maintenance = {
+    pageName: 'Acme',
+    maintenanceUrl: 'https://status.example.com/maintenances/m1',
+    title: 'Database upgrade',
+    body: 'Expect **brief** reconnects.',
+    scheduledFor: new Date('2026-03-01T22:00:00Z'),
+    scheduledUntil: new Date('2026-03-02T01:00:00Z'),
+    startedAt: null,
+    completedAt: null,
+    components: ['API', 'Dashboard'],
+  };
+  const LABELS = { scheduled: 'Maintenance scheduled', reminder: 'Maintenance reminder', started: 'Maintenance in progress', update: 'Maintenance update', completed: 'Maintenance completed', cancelled: 'Maintenance cancelled' };
+
+  test.each(MAINTENANCE_EMAILS.map((k) => [k]))('%s: renders strictly with its own subject, band, window and links', async (kind) => {
+    const begun = kind === 'started' || kind === 'update' || kind === 'completed';
+    const props = { ...maintenance, kind, startedAt: begun ? new Date('2026-03-01T22:05:00Z') : null, completedAt: kind === 'completed' ? new Date('2026-03-02T00:35:00Z') : null };
+    const email = personalise(await renderMaintenance(props), recipient);
+    expect(email.subject).toBe(`[${LABELS[kind]}] Database upgrade`);
+    expect(email.html).toContain(`>${LABELS[kind]}<`);
+    expect(email.html).toContain('<strong>brief</strong>');
+    expect(email.html).toContain('href="https://status.example.com/maintenances/m1"');
+    expect(email.html).toContain('href="https://status.example.com/subscriptions/manage?token=abc.def"');
+    expect(email.html).not.toMatch(/\{\{\w+\}\}/);
+    expect(email.text).toContain('Affects: API, Dashboard');
+    expect(email.text).toContain(
+      {
+        scheduled: 'Scheduled 2026-03-01 22:00 UTC – 2026-03-02 01:00 UTC (3 h).',
+        reminder: 'Scheduled 2026-03-01 22:00 UTC – 2026-03-02 01:00 UTC (3 h).',
+        cancelled: 'Was scheduled 2026-03-01 22:00 UTC – 2026-03-02 01:00 UTC (3 h).',
+        started: 'Began 2026-03-01 22:05 UTC; planned to end 2026-03-02 01:00 UTC.',
+        update: 'Began 2026-03-01 22:05 UTC; planned to end 2026-03-02 01:00 UTC.',
+        completed: 'Began 2026-03-01 22:05 UTC, completed 2026-03-02 00:35 UTC: took 2 h 30 min.',
+      }[kind],
+    );
+    expect(email.text).toContain(`Unsubscribe: ${recipient.unsubscribeUrl}`);
+    expect(email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+  });
+
+  test('a window within one UTC day names the day once', () => {
+    expect(windowText(new Date('2026-03-01T02:00:00Z'), new Date('2026-03-01T04:30:00Z'))).toBe('2026-03-01 02:00–04:30 UTC');
+  });
+
+  test('hostile text is escaped in HTML; slot-looking text stays text', async () => {
+    const email = personalise(
+      await renderMaintenance({ ...maintenance, kind: 'scheduled', title: '<img src=x onerror=alert(1)> {{manage_url}}', body: '<script>alert(1)</script> {{unsubscribe_url}}', components: ['<b>API</b> {{recipient}}'] }),
+      recipient,
+    );
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).not.toContain('<img src=x');
+    expect(email.html).toContain('&lt;b&gt;API&lt;/b&gt;');
+    expect(email.html).toContain('{{unsubscribe_url}}');
+    expect(email.text).toContain('Affects: <b>API</b> {{recipient}}');
+    expect(email.subject).toBe('[Maintenance scheduled] <img src=x onerror=alert(1)> {{manage_url}}');
+  });
 });

@@ -159,7 +159,7 @@ describe('what a person sees', () => {
     await page.goto(`${server.url}/maintenances/${ids.done}`);
     expect(await page.locator('h1').innerText()).toBe('Kernel patching');
     expect(await page.locator('.update-head strong').allInnerTexts()).toEqual(['Completed', 'In progress', 'Scheduled']);
-    expect(await page.locator('.incident-meta').innerText()).toMatch(/^Completed\s+Scheduled .+\s+Took (under 1 min|\d+ min)$/);
+    expect(await page.locator('.incident-meta').innerText()).toMatch(/^Completed\s+.+ – .+\s+Took (under 1 min|\d+ min)$/);
     expect(await axeViolations(page)).toEqual([]);
 
     await page.goto(`${server.url}/maintenances/${ids.cancelled}`);
@@ -176,6 +176,16 @@ describe('what a person sees', () => {
     expect(await page.locator('.history-list li').allInnerTexts()).toHaveLength(1);
     await page.close();
   });
+});
+
+test('the maintenance sections and page are accessible in dark mode too (axe)', async () => {
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  for (const path of ['/', `/maintenances/${ids.active}`, '/history']) {
+    await page.goto(`${server.url}${path}`);
+    expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+  }
+  await context.close();
 });
 
 test('the feeds carry maintenances as entries (Atom still valid), per component too', async () => {

@@ -1,12 +1,12 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
-import { componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { componentStatusIntervals, components, incidentComponents, incidents, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { Conflict } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getComponent } from './list.ts';
 
 /**
- * Deletes a component, unless an open incident affects it (409). The row stays, marked
+ * Deletes a component, unless an open incident or a maintenance not yet over includes it (409). The row stays, marked
  * deleted, so past incidents keep naming it; its timeline ends now.
  */
 export async function deleteComponent(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
@@ -23,6 +23,17 @@ export async function deleteComponent(ctx: ServiceContext, actor: Actor, id: str
       const ids = open.map((o) => o.id).join(', ');
       throw new Conflict(`Component ${id} is affected by open incident(s) ${ids}; resolve them first`, [
         { path: 'id', message: `affected by open incident(s) ${ids}` },
+      ]);
+    }
+    const planned = await db
+      .select({ id: maintenances.id })
+      .from(maintenanceComponents)
+      .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+      .where(and(eq(maintenanceComponents.componentId, id), inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])));
+    if (planned.length > 0) {
+      const ids = planned.map((o) => o.id).join(', ');
+      throw new Conflict(`Component ${id} is part of maintenance(s) ${ids}; complete, cancel or edit them first`, [
+        { path: 'id', message: `part of maintenance(s) ${ids} not yet over` },
       ]);
     }
     const now = ctx.now();

@@ -4,6 +4,9 @@ import { createComponent } from '../components/create.ts';
 import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
 import { declareIncident } from '../incidents/declare.ts';
 import { postIncidentUpdate } from '../incidents/post-update.ts';
+import { scheduleMaintenance } from '../maintenances/schedule.ts';
+import { postMaintenanceUpdate } from '../maintenances/post-update.ts';
+import { utcDayStart } from '../../domain/availability/uptime.ts';
 import { DEMO_PLANS } from '../../domain/availability/sla.ts';
 import { saveCustomer } from '../customers/customers.ts';
 import { savePlan } from '../customers/plans.ts';
@@ -35,8 +38,8 @@ export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_A
     createComponent(setup, actor, { name, description, groupId, position });
   const api = await add('API', 'REST and GraphQL endpoints', groups.platform.id, 1);
   const dashboard = await add('Dashboard', 'The web app at app.example.com', groups.platform.id, 2);
-  await add('Authentication', 'Sign-in, SSO and API tokens', groups.platform.id, 3);
-  await add('Search', 'Full-text and faceted search', groups.platform.id, 4);
+  const auth = await add('Authentication', 'Sign-in, SSO and API tokens', groups.platform.id, 3);
+  const search = await add('Search', 'Full-text and faceted search', groups.platform.id, 4);
   const webhooks = await add('Webhooks', 'Outbound event delivery', groups.delivery.id, 1);
   await add('Email notifications', 'Transactional email', groups.delivery.id, 2);
   await add('Scheduled jobs', 'Cron-style jobs and reports', groups.delivery.id, 3);
@@ -90,5 +93,27 @@ export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_A
   await postIncidentUpdate(at(now - 9 * MINUTE), actor, open.id, {
     status: 'identified',
     body: 'A backlog built up behind one slow receiving endpoint. We are isolating it so other deliveries can catch up.',
+  });
+
+  // Planned work: one done last week (started and completed on its clock), one coming up.
+  const lastWeek = now - 8 * DAY;
+  const patched = await scheduleMaintenance(at(lastWeek - 2 * DAY), actor, {
+    title: 'Search cluster upgrade',
+    body: 'We are upgrading the search cluster to a new major version. Search may return partial results for a few minutes while shards move.',
+    scheduledFor: new Date(lastWeek),
+    scheduledUntil: new Date(lastWeek + 90 * MINUTE),
+    componentIds: [search.id],
+    deliverNotifications: false,
+  });
+  await postMaintenanceUpdate(at(lastWeek), actor, patched.id, { status: 'in_progress', body: 'The upgrade has begun.', deliverNotifications: false });
+  await postMaintenanceUpdate(at(lastWeek + 70 * MINUTE), actor, patched.id, { status: 'completed', body: 'The upgrade is complete; search is fully available.', deliverNotifications: false });
+  const saturday = utcDayStart(new Date(now + 3 * DAY)).getTime() + 2 * 60 * MINUTE;
+  await scheduleMaintenance(ctx, actor, {
+    title: 'Authentication database migration',
+    body: 'We are moving sign-in data to a new database cluster. Sign-in and SSO may be unavailable for up to 30 minutes within this window; existing sessions and API tokens keep working.',
+    scheduledFor: new Date(saturday),
+    scheduledUntil: new Date(saturday + 2 * 60 * MINUTE),
+    componentIds: [auth.id],
+    deliverNotifications: false,
   });
 }

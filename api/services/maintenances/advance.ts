@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import { clockSteps, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
@@ -24,16 +24,27 @@ async function clockView(ctx: ServiceContext, id: string) {
  */
 export async function advanceMaintenances(ctx: ServiceContext): Promise<{ id: string; step: ClockStep['kind'] }[]> {
   const { database } = ctx;
+  // Only those the clock may have something to do for: a reminder or start due, or an end.
+  const at = ctx.now();
   const open = await database.db
     .select({ id: maintenances.id })
     .from(maintenances)
-    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']));
+    .where(
+      or(
+        and(
+          eq(maintenances.status, 'scheduled'),
+          or(lte(maintenances.scheduledFor, at), and(isNull(maintenances.remindedAt), sql`${maintenances.scheduledFor} - coalesce(${maintenances.remindHoursBefore}, 0) * 3600000 <= ${at.getTime()}`)),
+        ),
+        and(inArray(maintenances.status, ['in_progress', 'verifying']), lte(maintenances.scheduledUntil, at)),
+      ),
+    );
   const taken: { id: string; step: ClockStep['kind'] }[] = [];
   for (const { id } of open) {
     await database.exclusive(async () => {
       // One step per transaction, each planned from what the last one wrote: a start and a
-      // completion caught up in one pass still cut the timeline twice.
-      for (;;) {
+      // completion caught up in one pass still cut the timeline twice. (At most three: remind,
+      // start, complete.)
+      for (let n = 0; n < 3; n++) {
         const now = ctx.now();
         const { maintenance, view } = await clockView(ctx, id);
         const step = clockSteps(view, now)[0];
