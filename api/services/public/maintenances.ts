@@ -1,6 +1,5 @@
-import { and, asc, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
 import { maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
-import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { loadMaintenances, type Maintenance } from '../maintenances/get.ts';
 
@@ -33,26 +32,3 @@ export async function recentMaintenances(ctx: ServiceContext, limit: number, com
     .limit(limit);
   return loadMaintenances(ctx, rows.map((r) => r.id));
 }
-
-/** One maintenance for its public page; a cancelled one still answers, saying so. */
-export async function getPublicMaintenance(ctx: ServiceContext, id: string): Promise<Maintenance> {
-  const [maintenance] = await loadMaintenances(ctx, [id]);
-  if (!maintenance) throw new NotFound('maintenance', id);
-  return maintenance;
-}
-
-/** Completed maintenances, newest start first, for the history page. */
-export async function completedMaintenances(ctx: ServiceContext, limit: number) {
-  return ctx.database.db
-    .select({ id: maintenances.id, title: maintenances.title, startedAt: maintenances.startedAt, completedAt: maintenances.completedAt })
-    .from(maintenances)
-    .where(and(eq(maintenances.status, 'completed'), isNotNull(maintenances.startedAt)))
-    .orderBy(desc(maintenances.startedAt), desc(maintenances.id))
-    .limit(limit);
-}
-
-export async function countCompletedMaintenances(ctx: ServiceContext): Promise<number> {
-  const [row] = await ctx.database.db.select({ n: sql<number>`count(*)` }).from(maintenances).where(eq(maintenances.status, 'completed'));
-  return row?.n ?? 0;
-}
-
