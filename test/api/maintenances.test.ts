@@ -293,6 +293,11 @@ describe('availability and SLA credits', () => {
     await schedule(); // 02:00–04:00 on 3 November
     t.clock.set(at('2026-11-03T02:00:00Z'));
     await clock().tick();
+    // A blip wholly inside the window: neither downtime nor a cause.
+    t.clock.set(at('2026-11-03T02:10:00Z'));
+    const blip = (await t.call('POST', '/incidents', { body: { title: 'Blip', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;
+    t.clock.set(at('2026-11-03T02:40:00Z'));
+    await t.call('POST', `/incidents/${blip.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
     // An outage 03:00–05:00: its first hour falls inside the maintenance window.
     t.clock.set(at('2026-11-03T03:00:00Z'));
     const incident = (await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;

@@ -47,8 +47,12 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
     const scope = customer.componentIds ? live.filter((c) => customer.componentIds!.includes(c.id)) : live;
     const perComponent = scope.map((c) => {
       const mine = intervals.filter((i) => i.componentId === c.id);
-      const a = availability(mine, period.from, until, plan.weights, windows.get(c.id));
-      const causes = mine.filter((i) => i.incidentId && i.status !== 'operational' && i.startedAt < until && (i.endedAt ?? until) > period.from).map((i) => i.incidentId!);
+      const maintained = windows.get(c.id);
+      const a = availability(mine, period.from, until, plan.weights, maintained);
+      // An incident counts when some of its time falls in the period outside maintenance.
+      const causes = mine
+        .filter((i) => i.incidentId && i.status !== 'operational' && availability([i], period.from, until, plan.weights, maintained).measuredMs > 0)
+        .map((i) => i.incidentId!);
       return { id: c.id, name: c.name, availability: a.uptime, downtimeMinutes: Math.round((a.downtimeMs / 60_000) * 10) / 10, causes };
     });
     const overall = customerAvailability(perComponent.map((c) => c.availability), aggregate);
