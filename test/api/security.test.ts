@@ -101,8 +101,11 @@ describe('scopes', () => {
     expect(res.status).toBe(200);
     expect(res.json.openapi).toBe('3.1.0');
     expect(Object.keys(res.json.paths)).toEqual(
-      expect.arrayContaining(['/components', '/components/{id}', '/component-groups', '/incidents', '/incidents/{id}', '/incidents/{id}/updates', '/incidents/{id}/reopen']),
+      expect.arrayContaining(['/components', '/components/{id}', '/component-groups', '/incidents', '/incidents/{id}', '/incidents/{id}/updates', '/incidents/{id}/reopen', '/maintenances', '/maintenances/{id}', '/maintenances/{id}/updates', '/maintenances/{id}/cancel']),
     );
+    const schedule = res.json.paths['/maintenances'].post;
+    expect(schedule.security).toEqual([{ bearer: ['incidents:write'] }]);
+    expect(schedule.requestBody.content['application/json'].schema.required).toEqual(['title', 'body', 'scheduled_for', 'scheduled_until']);
     const declare = res.json.paths['/incidents'].post;
     expect(declare.security).toEqual([{ bearer: ['incidents:write'] }]);
     expect(declare.requestBody.content['application/json'].schema.required).toEqual(['title', 'severity', 'body']);
