@@ -54,8 +54,8 @@ test('two instances, one maintenance clock', async () => {
   const admin = fixture.admin(servers[1]!);
   await admin('POST', '/subscribers', { email: 'all@example.com', confirmed: true });
   const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
-  const m = await admin('POST', '/maintenances', { title: 'Failover drill', body: 'b', scheduled_for: soon(1000), scheduled_until: soon(2000) });
-  await within(8000, async () => (await admin('GET', `/maintenances/${m.id}`)).status === 'completed');
+  const m = await admin('POST', '/maintenances', { title: 'Failover drill', body: 'b', scheduled_for: soon(2500), scheduled_until: soon(4000) });
+  await within(15_000, async () => (await admin('GET', `/maintenances/${m.id}`)).status === 'completed');
   await new Promise((r) => setTimeout(r, 500)); // more ticks on both instances
   const done = await admin('GET', `/maintenances/${m.id}`);
   expect(done.updates.map((u: { status: string; author: string }) => `${u.status} ${u.author}`)).toEqual(['completed system', 'in_progress system', 'scheduled test']);

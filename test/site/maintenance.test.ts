@@ -39,8 +39,8 @@ beforeAll(async () => {
   await admin('POST', `/maintenances/${ids.done}/updates`, { status: 'completed', body: 'All hosts patched.' });
   ids.cancelled = (await admin('POST', '/maintenances', { title: 'Network change', body: 'b', ...window(3 * HOUR, 4 * HOUR), component_ids: [ids.api] })).id;
   await admin('POST', `/maintenances/${ids.cancelled}/cancel`, {});
-  // Starts by itself in about a second and a half.
-  ids.active = (await admin('POST', '/maintenances', { title: 'Cache failover', body: 'Moving to the new cluster.', ...window(1500, HOUR), component_ids: [ids.cache], remind_hours_before: null })).id;
+  // Starts by itself in about three seconds.
+  ids.active = (await admin('POST', '/maintenances', { title: 'Cache failover', body: 'Moving to the new cluster.', ...window(3000, HOUR), component_ids: [ids.cache], remind_hours_before: null })).id;
 });
 
 afterAll(async () => {
@@ -56,7 +56,7 @@ const getJson = async (path: string) => {
 };
 
 test('the clock starts a maintenance at its time: the page, the component and the JSON follow', async () => {
-  await within(5000, async () => (await getJson('/api/v2/status.json')).status.indicator === 'maintenance');
+  await within(15_000, async () => (await getJson('/api/v2/status.json')).status.indicator === 'maintenance');
   const summary = await getJson('/api/v2/summary.json');
   expect(summary.status).toEqual({ indicator: 'maintenance', description: 'Service Under Maintenance' });
   expect(summary.components.map((c: any) => [c.name, c.status])).toEqual([
