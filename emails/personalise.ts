@@ -1,5 +1,13 @@
 import { complete, escapeHtml, type Prepared } from './render.ts';
 
+/** The plain-text twin of `_footer.mjml`: why the email came, and the links `personalise` fills. */
+export const SUBSCRIBER_TEXT_FOOTER = [
+  '--',
+  'You receive this because {{recipient}} is subscribed to {{page_name}}.',
+  'Manage your subscription: {{manage_url}}',
+  'Unsubscribe: {{unsubscribe_url}}',
+];
+
 export interface Recipient {
   email: string;
   manageUrl: string;

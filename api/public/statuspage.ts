@@ -90,8 +90,33 @@ function componentsJson(c: Context) {
   ];
 }
 
-function incidentJson(c: Context, incident: Incident) {
+/** An incident's or a maintenance's timeline, as Statuspage's `incident_updates`. */
+function updatesJson(parentId: string, updates: (Incident['updates'][number] | Maintenance['updates'][number])[]) {
+  return updates.map((u) => ({
+    id: u.id,
+    status: u.status,
+    body: u.body,
+    incident_id: parentId,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.createdAt.toISOString(),
+    display_at: u.displayAt.toISOString(),
+    affected_components: u.affectedComponents.map((a) => ({ code: a.id, name: a.name, old_status: a.oldStatus, new_status: a.newStatus })),
+    deliver_notifications: u.deliverNotifications,
+    custom_tweet: null,
+    tweet_id: null,
+  }));
+}
+
+/** The live components among those an incident or maintenance names, in full. */
+function componentsOf(c: Context, named: { id: string }[]) {
   const byId = new Map(c.components.map((m) => [m.id, m]));
+  return named.flatMap((a) => {
+    const component = byId.get(a.id);
+    return component ? [componentJson(c, component)] : [];
+  });
+}
+
+function incidentJson(c: Context, incident: Incident) {
   return {
     id: incident.id,
     name: incident.title,
@@ -105,23 +130,8 @@ function incidentJson(c: Context, incident: Incident) {
     shortlink: `${c.page.url}/incidents/${incident.id}`,
     started_at: incident.startedAt.toISOString(),
     page_id: c.pageId,
-    incident_updates: incident.updates.map((u) => ({
-      id: u.id,
-      status: u.status,
-      body: u.body,
-      incident_id: incident.id,
-      created_at: u.createdAt.toISOString(),
-      updated_at: u.createdAt.toISOString(),
-      display_at: u.displayAt.toISOString(),
-      affected_components: u.affectedComponents.map((a) => ({ code: a.id, name: a.name, old_status: a.oldStatus, new_status: a.newStatus })),
-      deliver_notifications: u.deliverNotifications,
-      custom_tweet: null,
-      tweet_id: null,
-    })),
-    components: incident.components.flatMap((a) => {
-      const component = byId.get(a.id);
-      return component ? [componentJson(c, component)] : [];
-    }),
+    incident_updates: updatesJson(incident.id, incident.updates),
+    components: componentsOf(c, incident.components),
     reminder_intervals: null,
     // Candor's own fields, in one object Statuspage clients ignore.
     candor: { severity: incident.severity, next_update_due_at: iso(incident.nextUpdateDueAt) },
@@ -130,7 +140,6 @@ function incidentJson(c: Context, incident: Incident) {
 
 /** A maintenance as Statuspage shows one: an incident with impact `maintenance` and its window. */
 function maintenanceJson(c: Context, m: Maintenance) {
-  const byId = new Map(c.components.map((x) => [x.id, x]));
   return {
     id: m.id,
     name: m.title,
@@ -145,23 +154,8 @@ function maintenanceJson(c: Context, m: Maintenance) {
     // began and ended is in `candor`.
     started_at: m.createdAt.toISOString(),
     page_id: c.pageId,
-    incident_updates: m.updates.map((u) => ({
-      id: u.id,
-      status: u.status,
-      body: u.body,
-      incident_id: m.id,
-      created_at: u.createdAt.toISOString(),
-      updated_at: u.createdAt.toISOString(),
-      display_at: u.displayAt.toISOString(),
-      affected_components: u.affectedComponents.map((a) => ({ code: a.id, name: a.name, old_status: a.oldStatus, new_status: a.newStatus })),
-      deliver_notifications: u.deliverNotifications,
-      custom_tweet: null,
-      tweet_id: null,
-    })),
-    components: m.components.flatMap((a) => {
-      const component = byId.get(a.id);
-      return component ? [componentJson(c, component)] : [];
-    }),
+    incident_updates: updatesJson(m.id, m.updates),
+    components: componentsOf(c, m.components),
     scheduled_for: m.scheduledFor.toISOString(),
     scheduled_until: m.scheduledUntil.toISOString(),
     candor: { work_started_at: iso(m.startedAt), work_completed_at: iso(m.completedAt) },

@@ -3,6 +3,7 @@ import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle
 import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
+import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
 
 export interface IncidentUpdateProps {
   pageName: string;
@@ -85,10 +86,7 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
     ...(props.components.length ? [`Affected: ${props.components.map((c) => `${c.name.replace(/[{}]/g, '')} (${COMPONENT[c.status]})`).join(', ')}`, ''] : []),
     `Follow this incident: ${props.incidentUrl}`,
     '',
-    '--',
-    'You receive this because {{recipient}} is subscribed to {{page_name}}.',
-    'Manage your subscription: {{manage_url}}',
-    'Unsubscribe: {{unsubscribe_url}}',
+    ...SUBSCRIBER_TEXT_FOOTER,
   ].join('\n');
   // Slots are found in the template text before the incident's own words go in.
   const text = prepare(textTemplate, { title: withoutControlCharacters(props.title), timing: timing(props), body: withoutControlCharacters(props.body), page_name: withoutControlCharacters(props.pageName) });

@@ -2,6 +2,7 @@ import type { MaintenanceEmail } from '../../api/domain/maintenance/lifecycle.ts
 import { formatDuration } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
+import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
 
 export interface MaintenanceEmailProps {
   pageName: string;
@@ -81,10 +82,7 @@ export async function renderMaintenance(props: MaintenanceEmailProps): Promise<{
     ...(components.length ? ['Affects: {{components}}', ''] : []),
     'Details: {{maintenance_url}}',
     '',
-    '--',
-    'You receive this because {{recipient}} is subscribed to {{page_name}}.',
-    'Manage your subscription: {{manage_url}}',
-    'Unsubscribe: {{unsubscribe_url}}',
+    ...SUBSCRIBER_TEXT_FOOTER,
   ].join('\n');
   const text = prepare(textTemplate, {
     title: withoutControlCharacters(props.title),

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
-import { auditLog, componentStatusIntervals } from '../../db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { auditLog } from '../../db/schema/index.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import { intervalsOf as intervalsOfComponent } from '../helpers/db.ts';
 
 let t: TestApp;
 let api: string;
@@ -14,13 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.cleanup());
 
-const intervalsOf = (componentId: string) =>
-  t.database.db
-    .select({ status: componentStatusIntervals.status, startedAt: componentStatusIntervals.startedAt, endedAt: componentStatusIntervals.endedAt })
-    .from(componentStatusIntervals)
-    .where(eq(componentStatusIntervals.componentId, componentId))
-    .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
-
+const intervalsOf = (componentId: string) => intervalsOfComponent(t.database, componentId);
 const statusOf = async (componentId: string) => (await t.call('GET', `/components/${componentId}`)).json.status;
 
 describe('declaring an incident', () => {

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
-import { auditLog, componentStatusIntervals, outbox } from '../../db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { auditLog, outbox } from '../../db/schema/index.ts';
 import { createDb } from '../../db/client.ts';
 import { silentLogger } from '../../api/log.ts';
 import { STATUSPAGE_ENDPOINTS } from '../../api/public/statuspage.ts';
 import { MaintenanceClock } from '../../api/workers/maintenance-clock.ts';
 import { createTestApp, MINUTE, senderTo, type TestApp } from '../helpers/app.ts';
 import { startFakeResend } from '../helpers/fake-resend.ts';
-import { snapshot } from '../helpers/db.ts';
+import { intervalsOf as intervalsOfComponent, snapshot } from '../helpers/db.ts';
 
 const HOUR = 60 * MINUTE;
 let t: TestApp;
@@ -22,12 +22,7 @@ beforeEach(async () => {
 afterEach(() => t.cleanup());
 
 const at = (iso: string) => new Date(iso);
-const intervalsOf = (componentId: string) =>
-  t.database.db
-    .select({ status: componentStatusIntervals.status, startedAt: componentStatusIntervals.startedAt, endedAt: componentStatusIntervals.endedAt })
-    .from(componentStatusIntervals)
-    .where(eq(componentStatusIntervals.componentId, componentId))
-    .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
+const intervalsOf = (componentId: string) => intervalsOfComponent(t.database, componentId);
 const statusOf = async (componentId: string) => (await t.call('GET', `/components/${componentId}`)).json.status;
 /** Outbox rows of maintenance emails, as `recipient event-kind`, sorted. */
 const mails = async () =>

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { componentStatusIntervals } from '../../db/schema/index.ts';
 import { createDb, type Database } from '../../db/client.ts';
 
 /** A migrated libSQL database in a fresh temp file; `cleanup` closes and removes it. */
@@ -33,4 +34,13 @@ export async function snapshot(database: Database): Promise<Record<string, unkno
     out[name] = rows.map(({ last_used_at: _, ...r }) => r);
   }
   return out;
+}
+
+/** A component's status intervals, oldest first (insertion order within one instant). */
+export function intervalsOf(database: Database, componentId: string) {
+  return database.db
+    .select({ status: componentStatusIntervals.status, startedAt: componentStatusIntervals.startedAt, endedAt: componentStatusIntervals.endedAt })
+    .from(componentStatusIntervals)
+    .where(eq(componentStatusIntervals.componentId, componentId))
+    .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
 }

@@ -9,14 +9,8 @@ import {
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import { NotFound } from '../../domain/errors.ts';
+import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
 import type { ServiceContext } from '../context.ts';
-
-export interface AffectedComponent {
-  id: string;
-  name: string;
-  oldStatus: ComponentStatus;
-  newStatus: ComponentStatus;
-}
 
 export type IncidentUpdate = typeof incidentUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
 
@@ -51,25 +45,7 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
       .where(inArray(incidentUpdates.incidentId, ids))
       .orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)), // rowid: insertion order within one millisecond
   ]);
-  const affected = updates.length
-    ? await db
-        .select({
-          updateId: incidentUpdateComponents.updateId,
-          id: components.id,
-          name: components.name,
-          oldStatus: incidentUpdateComponents.oldStatus,
-          newStatus: incidentUpdateComponents.newStatus,
-        })
-        .from(incidentUpdateComponents)
-        .innerJoin(components, eq(components.id, incidentUpdateComponents.componentId))
-        .where(
-          inArray(
-            incidentUpdateComponents.updateId,
-            updates.map((u) => u.id),
-          ),
-        )
-        .orderBy(asc(components.position), asc(components.name))
-    : [];
+  const affected = await affectedComponents(db, incidentUpdateComponents, updates.map((u) => u.id));
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
@@ -83,7 +59,7 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
           .filter((u) => u.incidentId === id)
           .map((u) => ({
             ...u,
-            affectedComponents: affected.filter((a) => a.updateId === u.id).map(({ updateId: _, ...a }) => a),
+            affectedComponents: affected.get(u.id) ?? [],
           })),
       },
     ];

@@ -2,7 +2,7 @@ import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { components, maintenanceComponents, maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
-import type { AffectedComponent } from '../incidents/get.ts';
+import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
 
 export type MaintenanceUpdate = typeof maintenanceUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
 
@@ -31,20 +31,7 @@ export async function loadMaintenances(ctx: ServiceContext, ids: string[]): Prom
       .where(inArray(maintenanceUpdates.maintenanceId, ids))
       .orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`)),
   ]);
-  const affected = updates.length
-    ? await db
-        .select({
-          updateId: maintenanceUpdateComponents.updateId,
-          id: components.id,
-          name: components.name,
-          oldStatus: maintenanceUpdateComponents.oldStatus,
-          newStatus: maintenanceUpdateComponents.newStatus,
-        })
-        .from(maintenanceUpdateComponents)
-        .innerJoin(components, eq(components.id, maintenanceUpdateComponents.componentId))
-        .where(inArray(maintenanceUpdateComponents.updateId, updates.map((u) => u.id)))
-        .orderBy(asc(components.position), asc(components.name))
-    : [];
+  const affected = await affectedComponents(db, maintenanceUpdateComponents, updates.map((u) => u.id));
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
@@ -55,7 +42,7 @@ export async function loadMaintenances(ctx: ServiceContext, ids: string[]): Prom
         components: held.filter((h) => h.maintenanceId === id).map(({ maintenanceId: _, ...c }) => c),
         updates: updates
           .filter((u) => u.maintenanceId === id)
-          .map((u) => ({ ...u, affectedComponents: affected.filter((a) => a.updateId === u.id).map(({ updateId: _, ...a }) => a) })),
+          .map((u) => ({ ...u, affectedComponents: affected.get(u.id) ?? [] })),
       },
     ];
   });
