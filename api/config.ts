@@ -28,6 +28,7 @@ export interface Config {
   cadenceTickMs: number;
   /** How often the maintenance clock looks for maintenances to remind of, start or complete. */
   maintenanceTickMs: number;
+  statementTickMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -51,6 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookUrl: env.CANDOR_WEBHOOK_URL || undefined,
     cadenceTickMs: Number(env.CANDOR_CADENCE_TICK_MS || 15_000),
     maintenanceTickMs: Number(env.CANDOR_MAINTENANCE_TICK_MS || 5_000),
+    statementTickMs: Number(env.CANDOR_STATEMENT_TICK_MS || 60_000),
     publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
   };
 }

@@ -19,6 +19,7 @@ import { signingSecret } from './services/subscribers/tokens.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
+import { StatementClock } from './workers/statement-clock.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
@@ -70,6 +71,8 @@ async function main() {
   watcher.start();
   const clock = new MaintenanceClock({ ctx, logger, tickMs: config.maintenanceTickMs });
   clock.start();
+  const statements = new StatementClock({ ctx, logger, tickMs: config.statementTickMs });
+  statements.start();
   logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
@@ -109,7 +112,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     changes.stop();
-    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop(), clock.stop()]);
+    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop(), clock.stop(), statements.stop()]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');

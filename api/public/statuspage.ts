@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { worstStatus } from '../domain/component/status.ts';
 import { overallStatus } from '../domain/status/summary.ts';
+import { updateOverdue } from '../domain/incident/cadence.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { listComponentGroups, type ComponentGroup } from '../services/component-groups/list.ts';
 import { listComponents, type Component } from '../services/components/list.ts';
@@ -31,11 +32,14 @@ interface Context {
   pageId: string;
   components: Component[];
   groups: ComponentGroup[];
+  now: Date;
 }
 
 async function load(ctx: ServiceContext, page: PageInfo): Promise<Context & { updatedAt: Date }> {
   const [components, groups, updatedAt] = await Promise.all([listComponents(ctx), listComponentGroups(ctx), lastPublicChange(ctx)]);
-  return { ctx, page, pageId: pageId(page.url), components, groups, updatedAt: updatedAt ?? new Date(0) };
+  const now = ctx.now();
+  // A page with nothing on it yet was last updated now, not in 1970.
+  return { ctx, page, pageId: pageId(page.url), components, groups, now, updatedAt: updatedAt ?? now };
 }
 
 function pageJson(c: Context & { updatedAt: Date }) {
@@ -134,7 +138,11 @@ function incidentJson(c: Context, incident: Incident) {
     components: componentsOf(c, incident.components),
     reminder_intervals: null,
     // Candor's own fields, in one object Statuspage clients ignore.
-    candor: { severity: incident.severity, next_update_due_at: iso(incident.nextUpdateDueAt) },
+    candor: {
+      severity: incident.severity,
+      next_update_due_at: iso(incident.nextUpdateDueAt),
+      next_update_overdue: incident.status !== 'resolved' && updateOverdue(incident.nextUpdateDueAt, c.now),
+    },
   };
 }
 

@@ -6,6 +6,8 @@ import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts'
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
 import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
 import { renderMaintenance } from '../../emails/templates/maintenance.ts';
+import { STATEMENT_TEMPLATE, statementEmail } from '../services/customers/statements.ts';
+import { resolvedGaps } from '../domain/incident/duration.ts';
 import type { MaintenanceEmail } from '../domain/maintenance/lifecycle.ts';
 import { getMaintenance } from '../services/maintenances/get.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
@@ -147,6 +149,10 @@ export class OutboxSender {
         const key = `${input.kind}:${input.customerId}:${input.incidentId}`;
         if (!customerEmails.has(key)) customerEmails.set(key, customerEmail(ctx, input, settings));
         messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
+      } else if (row.template === STATEMENT_TEMPLATE) {
+        const key = `statement:${row.eventKey}`;
+        if (!customerEmails.has(key)) customerEmails.set(key, statementEmail(ctx, row.payload ?? {}, settings));
+        messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};
         const email = await renderResponderNotice({ headline: p.headline ?? '', title: p.title ?? '', message: p.message ?? '', incidentUrl: p.incident_url ?? settings.publicUrl });
@@ -217,6 +223,7 @@ export class OutboxSender {
       startedAt: incident.startedAt,
       resolvedAt: resolved ? (incident.resolvedAt ?? update.createdAt) : null,
       postedAt: update.createdAt,
+      resolvedGaps: resolvedGaps(incident.updates.filter((u) => u.createdAt <= update.createdAt)),
       components: incident.components.map((c) => ({ name: c.name, status: resolved ? 'operational' : c.status })),
     });
   }

@@ -11,6 +11,8 @@ export const slaPlans = sqliteTable('sla_plans', {
   ladder: text({ mode: 'json' }).$type<LadderStep[]>().notNull(),
   cap: real().notNull(),
   weights: text({ mode: 'json' }).$type<DowntimeWeights>().notNull(),
+  /** Maintenance is excluded from availability only when announced at least this long before it starts. */
+  maintenanceNoticeHours: integer().notNull().default(48),
   ...timestamps,
 });
 

@@ -15,6 +15,8 @@ export const incidents = sqliteTable(
     /** Operator's override of the impact the severity implies; null = derived. */
     impactOverride: text({ enum: IMPACTS }),
     customerVisible: integer({ mode: 'boolean' }).notNull().default(false),
+    /** When the incident first became public; once set, it stays public (null: internal so far). */
+    publishedAt: integer({ mode: 'timestamp_ms' }),
     startedAt: integer({ mode: 'timestamp_ms' }).notNull(),
     declaredAt: integer({ mode: 'timestamp_ms' }).notNull(),
     identifiedAt: integer({ mode: 'timestamp_ms' }),
@@ -46,6 +48,8 @@ export const incidentUpdates = sqliteTable(
     author: text(),
     apiKeyId: text().references(() => apiKeys.id),
     deliverNotifications: integer({ mode: 'boolean' }).notNull(),
+    /** Whether the public saw this entry: fixed when it is posted (notes from an internal phase stay internal). */
+    public: integer({ mode: 'boolean' }).notNull().default(false),
     /** The next-update deadline this update answered (null when none was owed): on time or late is read from it. */
     dueAt: integer({ mode: 'timestamp_ms' }),
   },

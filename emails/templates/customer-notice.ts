@@ -1,19 +1,9 @@
-import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
+import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, fill } from '../render.ts';
+import { periodLabel } from '../sla-text.ts';
 
-/** The SLA figures a resolution email states, from the timeline. */
-export interface SlaFigures {
-  /** "99.82": truncated, never rounded up. */
-  availabilityText: string;
-  target: number;
-  belowTarget: boolean;
-  creditPercent: number;
-  /** "March 2026" or "15 March – 14 April 2026". */
-  periodLabel: string;
-}
-
-export interface CustomerEmailProps {
+export interface CustomerIncidentEmail {
   kind: 'notice' | 'resolution';
   customerName: string;
   pageName: string;
@@ -21,6 +11,8 @@ export interface CustomerEmailProps {
   title: string;
   startedAt: Date;
   resolvedAt: Date | null;
+  /** Stretches the incident spent resolved before a reopen: not part of its duration. */
+  resolvedGaps: ResolvedGap[];
   now: Date;
   /** The customer's components this incident affects. */
   affected: string[];
@@ -28,48 +20,107 @@ export interface CustomerEmailProps {
   body: string;
   /** A second (or later) resolution after the incident was reopened. */
   updated: boolean;
-  sla: SlaFigures | null;
+  /** The SLA lines (resolution only), worded from the period figures. */
+  sla: string[];
 }
+
+export interface CustomerStatementEmail {
+  kind: 'statement';
+  customerName: string;
+  pageName: string;
+  pageUrl: string;
+  period: { from: Date; to: Date };
+  /** The statement's lines, worded from the period figures. */
+  lines: string[];
+}
+
+export type CustomerEmailProps = CustomerIncidentEmail | CustomerStatementEmail;
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const clean = (s: string) => withoutControlCharacters(s).replace(/\s+/g, ' ').trim();
 
-/** The SLA paragraph: availability against the commitment and the credit when below it; one line when within. */
-export function slaParagraph(sla: SlaFigures): string {
-  if (!sla.belowTarget) return `Your availability for ${sla.periodLabel} so far is ${sla.availabilityText} %, within your ${sla.target} % commitment.`;
-  const credit = sla.creditPercent > 0 ? ` A ${sla.creditPercent} % service credit will be applied to your next invoice.` : '';
-  return `Your availability for ${sla.periodLabel} so far is ${sla.availabilityText} % against your ${sla.target} % commitment.${credit}`;
+export function subject(props: { kind: 'notice' | 'resolution'; title: string; updated: boolean } | { kind: 'statement'; period: { from: Date; to: Date } }): string {
+  if (props.kind === 'statement') return `Your service statement for ${periodLabel(props.period)}`;
+  if (props.kind === 'notice') return `Service incident affecting you: ${clean(props.title)}`;
+  return `${props.updated ? '[Updated] ' : ''}Resolved: ${clean(props.title)}`;
 }
 
-export function subject(props: Pick<CustomerEmailProps, 'kind' | 'title' | 'updated'>): string {
-  const title = withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim();
-  if (props.kind === 'notice') return `Service incident affecting you: ${title}`;
-  return `${props.updated ? '[Updated] ' : ''}Resolved: ${title}`;
+interface Layout {
+  band: string;
+  bandColor: string;
+  intro: string;
+  title: string;
+  timing: string;
+  affected: string;
+  body: string;
+  sla: string[];
+  link: { url: string; label: string };
 }
 
-/** A customer's incident notice or resolution email (one customer: every slot filled here). */
-export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ subject: string; html: string; text: string }> {
+function layoutOf(props: CustomerEmailProps): Layout {
+  if (props.kind === 'statement') {
+    return {
+      band: 'Service statement',
+      bandColor: '#0550ae',
+      intro: `Here are your final service figures for ${periodLabel(props.period)}, from our recorded timeline.`,
+      title: `Service statement for ${periodLabel(props.period)}`,
+      timing: `${utc(props.period.from)} to ${utc(props.period.to)}`,
+      affected: '',
+      body: '',
+      sla: props.lines,
+      link: { url: props.pageUrl, label: 'View the status page' },
+    };
+  }
   const resolution = props.kind === 'resolution';
-  const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.now));
-  const timing = resolution && props.resolvedAt ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}.` : `Since ${utc(props.startedAt)} (${duration} so far).`;
-  const greeting = `Hello ${withoutControlCharacters(props.customerName)},`;
-  const intro = resolution
-    ? `${props.updated ? 'This incident was reopened and is now resolved again; the figures below are updated. ' : ''}This incident is resolved.`
-    : 'We are working on an incident that affects services you use. We will keep you posted until it is resolved.';
-  const affected = props.affected.length ? `Affected: ${props.affected.join(', ')}.` : '';
-  const sla = props.sla ? slaParagraph(props.sla) : '';
-  const subjectLine = subject(props);
-  const html = fill(await compileTemplate('customer-notice', { band_color: resolution ? '#1a7f37' : '#b3001b' }), {
-    subject: escapeHtml(subjectLine),
-    preview: escapeHtml(intro),
+  const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.now, props.resolvedGaps));
+  const paused = props.resolvedGaps.length ? ' (not counting the time it was resolved before it reopened)' : '';
+  return {
     band: resolution ? 'Resolved' : 'Incident in progress',
-    greeting: `${escapeHtml(greeting)}<br />${escapeHtml(intro)}`,
-    title: escapeHtml(withoutControlCharacters(props.title)),
-    timing: escapeHtml(timing),
-    affected: escapeHtml(affected),
-    body_html: renderMarkdown(withoutControlCharacters(props.body)),
-    sla_html: sla ? `<strong>${escapeHtml(sla)}</strong>` : '',
-    incident_url: escapeHtml(props.incidentUrl),
+    bandColor: resolution ? '#1a7f37' : '#b3001b',
+    intro: resolution
+      ? `${props.updated ? 'This incident was reopened and is now resolved again; the figures below are updated. ' : ''}This incident is resolved.`
+      : 'We are working on an incident that affects services you use. We will keep you posted until it is resolved.',
+    title: withoutControlCharacters(props.title),
+    timing: resolution && props.resolvedAt ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}${paused}.` : `Since ${utc(props.startedAt)} (${duration} so far${paused}).`,
+    affected: props.affected.length ? `Affected: ${props.affected.join(', ')}.` : '',
+    body: withoutControlCharacters(props.body),
+    sla: props.sla,
+    link: { url: props.incidentUrl, label: 'Follow this incident' },
+  };
+}
+
+/** A customer's incident notice, resolution email or period statement (one customer: every slot filled here). */
+export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ subject: string; html: string; text: string }> {
+  const l = layoutOf(props);
+  const greeting = `Hello ${withoutControlCharacters(props.customerName)},`;
+  const subjectLine = subject(props);
+  const html = fill(await compileTemplate('customer-notice', { band_color: l.bandColor }), {
+    subject: escapeHtml(subjectLine),
+    preview: escapeHtml(l.intro),
+    band: l.band,
+    greeting: `${escapeHtml(greeting)}<br />${escapeHtml(l.intro)}`,
+    title: escapeHtml(l.title),
+    timing: escapeHtml(l.timing),
+    affected: escapeHtml(l.affected),
+    body_html: l.body ? renderMarkdown(l.body) : '',
+    sla_html: l.sla.map((line) => `<p><strong>${escapeHtml(line)}</strong></p>`).join(''),
+    link_url: escapeHtml(l.link.url),
+    button_label: escapeHtml(l.link.label),
   });
-  const text = [greeting, '', intro, '', withoutControlCharacters(props.title), timing, affected, '', withoutControlCharacters(props.body), ...(sla ? ['', sla] : []), '', `Follow this incident: ${props.incidentUrl}`, '', `-- ${withoutControlCharacters(props.pageName)}`].join('\n');
+  const text = [
+    greeting,
+    '',
+    l.intro,
+    '',
+    l.title,
+    l.timing,
+    ...(l.affected ? [l.affected] : []),
+    ...(l.body ? ['', l.body] : []),
+    ...l.sla.flatMap((line) => ['', line]),
+    '',
+    `${l.link.label}: ${l.link.url}`,
+    '',
+    `-- ${withoutControlCharacters(props.pageName)}`,
+  ].join('\n');
   return { subject: subjectLine, html, text };
 }

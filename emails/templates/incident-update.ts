@@ -1,6 +1,6 @@
 import type { ComponentStatus } from '../../api/domain/component/status.ts';
 import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
-import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
+import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
 import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
 import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
@@ -15,6 +15,8 @@ export interface IncidentUpdateProps {
   startedAt: Date;
   resolvedAt: Date | null;
   postedAt: Date;
+  /** Stretches it spent resolved before a reopen: left out of its duration. */
+  resolvedGaps?: ResolvedGap[];
   components: { name: string; status: ComponentStatus }[];
 }
 
@@ -42,7 +44,8 @@ export function subject(props: Pick<IncidentUpdateProps, 'status' | 'title'>): s
 }
 
 function timing(props: IncidentUpdateProps): string {
-  const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.postedAt));
+  const gaps = props.resolvedGaps ?? [];
+  const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.postedAt, gaps)) + (gaps.length ? ', not counting the time it was resolved before it reopened' : '');
   return props.resolvedAt
     ? `Started ${utc(props.startedAt)}, resolved ${utc(props.resolvedAt)}: lasted ${duration}.`
     : `Started ${utc(props.startedAt)}; ongoing for ${duration}. Update posted ${utc(props.postedAt)}.`;

@@ -46,14 +46,15 @@ describe('next-update deadlines', () => {
     expect(downgraded.json.next_update_due_at).toBe(at(60));
   });
 
-  test('internal incidents owe nothing until made public; then the first-update deadline counts from declaration', async () => {
+  test('internal incidents owe nothing until made public; then the first-update deadline counts from publication', async () => {
     const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-3', body: 'internal note' } });
     expect(inc.next_update_due_at).toBeNull();
     const { json: sev4 } = await t.call('POST', '/incidents', { body: { title: 'y', severity: 'SEV-4', body: 'b' } });
     expect(sev4.next_update_due_at).toBeNull();
     t.clock.advance(30 * MINUTE);
     const visible = await t.call('PATCH', `/incidents/${inc.id}`, { body: { customer_visible: true } });
-    expect(visible.json.next_update_due_at).toBe(at(240));
+    expect(visible.json.next_update_due_at).toBe(at(30 + 240));
+    expect(visible.json.published_at).toBe(at(30));
   });
 
   test('a reopened incident owes updates again', async () => {

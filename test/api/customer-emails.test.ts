@@ -48,19 +48,22 @@ async function outage(minutes: number) {
 describe('customer emails', () => {
   test('a notice when affected, then a resolution with each customer’s own SLA figures; none for the unaffected', async () => {
     await outage(60);
-    // 60 min down in the 13 740 min measured so far this month (1 March 00:00 to 10 March 13:00): 99.56 %.
+    // 60 min down; March is not over, so the rest of it counts as up: 1 − 60 / 44 640 = 99.86 % at most.
     const [notice, resolution] = to('ops@globex.test');
     expect(notice!.subject).toBe('Service incident affecting you: API unavailable');
     expect(notice!.text).toContain('Affected: API.');
     expect(resolution!.subject).toBe('Resolved: API unavailable');
     expect(resolution!.text).toContain('From 2026-03-10 12:00 UTC to 2026-03-10 13:00 UTC: 1 h.');
     expect(resolution!.html).toContain('<strong>we now alert</strong>');
-    expect(resolution!.text).toContain('Your availability for March 2026 so far is 99.56 % against your 99.9 % commitment. A 10 % service credit will be applied to your next invoice.');
+    expect(resolution!.text).toContain('This incident caused 60 minutes of downtime on your services in March 2026.');
+    expect(resolution!.text).toContain(
+      'March 2026 is not over yet. Even if nothing else goes wrong, your availability for it can be at most 99.86 %, below your 99.9 % commitment: a service credit of at least 10 % is already owed.',
+    );
     expect(to('cto@globex.test').map((d) => d.subject)).toEqual(['Service incident affecting you: API unavailable', 'Resolved: API unavailable']);
     // Initech is on Standard (99.5 %): within its commitment, one line and no credit.
     const initech = to('it@initech.test')[1]!;
-    expect(initech.text).toContain('Your availability for March 2026 so far is 99.56 %, within your 99.5 % commitment.');
-    expect(initech.text).not.toContain('credit');
+    expect(initech.text).toContain('No service credit is owed yet: with no more downtime, your availability for it will be 99.86 %, within your 99.5 % commitment.');
+    expect(initech.text).not.toContain('already owed');
     expect(to('noc@hooli.test')).toEqual([]);
     // The communication report: customers were emailed within SEV-1's 30 minutes.
     const report = await t.call('GET', '/reports/communication?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z');
@@ -79,8 +82,10 @@ describe('customer emails', () => {
     const mails = to('ops@globex.test');
     expect(mails.map((m) => m.subject)).toEqual(['Service incident affecting you: API unavailable', 'Resolved: API unavailable', '[Updated] Resolved: API unavailable']);
     expect(mails[2]!.text).toContain('reopened and is now resolved again; the figures below are updated');
-    // 10 min, then 50 more after the reopen (the 5 min between were up): 60 min over 13 745 min.
-    expect(mails[2]!.text).toContain('99.56 % against your 99.9 % commitment');
+    // 10 min, then 50 more after the reopen (the 5 min between were up): 60 min, and 1 h 5 min of which 5 were resolved.
+    expect(mails[2]!.text).toContain('This incident caused 60 minutes of downtime');
+    expect(mails[2]!.text).toContain('at most 99.86 %, below your 99.9 % commitment');
+    expect(mails[2]!.text).toContain(': 1 h (not counting the time it was resolved before it reopened).');
   });
 
   test('the admin preview renders without sending', async () => {

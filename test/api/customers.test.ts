@@ -79,13 +79,17 @@ describe('SLA report', () => {
     // 60 min + 0.3 × 90 min = 87 min of downtime in 31 days (44 640 min): 99.805 %.
     const expected = 1 - 87 / 44_640;
     expect(by['Premium on API']).toMatchObject({
-      period: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z', measured_until: '2026-04-01T00:00:00.000Z' },
+      customer: { id: premium, name: 'Premium on API' },
+      period: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z', measured_until: '2026-04-01T00:00:00.000Z', final: true },
       availability_text: '99.80',
       downtime_minutes: 87,
       below_target: true,
       ladder_step: { below: 99.9, credit: 10 },
       credit_percent: 10,
-      incidents: [{ id: inc.id, title: 'API down' }, { id: second.id, title: 'API slow' }],
+      incidents: [
+        { id: inc.id, title: 'API down', downtime_minutes: 60 },
+        { id: second.id, title: 'API slow', downtime_minutes: 27 },
+      ],
     });
     expect(by['Premium on API'].availability).toBeCloseTo(expected, 12);
     expect(by['Standard on API']).toMatchObject({ availability_text: '99.80', below_target: false, credit_percent: 0, ladder_step: null });
@@ -95,9 +99,11 @@ describe('SLA report', () => {
     const mean = await t.call('GET', '/reports/sla?period=2026-03&aggregate=mean');
     const both = mean.json.data.find((r: any) => r.customer.name === 'Both');
     expect(both.availability).toBeCloseTo((expected + 1) / 2, 12);
-    expect(premium).toBeTruthy();
     const bad = await t.call('GET', '/reports/sla?period=2026-13');
     expect(bad.status).toBe(422);
     expect(bad.json.errors).toEqual([{ path: 'period', message: 'must be a month as YYYY-MM' }]);
+    const far = await t.call('GET', '/reports/sla?period=9999-12');
+    expect(far.status).toBe(422);
+    expect(far.json.errors).toEqual([{ path: 'period', message: 'must be a month from 2000-01 to 2027-12' }]);
   });
 });

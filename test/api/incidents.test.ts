@@ -122,7 +122,7 @@ describe('the incident lifecycle', () => {
 
   test('resolving leaves a component held by another open incident at that incident’s status', async () => {
     const { json: a } = await t.call('POST', '/incidents', { body: { title: 'a', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } });
-    const { json: b } = await t.call('POST', '/incidents', { body: { title: 'b', severity: 'SEV-3', body: 'b', components: [{ id: api, status: 'degraded_performance' }] } });
+    const { json: b } = await t.call('POST', '/incidents', { body: { title: 'b', severity: 'SEV-3', customer_visible: true, body: 'b', components: [{ id: api, status: 'degraded_performance' }] } });
     expect(await statusOf(api)).toBe('major_outage');
     const resolvedA = await t.call('POST', `/incidents/${a.id}/updates`, { body: { status: 'resolved', body: 'done' } });
     expect(resolvedA.json.updates[0].affected_components).toEqual([{ id: api, name: 'API', old_status: 'major_outage', new_status: 'degraded_performance' }]);

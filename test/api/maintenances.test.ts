@@ -283,7 +283,8 @@ describe('a maintenance and an incident on one component', () => {
 
 describe('availability and SLA credits', () => {
   test('maintenance time is out of downtime and of the period; an incident inside the window counts only outside it', async () => {
-    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100 } })).json.id;
+    // The window is announced 16 h ahead: this plan asks for 12 h of notice.
+    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100, maintenance_notice_hours: 12 } })).json.id;
     await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });
     await schedule(); // 02:00–04:00 on 3 November
     t.clock.set(at('2026-11-03T02:00:00Z'));
@@ -307,7 +308,8 @@ describe('availability and SLA credits', () => {
     // 28 d 14 h = 41 160 min, less the 120 min window; down: 60 min (04:00–05:00).
     expect(report.downtime_minutes).toBe(60);
     expect(report.availability).toBeCloseTo(1 - 60 / (41_160 - 120), 12);
-    expect(report.incidents).toEqual([{ id: incident.id, title: 'Replica lag' }]);
+    expect(report.incidents).toEqual([{ id: incident.id, title: 'Replica lag', downtime_minutes: 60 }]);
+    expect(report.maintenances).toEqual([{ id: expect.any(String), title: expect.any(String), excluded: true, minutes: 120 }]);
 
     // The page's uptime bar for that day says the same.
     const { loadStatusPage } = await import('../../api/services/public/status-page.ts');

@@ -5,9 +5,8 @@ import { CadenceViolation } from '../../api/domain/errors.ts';
 const t = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
 const state = (over: Partial<CadenceState>): CadenceState => ({
   severity: 'SEV-1',
-  customerVisible: false,
   status: 'investigating',
-  declaredAt: t('10:00'),
+  publishedAt: t('10:00'),
   lastPublicUpdateAt: t('10:00'),
   ...over,
 });
@@ -16,14 +15,15 @@ describe('nextUpdateDue', () => {
   test.each([
     ['SEV-1: 30 min after the last public update', state({ lastPublicUpdateAt: t('10:10') }), t('10:40')],
     ['SEV-2: 60 min', state({ severity: 'SEV-2', lastPublicUpdateAt: t('10:10') }), t('11:10')],
-    ['SEV-3 customer-visible: 4 h', state({ severity: 'SEV-3', customerVisible: true }), t('14:00')],
-    ['SEV-3 not customer-visible: nothing owed', state({ severity: 'SEV-3' }), null],
-    ['SEV-4: never public, nothing owed', state({ severity: 'SEV-4' }), null],
+    ['SEV-3 published (customer-visible): 4 h', state({ severity: 'SEV-3' }), t('14:00')],
+    ['not published (an internal SEV-3): nothing owed', state({ severity: 'SEV-3', publishedAt: null, lastPublicUpdateAt: null }), null],
+    ['SEV-4 never published: nothing owed', state({ severity: 'SEV-4', publishedAt: null, lastPublicUpdateAt: null }), null],
+    ['published, then downgraded to SEV-4: stays public, the policy owes nothing more', state({ severity: 'SEV-4' }), null],
     ['resolved: nothing owed', state({ status: 'resolved' }), null],
-    ['nothing public yet (made public later): first-update deadline from declaration', state({ severity: 'SEV-2', lastPublicUpdateAt: null }), t('11:00')],
-    ['SEV-1 with nothing public yet: 20 min from declaration', state({ lastPublicUpdateAt: null }), t('10:20')],
+    ['made public later with nothing said yet: first-update deadline from publication', state({ severity: 'SEV-2', publishedAt: t('10:30'), lastPublicUpdateAt: null }), t('11:30')],
+    ['SEV-1 with nothing public yet: 20 min from publication', state({ lastPublicUpdateAt: null }), t('10:20')],
     ['an upgrade SEV-2 → SEV-1 shortens the interval from the same last update', state({ severity: 'SEV-1', lastPublicUpdateAt: t('10:00') }), t('10:30')],
-    ['a downgrade SEV-1 → SEV-3 visible lengthens it', state({ severity: 'SEV-3', customerVisible: true, lastPublicUpdateAt: t('10:00') }), t('14:00')],
+    ['a downgrade SEV-1 → SEV-3 lengthens it', state({ severity: 'SEV-3', lastPublicUpdateAt: t('10:00') }), t('14:00')],
     ['monitoring still owes updates', state({ status: 'monitoring', lastPublicUpdateAt: t('11:00') }), t('11:30')],
   ] as const)('%s', (_, s, expected) => {
     expect(nextUpdateDue(s)).toEqual(expected);
@@ -119,17 +119,20 @@ describe('communication report maths', () => {
           id: 'a',
           title: 'a',
           severity: 'SEV-1',
+          startedAt: t('10:00'),
           declaredAt: t('10:00'),
+          publishedAt: t('10:00'),
+          firstUpdateMinutes: 20,
           resolvedAt: t('11:01'),
           nextUpdateDueAt: null,
           postmortemDueAt: null,
           postmortemPublishedAt: null,
           customerEmailDueAt: null,
           customerEmailSentAt: null,
-          updates: [
-            { createdAt: t('10:00'), dueAt: null },
-            { createdAt: t('10:30'), dueAt: t('10:30') },
-            { createdAt: t('11:01'), dueAt: t('11:00') },
+          entries: [
+            { createdAt: t('10:00'), dueAt: null, public: true, severity: 'SEV-1' },
+            { createdAt: t('10:30'), dueAt: t('10:30'), public: true, severity: 'SEV-1' },
+            { createdAt: t('11:01'), dueAt: t('11:00'), public: true, severity: 'SEV-1' },
           ],
         },
       ],
@@ -137,5 +140,102 @@ describe('communication report maths', () => {
     );
     expect(report.incidents[0]).toMatchObject({ updatesOnTime: 1, updatesLate: 1, worstLatenessMinutes: 1, minutesToFirstPublicUpdate: 0 });
     expect(report.bySeverity[0]).toMatchObject({ severity: 'SEV-1', onTimeShare: 0.5 });
+  });
+});
+
+describe('postmortemDue follows the policy, not a fixed list of severities', () => {
+  test('a team that sets SEV-3 postmortem_hours gets SEV-3 postmortems due; one that clears SEV-1 gets none', () => {
+    const policy = {
+      ...DEFAULT_CADENCE_POLICY,
+      severities: {
+        ...DEFAULT_CADENCE_POLICY.severities,
+        'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], postmortemHours: null },
+        'SEV-3': { ...DEFAULT_CADENCE_POLICY.severities['SEV-3'], postmortemHours: 24 },
+      },
+    };
+    expect(postmortemDue('SEV-3', t('10:00'), policy)).toEqual(new Date('2026-05-02T10:00:00Z'));
+    expect(postmortemDue('SEV-1', t('10:00'), policy)).toBeNull();
+  });
+});
+
+describe('the record of deadlines: severity changes re-plan, never rewrite the past', () => {
+  const base = {
+    id: 'i',
+    title: 'i',
+    severity: 'SEV-2' as const,
+    startedAt: t('10:00'),
+    declaredAt: t('10:00'),
+    publishedAt: t('10:00'),
+    resolvedAt: null,
+    nextUpdateDueAt: t('11:40'),
+    postmortemDueAt: null,
+    postmortemPublishedAt: null,
+    customerEmailDueAt: null,
+    customerEmailSentAt: null,
+    firstUpdateMinutes: 20,
+  };
+  test.each([
+    [
+      'a SEV-1 10 min overdue, then downgraded: the missed deadline stays missed (10 min late)',
+      [
+        { createdAt: t('10:00'), dueAt: null, public: true, severity: 'SEV-1' },
+        { createdAt: t('10:40'), dueAt: t('10:30'), public: false, severity: 'SEV-2' },
+      ],
+      { updatesOnTime: 0, updatesLate: 1, worstLatenessMinutes: 10 },
+    ],
+    [
+      'a severity change before the deadline replaces it: neither met nor missed',
+      [
+        { createdAt: t('10:00'), dueAt: null, public: true, severity: 'SEV-1' },
+        { createdAt: t('10:20'), dueAt: t('10:30'), public: false, severity: 'SEV-2' },
+        { createdAt: t('11:10'), dueAt: t('11:20'), public: true, severity: 'SEV-2' },
+      ],
+      { updatesOnTime: 1, updatesLate: 0, worstLatenessMinutes: 0 },
+    ],
+    [
+      'a late public update after a re-plan counts once, by its own deadline',
+      [
+        { createdAt: t('10:00'), dueAt: null, public: true, severity: 'SEV-1' },
+        { createdAt: t('10:45'), dueAt: t('10:30'), public: false, severity: 'SEV-2' },
+        { createdAt: t('12:00'), dueAt: t('11:00'), public: true, severity: 'SEV-2' },
+      ],
+      { updatesOnTime: 0, updatesLate: 2, worstLatenessMinutes: 60 },
+    ],
+  ] as const)('%s', (_, entries, expected) => {
+    const report = communicationReport([{ ...base, entries: [...entries] }], t('11:30'));
+    expect(report.incidents[0]).toMatchObject(expected);
+  });
+});
+
+describe('time to first public update is measured from the impact start', () => {
+  const incident = (startedAt: Date, firstAt: Date | null, extra: { publishedAt?: Date; internalFirst?: boolean } = {}) => ({
+    id: 'i',
+    title: 'i',
+    severity: 'SEV-1' as const,
+    startedAt,
+    declaredAt: firstAt ?? t('13:00'),
+    publishedAt: extra.publishedAt ?? firstAt,
+    resolvedAt: t('14:00'),
+    nextUpdateDueAt: null,
+    postmortemDueAt: null,
+    postmortemPublishedAt: null,
+    customerEmailDueAt: null,
+    customerEmailSentAt: null,
+    firstUpdateMinutes: 20,
+    entries: [
+      ...(extra.internalFirst ? [{ createdAt: t('09:00'), dueAt: null, public: false, severity: 'SEV-4' as const }] : []),
+      ...(firstAt ? [{ createdAt: firstAt, dueAt: null, public: true, severity: 'SEV-1' as const }] : []),
+    ],
+  });
+  test.each([
+    ['declared 3 h after the impact began: 180 min, late', incident(t('07:00'), t('10:00')), 180, false],
+    ['declared at the impact start: 0 min, on time', incident(t('10:00'), t('10:00')), 0, true],
+    ['exactly at the first-update window (20 min): on time', incident(t('10:00'), t('10:20')), 20, true],
+    ['20 min and 1 s: late, and stated as 20.1 min (rounded up)', incident(t('10:00'), new Date('2026-05-01T10:20:01Z')), 20.1, false],
+    ['internal notes before publication do not count as public', incident(t('08:50'), t('10:00'), { internalFirst: true }), 70, false],
+    ['nothing public yet, window passed: late', incident(t('10:00'), null), null, false],
+  ] as const)('%s', (_, i, minutes, onTime) => {
+    const [record] = communicationReport([i], t('15:00')).incidents;
+    expect(record).toMatchObject({ minutesToFirstPublicUpdate: minutes, firstPublicUpdateOnTime: onTime });
   });
 });

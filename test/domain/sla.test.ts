@@ -72,14 +72,17 @@ describe('customer availability from the timeline', () => {
     expect(availability(intervals, ...march).downtimeMs).toBe(2 * 3_600_000);
   });
 
+  // [measured, downtime] per component (minutes) → availability and the downtime stated with it.
   test.each([
-    [[0.999, 0.995], 'worst', 0.995],
-    [[0.999, 0.995], 'mean', 0.997],
-    [[null, 0.998], 'worst', 0.998],
-    [[null], 'worst', null],
-  ] as const)('%j by %s → %s', (values, mode, expected) => {
-    const result = customerAvailability([...values], mode);
-    if (expected === null) expect(result).toBeNull();
-    else expect(result).toBeCloseTo(expected, 10);
+    ['worst: the worst component, with its own downtime', [[1000, 1], [1000, 5]], 'worst', 0.995, 5],
+    ['mean of equal measured time', [[1000, 1], [1000, 5]], 'mean', 0.997, 3],
+    ['mean weighted by measured time: a component measured a tenth as long weighs a tenth', [[100, 5], [1000, 0]], 'mean', 1 - 5 / 1100, 2.5],
+    ['an unmeasured component does not count', [[0, 0], [1000, 2]], 'worst', 0.998, 2],
+    ['nothing measured', [[0, 0]], 'worst', null, 0],
+  ] as const)('%s', (_, values, mode, expected, downtime) => {
+    const result = customerAvailability(values.map(([measuredMs, downtimeMs]) => ({ measuredMs, downtimeMs })), mode);
+    if (expected === null) expect(result.availability).toBeNull();
+    else expect(result.availability).toBeCloseTo(expected, 10);
+    expect(result.downtimeMs).toBeCloseTo(downtime, 10);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { availability, dailyAvailability, formatUptime, type StatusInterval } from '../../api/domain/availability/uptime.ts';
 import { overallStatus } from '../../api/domain/status/summary.ts';
-import { formatDuration, incidentDurationMs } from '../../api/domain/incident/duration.ts';
+import { formatDuration, incidentDurationMs, resolvedGaps } from '../../api/domain/incident/duration.ts';
 
 const d = (s: string) => new Date(`2026-03-${s}Z`);
 const iv = (status: StatusInterval['status'], from: string, to: string | null): StatusInterval => ({ status, startedAt: d(from), endedAt: to ? d(to) : null });
@@ -100,16 +100,33 @@ describe('overall status', () => {
 
 describe('durations', () => {
   test.each([
-    [0, 'under 1 min'],
+    [0, '0 min'],
+    [1_000, 'under 1 min'],
     [59_000, 'under 1 min'],
     [60_000, '1 min'],
+    [60_001, '2 min'],
     [45 * 60_000, '45 min'],
     [60 * 60_000, '1 h'],
     [125 * 60_000, '2 h 5 min'],
-    [(3 * 1440 + 4 * 60 + 7) * 60_000, '3 d 4 h'],
+    [(3 * 1440 + 4 * 60 + 7) * 60_000, '3 d 4 h 7 min'],
+    [(3 * 1440 + 4 * 60 + 59) * 60_000, '3 d 4 h 59 min'],
+    [(3 * 1440 + 7) * 60_000, '3 d 7 min'],
     [2 * 1440 * 60_000, '2 d'],
   ])('%d ms → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+
+  test('a reopened incident does not count the time it spent resolved', () => {
+    const at = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
+    const gaps = resolvedGaps([
+      { kind: 'status', status: 'investigating', createdAt: at('10:00') },
+      { kind: 'status', status: 'resolved', createdAt: at('10:30') },
+      { kind: 'severity_change', status: 'resolved', createdAt: at('10:40') },
+      { kind: 'reopen', status: 'investigating', createdAt: at('11:00') },
+      { kind: 'status', status: 'resolved', createdAt: at('11:15') },
+    ]);
+    expect(gaps).toEqual([{ from: at('10:30'), to: at('11:00') }]);
+    expect(incidentDurationMs(at('10:00'), at('11:15'), at('12:00'), gaps)).toBe(45 * 60_000);
   });
 
   test('open incidents run to now; resolved ones to their resolution', () => {

@@ -138,7 +138,7 @@ test('once a deadline has passed, the page says honestly when the last update wa
     ],
     'write',
   );
-  await within(3000, async () => /Last update \d+ min ago|Last update under 1 min ago/.test(await html(`/incidents/${incident.id}`)));
+  await within(3000, async () => /Update overdue since[\s\S]*last update (\d+ min|under 1 min) ago/.test(await html(`/incidents/${incident.id}`)));
   expect(await html(`/incidents/${incident.id}`)).not.toContain('Next update by');
 });
 

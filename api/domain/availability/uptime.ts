@@ -57,9 +57,10 @@ function outside(start: number, end: number, windows: Window[]): number {
 
 /**
  * Availability of one component over [from, to), from its status intervals (open ones run to
- * `to`). Time under maintenance is neither downtime nor measured: intervals at
- * `under_maintenance`, and any time inside `maintenance` windows — so an incident during a
- * maintenance window counts only for its part outside the window.
+ * `to`). Time inside `maintenance` windows is neither downtime nor measured — so an incident
+ * during a maintenance window counts only for its part outside the window. Intervals at
+ * `under_maintenance` outside those windows are left out too, unless `maintenanceWeight` is
+ * given: an SLA that excludes only announced maintenance counts the rest as downtime.
  */
 export function availability(
   intervals: StatusInterval[],
@@ -67,6 +68,7 @@ export function availability(
   to: Date,
   weights: DowntimeWeights = DEFAULT_DOWNTIME_WEIGHTS,
   maintenance: Window[] = [],
+  maintenanceWeight: number | null = null,
 ): Availability {
   let measuredMs = 0;
   let downtimeMs = 0;
@@ -76,10 +78,11 @@ export function availability(
     const end = Math.min((i.endedAt ?? to).getTime(), to.getTime());
     if (end <= start) continue;
     seen.push(i.status);
-    if (i.status === 'under_maintenance') continue;
+    const weight = i.status === 'under_maintenance' ? maintenanceWeight : weights[i.status];
+    if (weight === null) continue;
     const counted = outside(start, end, maintenance);
     measuredMs += counted;
-    downtimeMs += counted * weights[i.status];
+    downtimeMs += counted * weight;
   }
   return {
     measuredMs,

@@ -1,9 +1,9 @@
 import { CadenceViolation, type FieldError } from '../errors.ts';
-import { isPublic, SEVERITIES, type IncidentStatus, type Severity } from './lifecycle.ts';
+import { SEVERITIES, type IncidentStatus, type Severity } from './lifecycle.ts';
 
 /** How often the public must hear about an incident of one severity (minutes; null: no rule). */
 export interface SeverityCadence {
-  /** First public update within this long of declaration. */
+  /** First public update within this long of the impact start (report) and of publication (deadline). */
   firstUpdateMinutes: number | null;
   /** Then at least every this long. */
   everyMinutes: number | null;
@@ -26,7 +26,8 @@ export const DEFAULT_CADENCE_POLICY: CadencePolicy = {
   severities: {
     'SEV-1': { firstUpdateMinutes: 20, everyMinutes: 30, customerEmailMinutes: 30, postmortemHours: 48 },
     'SEV-2': { firstUpdateMinutes: 60, everyMinutes: 60, customerEmailMinutes: 120, postmortemHours: 72 },
-    'SEV-3': { firstUpdateMinutes: 240, everyMinutes: 240, customerEmailMinutes: null, postmortemHours: 168 },
+    // SEV-3 postmortems are recommended, not owed: a team that wants them enforced sets postmortem_hours.
+    'SEV-3': { firstUpdateMinutes: 240, everyMinutes: 240, customerEmailMinutes: null, postmortemHours: null },
     'SEV-4': { firstUpdateMinutes: null, everyMinutes: null, customerEmailMinutes: null, postmortemHours: null },
   },
   reminderLeadMinutes: 5,
@@ -37,24 +38,24 @@ const MINUTE = 60_000;
 
 export interface CadenceState {
   severity: Severity;
-  customerVisible: boolean;
   status: IncidentStatus;
-  declaredAt: Date;
+  /** When the incident became public (null: internal, nothing owed). */
+  publishedAt: Date | null;
   /** The last public update, or null when the public has heard nothing yet. */
   lastPublicUpdateAt: Date | null;
 }
 
 /**
  * When the public is owed its next update: none once resolved or while not public; else the
- * first-update deadline from declaration while nothing public was said, then the last public
+ * first-update deadline from publication while nothing public was said, then the last public
  * update plus the severity's interval. Pure function of the state; re-run on every change, so a
  * severity upgrade can make an incident due at once.
  */
 export function nextUpdateDue(state: CadenceState, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
-  if (state.status === 'resolved' || !isPublic(state.severity, state.customerVisible)) return null;
+  if (state.status === 'resolved' || !state.publishedAt) return null;
   const rule = policy.severities[state.severity];
   if (!state.lastPublicUpdateAt) {
-    return rule.firstUpdateMinutes === null ? null : new Date(state.declaredAt.getTime() + rule.firstUpdateMinutes * MINUTE);
+    return rule.firstUpdateMinutes === null ? null : new Date(state.publishedAt.getTime() + rule.firstUpdateMinutes * MINUTE);
   }
   return rule.everyMinutes === null ? null : new Date(state.lastPublicUpdateAt.getTime() + rule.everyMinutes * MINUTE);
 }
@@ -99,11 +100,24 @@ export function validatePolicy(policy: CadencePolicy): FieldError[] {
   return errors;
 }
 
-/** SEV-1 and SEV-2 owe a postmortem by resolution + the policy's hours; others do not. */
+/** A postmortem is owed by resolution + the severity's `postmortem_hours`; none where the policy sets none. */
 export function postmortemDue(severity: Severity, resolvedAt: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
   const hours = policy.severities[severity].postmortemHours;
-  if ((severity !== 'SEV-1' && severity !== 'SEV-2') || hours === null) return null;
-  return new Date(resolvedAt.getTime() + hours * 3_600_000);
+  return hours === null ? null : new Date(resolvedAt.getTime() + hours * 3_600_000);
+}
+
+/**
+ * Whether a public incident of this severity owes affected customers emails (a notice, then
+ * their figures at resolution): where the policy sets `customer_email_minutes`.
+ */
+export function owesCustomerEmails(severity: Severity, published: boolean, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): boolean {
+  return published && policy.severities[severity].customerEmailMinutes !== null;
+}
+
+/** When affected customers had to be emailed by: the severity's window from publication. */
+export function customerEmailDue(severity: Severity, publishedAt: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+  const minutes = policy.severities[severity].customerEmailMinutes;
+  return minutes === null ? null : new Date(publishedAt.getTime() + minutes * MINUTE);
 }
 
 /** A responder notice the watcher owes at `now` for one deadline, if any (the latest stage reached). */
@@ -122,4 +136,9 @@ export function noticesDue(due: Date, now: Date, policy: CadencePolicy = DEFAULT
   if (t >= d) out.push('overdue');
   if (t >= d + policy.escalationGraceMinutes * MINUTE) out.push('escalation');
   return out;
+}
+
+/** Whether the public's next update is overdue at `now` (the deadline has passed unanswered). */
+export function updateOverdue(nextUpdateDueAt: Date | null, now: Date): boolean {
+  return nextUpdateDueAt !== null && now.getTime() > nextUpdateDueAt.getTime();
 }

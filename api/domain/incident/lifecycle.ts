@@ -1,4 +1,5 @@
-import { InvalidTransition } from '../errors.ts';
+import { worstStatus, type ComponentStatus } from '../component/status.ts';
+import { Conflict, InvalidTransition, type FieldError } from '../errors.ts';
 
 export const SEVERITIES = ['SEV-1', 'SEV-2', 'SEV-3', 'SEV-4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -23,9 +24,30 @@ export const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
 /** How many times a resolved incident may be reopened, and for how long after resolution. */
 export const REOPEN_POLICY = { maxReopens: 1, windowMs: 24 * 60 * 60 * 1000 };
 
-/** The impact an incident shows: the operator's override if any, else its severity's. */
-export function impactOf(severity: Severity, override: Impact | null): Impact {
-  return override ?? IMPACT_BY_SEVERITY[severity];
+/** The least impact a component status implies (Statuspage's indicator for that status). */
+export const IMPACT_BY_COMPONENT_STATUS: Record<ComponentStatus, Impact> = {
+  operational: 'none',
+  under_maintenance: 'none',
+  degraded_performance: 'minor',
+  partial_outage: 'major',
+  major_outage: 'critical',
+};
+
+const higherImpact = (a: Impact, b: Impact): Impact => (IMPACTS.indexOf(a) >= IMPACTS.indexOf(b) ? a : b);
+
+/**
+ * The impact an incident states: the operator's override if any, else its severity's — never
+ * below what the components it holds show (an outage is not "no impact").
+ */
+export function impactOf(severity: Severity, override: Impact | null, held: ComponentStatus[] = []): Impact {
+  return higherImpact(override ?? IMPACT_BY_SEVERITY[severity], IMPACT_BY_COMPONENT_STATUS[worstStatus(held)]);
+}
+
+/** An override may raise the stated impact, never lower it below what the held components show. */
+export function checkImpactOverride(override: Impact | null | undefined, held: ComponentStatus[], path = 'impact_override'): FieldError[] {
+  if (override === null || override === undefined) return [];
+  const floor = IMPACT_BY_COMPONENT_STATUS[worstStatus(held)];
+  return higherImpact(override, floor) === override ? [] : [{ path, message: `must be at least ${floor}: the affected components show ${worstStatus(held)}` }];
 }
 
 /** Whether incidents of this severity appear on public surfaces (SEV-3 only when marked customer-visible). */
@@ -33,6 +55,37 @@ export function isPublic(severity: Severity, customerVisible: boolean): boolean 
   if (severity === 'SEV-4') return false;
   if (severity === 'SEV-3') return customerVisible;
   return true;
+}
+
+/**
+ * When an incident is public from, after a change to its severity or visibility: once
+ * published it stays published (`publishedAt` kept); otherwise from `now` if the new severity
+ * and visibility make it public, else still internal (null).
+ */
+export function publication(publishedAt: Date | null, severity: Severity, customerVisible: boolean, now: Date): Date | null {
+  return publishedAt ?? (isPublic(severity, customerVisible) ? now : null);
+}
+
+/** A published incident cannot be made internal again: what was public stays public (409). */
+export function checkStaysPublic(publishedAt: Date | null, customerVisible: boolean | undefined): void {
+  if (publishedAt && customerVisible === false) {
+    throw new Conflict(
+      `The incident has been public since ${publishedAt.toISOString()} and stays public; post an update that says what was corrected`,
+      [{ path: 'customer_visible', message: 'a published incident cannot be made internal' }],
+    );
+  }
+}
+
+/**
+ * An internal incident may not move a component's public status: the page could not name
+ * what moved it. Returns one error per such component.
+ */
+export function checkInternalComponents(isPublicNow: boolean, components: { status: ComponentStatus }[], path = 'components'): FieldError[] {
+  if (isPublicNow) return [];
+  return components
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => c.status !== 'operational')
+    .map(({ i }) => ({ path: `${path}[${i}].status`, message: 'an internal incident cannot change what the public page shows; make it public first' }));
 }
 
 /** Whether `severity` is more urgent than `than` (SEV-1 is the most urgent). */

@@ -3,8 +3,10 @@ import { deleteCustomer, getCustomer, importCustomers, listCustomers, saveCustom
 import { deletePlan, getPlan, listPlans, savePlan } from '../../services/customers/plans.ts';
 import { slaReport } from '../../services/customers/sla-report.ts';
 import { DEFAULT_DOWNTIME_WEIGHTS } from '../../domain/availability/uptime.ts';
+import { DEFAULT_MAINTENANCE_NOTICE_HOURS } from '../../domain/availability/sla.ts';
 import { route } from '../define.ts';
 import { customerEmail } from '../../services/customers/emails.ts';
+import { listStatements, previewStatement } from '../../services/customers/statements.ts';
 import { getIncident } from '../../services/incidents/get.ts';
 import { id, idParams, page, timestamp } from './schemas.ts';
 
@@ -17,7 +19,11 @@ const planInput = z.strictObject({
   weights: z
     .strictObject({ operational: weight, degraded_performance: weight, partial_outage: weight, major_outage: weight })
     .default(DEFAULT_DOWNTIME_WEIGHTS)
-    .describe('how much of an interval at each status is downtime; maintenance never is'),
+    .describe('how much of an interval at each status is downtime'),
+  maintenance_notice_hours: z
+    .int()
+    .default(DEFAULT_MAINTENANCE_NOTICE_HOURS)
+    .describe('maintenance is excluded from availability only when announced at least this long before it starts; otherwise it counts as downtime (default 48)'),
 });
 const plan = z.object({
   id,
@@ -26,6 +32,7 @@ const plan = z.object({
   ladder: z.array(z.object({ below: z.number(), credit: z.number() })),
   cap: z.number(),
   weights: z.object({ operational: z.number(), degraded_performance: z.number(), partial_outage: z.number(), major_outage: z.number() }),
+  maintenance_notice_hours: z.int(),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -69,6 +76,19 @@ const planTerms = <T extends { weights: CamelWeights }>(body: T) => ({
 
 const shapeCustomer = ({ allComponents: _, ...c }: Awaited<ReturnType<typeof getCustomer>>) => c;
 
+const reportFigures = {
+  period: z.object({ from: timestamp, to: timestamp, measured_until: timestamp, final: z.boolean().describe('false while the period runs: the time still to come counts as up') }),
+  components: z.array(z.object({ id, name: z.string(), availability: z.number().nullable(), availability_text: z.string().nullable(), downtime_minutes: z.number() })),
+  availability: z.number().nullable(),
+  availability_text: z.string().nullable().describe('a percentage truncated to 2 decimals: never rounded up'),
+  downtime_minutes: z.number().describe('whole minutes, rounded up'),
+  below_target: z.boolean(),
+  incidents: z.array(z.object({ id, title: z.string(), downtime_minutes: z.number() })).describe('every incident that held a component in scope, with the downtime it held it through'),
+  maintenances: z.array(z.object({ id, title: z.string(), excluded: z.boolean(), minutes: z.number() })).describe('maintenance excluded from availability, or counted as downtime when announced too late for the plan'),
+  ladder_step: z.object({ below: z.number(), credit: z.number() }).nullable(),
+  credit_percent: z.number(),
+};
+
 export const customerRoutes = [
   route({ method: 'get', path: '/sla-plans', summary: 'List SLA plans', tag: 'SLA plans', scope: 'read', response: page(plan) }, async ({ ctx }) => ({ data: await listPlans(ctx), nextCursor: null })),
   route({ method: 'post', path: '/sla-plans', summary: 'Create an SLA plan', tag: 'SLA plans', scope: 'admin', body: planInput, response: plan, status: 201 }, async ({ ctx, actor, body }) => savePlan(ctx, actor, planTerms(body))),
@@ -102,7 +122,7 @@ export const customerRoutes = [
     {
       method: 'get',
       path: '/reports/sla',
-      summary: "Per customer: availability in the billing period (so far), downtime, its incidents, and the credit owed (default: the current period)",
+      summary: 'Per customer: availability in the billing period, downtime, its incidents and maintenance, and the credit owed (default: the current period, where the figures are what is already certain)',
       tag: 'Reports',
       scope: 'read',
       query: z.object({
@@ -114,20 +134,41 @@ export const customerRoutes = [
           z.object({
             customer: z.object({ id, name: z.string() }),
             plan: z.object({ id, name: z.string(), target: z.number() }),
-            period: z.object({ from: timestamp, to: timestamp, measured_until: timestamp }),
-            components: z.array(z.object({ id, name: z.string(), availability: z.number().nullable(), availability_text: z.string().nullable(), downtime_minutes: z.number() })),
-            availability: z.number().nullable(),
-            availability_text: z.string().nullable().describe('a percentage truncated to 2 decimals: never rounded up'),
-            downtime_minutes: z.number(),
-            below_target: z.boolean(),
-            incidents: z.array(z.object({ id, title: z.string() })),
-            ladder_step: z.object({ below: z.number(), credit: z.number() }).nullable(),
-            credit_percent: z.number(),
+            ...reportFigures,
           }),
         ),
       }),
     },
     async ({ ctx, query }) => ({ data: await slaReport(ctx, query.period, undefined, query.aggregate) }),
+  ),
+];
+
+
+export const statementRoutes = [
+  route(
+    {
+      method: 'get',
+      path: '/customers/{id}/statements',
+      summary: "The period statements a customer was sent or has queued (one per contact per closed billing period), newest first",
+      tag: 'Customers',
+      scope: 'read',
+      params: idParams,
+      response: page(z.object({ period: z.object({ from: timestamp, to: timestamp }), queued_at: timestamp, last_sent_at: timestamp.nullable(), recipients: z.int(), sent: z.int(), failed: z.int() })),
+    },
+    async ({ ctx, params }) => ({ data: await listStatements(ctx, params.id), nextCursor: null }),
+  ),
+  route(
+    {
+      method: 'get',
+      path: '/customers/{id}/statements/preview',
+      summary: "Render a customer's period statement without sending it (default: the last closed period)",
+      tag: 'Customers',
+      scope: 'read',
+      params: idParams,
+      query: z.object({ period: z.string().max(7).optional().describe('YYYY-MM') }),
+      response: z.object({ ...reportFigures, subject: z.string(), html: z.string(), text: z.string() }),
+    },
+    async ({ ctx, params, query, site }) => previewStatement(ctx, params.id, query.period, await site()),
   ),
 ];
 

@@ -14,13 +14,13 @@ import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
 import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
 import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
-import { customerEmailPreviewRoute, customerRoutes } from './customers.ts';
+import { customerEmailPreviewRoute, customerRoutes, statementRoutes } from './customers.ts';
 import { maintenanceRoutes } from './maintenances.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...maintenanceRoutes, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes, customerEmailPreviewRoute];
+const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...maintenanceRoutes, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes, ...statementRoutes, customerEmailPreviewRoute];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
 function authenticator(ctx: ServiceContext) {

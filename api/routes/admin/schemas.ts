@@ -120,6 +120,7 @@ export const incidentUpdate = z.object({
   author: z.string().nullable(),
   api_key_id: id.nullable(),
   deliver_notifications: z.boolean(),
+  public: z.boolean().describe('whether the public saw this entry (fixed when posted: notes from an internal phase stay internal)'),
   affected_components: z.array(affectedComponent),
 });
 export const incident = z.object({
@@ -130,6 +131,7 @@ export const incident = z.object({
   impact,
   impact_override: impact.nullable(),
   customer_visible: z.boolean(),
+  published_at: nullableTimestamp.describe('when it became public; once set it stays public'),
   started_at: timestamp,
   declared_at: timestamp,
   identified_at: nullableTimestamp,

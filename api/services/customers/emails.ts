@@ -1,27 +1,30 @@
-import { eq } from 'drizzle-orm';
-import { incidentComponents } from '../../../db/schema/index.ts';
-import { formatUptime } from '../../domain/availability/uptime.ts';
+import { resolvedGaps } from '../../domain/incident/duration.ts';
 import { renderCustomerEmail } from '../../../emails/templates/customer-notice.ts';
+import { resolutionSlaLines } from '../../../emails/sla-text.ts';
 import type { ServiceContext } from '../context.ts';
 import { getIncident } from '../incidents/get.ts';
 import { getCustomer } from './customers.ts';
-import { slaReport } from './sla-report.ts';
+import { getPlan } from './plans.ts';
+import { customerFigures, loadRecords, periodsTouched, spanOf } from './sla-figures.ts';
 
-const monthLabel = (from: Date, to: Date) => {
-  const fmt = (d: Date, year: boolean) => d.toLocaleString('en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC', ...(year && { year: 'numeric' }) });
-  if (from.getUTCDate() === 1) return from.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-  return `${fmt(from, false)} – ${fmt(new Date(to.getTime() - 86_400_000), true)}`;
-};
-
-/** A customer's email about an incident, with the SLA figures of its billing period so far (resolution). */
+/**
+ * A customer's email about an incident. The resolution states, per billing period the
+ * incident touched, the downtime it caused there and the credit already owed (the same
+ * figures as the SLA report and the period statement).
+ */
 export async function customerEmail(ctx: ServiceContext, input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' }, site: { pageName: string; publicUrl: string }) {
   const [customer, incident] = await Promise.all([getCustomer(ctx, input.customerId), getIncident(ctx, input.incidentId)]);
-  const held = await ctx.database.db.select({ componentId: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, incident.id));
+  const now = ctx.now();
   const inScope = (id: string) => customer.componentIds === null || customer.componentIds.includes(id);
-  const affected = incident.components.filter((c) => inScope(c.id) && held.some((h) => h.componentId === c.id)).map((c) => c.name);
   const resolution = input.kind === 'resolution';
-  const figures = resolution ? (await slaReport(ctx, undefined, customer.id))[0] : undefined;
-  const latest = incident.updates.find((u) => u.kind !== 'severity_change');
+  let sla: string[] = [];
+  if (resolution) {
+    const plan = await getPlan(ctx, customer.planId);
+    const periods = periodsTouched(customer.billingAnchorDay, incident.startedAt, incident.resolvedAt ?? now);
+    const records = await loadRecords(ctx, spanOf(periods));
+    sla = resolutionSlaLines(incident.id, periods.map((p) => customerFigures(customer, plan, p, records, now)), plan.target);
+  }
+  const latest = incident.updates.find((u) => u.public);
   return renderCustomerEmail({
     kind: input.kind,
     customerName: customer.name,
@@ -30,13 +33,11 @@ export async function customerEmail(ctx: ServiceContext, input: { customerId: st
     title: incident.title,
     startedAt: incident.startedAt,
     resolvedAt: incident.resolvedAt,
-    now: ctx.now(),
-    affected,
+    resolvedGaps: resolvedGaps(incident.updates),
+    now,
+    affected: incident.components.filter((c) => inScope(c.id)).map((c) => c.name),
     body: latest?.body ?? '',
     updated: resolution && incident.reopenCount > 0,
-    sla:
-      figures && figures.availability !== null
-        ? { availabilityText: formatUptime(figures.availability), target: figures.plan.target, belowTarget: figures.belowTarget, creditPercent: figures.creditPercent, periodLabel: monthLabel(figures.period.from, figures.period.to) }
-        : null,
+    sla,
   });
 }

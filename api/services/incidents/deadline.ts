@@ -1,13 +1,13 @@
-import { isPublic, type IncidentStatus, type Severity } from '../../domain/incident/lifecycle.ts';
+import type { IncidentStatus, Severity } from '../../domain/incident/lifecycle.ts';
 import { nextUpdateDue, promisedDeadline } from '../../domain/incident/cadence.ts';
 import type { ServiceContext } from '../context.ts';
 import { loadCadencePolicy } from '../policy.ts';
 
 export interface DeadlineInput {
   severity: Severity;
-  customerVisible: boolean;
   status: IncidentStatus;
-  declaredAt: Date;
+  /** When the incident became public (null: internal). */
+  publishedAt: Date | null;
   /** The last update the public saw (this write's own, when it is one). */
   lastPublicUpdateAt: Date | null;
   /** The operator's promise (`next_update_at`), if any. */
@@ -23,6 +23,6 @@ export async function planDeadline(ctx: ServiceContext, input: DeadlineInput, no
 }
 
 /** When the public last heard of an incident, from its timeline (newest first). */
-export function lastPublicUpdate(updates: { kind: string; severity: Severity; createdAt: Date }[], customerVisible: boolean): Date | null {
-  return updates.find((u) => u.kind !== 'severity_change' && isPublic(u.severity, customerVisible))?.createdAt ?? null;
+export function lastPublicUpdate(updates: { public: boolean; createdAt: Date }[]): Date | null {
+  return updates.find((u) => u.public)?.createdAt ?? null;
 }

@@ -1,6 +1,7 @@
 import { incidents } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
-import { isPublic, type Impact, type IncidentStatus, type Severity } from '../../domain/incident/lifecycle.ts';
+import { checkImpactOverride, publication, type Impact, type IncidentStatus, type Severity } from '../../domain/incident/lifecycle.ts';
+import { checkOperatorDate } from '../../domain/dates.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -34,14 +35,17 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
   await database.exclusive(async () => {
     const now = ctx.now();
     const startedAt = input.startedAt ?? now;
-    if (startedAt > now) {
-      throw new ValidationFailed([{ path: 'started_at', message: `must not be in the future (now is ${now.toISOString()})` }]);
-    }
+    const errors = [
+      ...checkOperatorDate(startedAt, now, 'started_at', { future: false }),
+      ...checkImpactOverride(input.impactOverride, impacts.map((c) => c.status)),
+    ];
+    if (errors.length) throw new ValidationFailed(errors);
     const status = input.status ?? 'investigating';
     const customerVisible = input.customerVisible ?? false;
+    const publishedAt = publication(null, input.severity, customerVisible, now);
     const nextUpdateDueAt = await planDeadline(
       ctx,
-      { severity: input.severity, customerVisible, status, declaredAt: now, lastPublicUpdateAt: isPublic(input.severity, customerVisible) ? now : null, promised: input.nextUpdateAt },
+      { severity: input.severity, status, publishedAt, lastPublicUpdateAt: publishedAt, promised: input.nextUpdateAt },
       now,
     );
     const update = await planUpdate(ctx, actor, {
@@ -53,7 +57,7 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
       at: now,
       effectiveAt: startedAt,
       author: input.author ?? null,
-      isPublic: isPublic(input.severity, input.customerVisible ?? false),
+      published: publishedAt !== null,
       deliverNotifications: input.deliverNotifications ?? true,
       components: impacts,
     });
@@ -65,6 +69,7 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
         status,
         impactOverride: input.impactOverride ?? null,
         customerVisible,
+        publishedAt,
         nextUpdateDueAt,
         startedAt,
         declaredAt: now,

@@ -53,7 +53,7 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
     return [
       {
         ...row,
-        impact: impactOf(row.severity, row.impactOverride),
+        impact: impactOf(row.severity, row.impactOverride, held.filter((h) => h.incidentId === id).map((h) => h.status)),
         components: held.filter((h) => h.incidentId === id).map(({ incidentId: _, ...c }) => c),
         updates: updates
           .filter((u) => u.incidentId === id)

@@ -3,7 +3,9 @@ import type { WriteStatement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
-import { isPublic, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
+import { checkInternalComponents, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
+import { owesCustomerEmails } from '../../domain/incident/cadence.ts';
+import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
@@ -27,8 +29,8 @@ export interface UpdateRecord {
   effectiveAt: Date;
   author: string | null;
   deliverNotifications: boolean;
-  /** Whether the incident is public (subscribers hear only of public incidents). */
-  isPublic: boolean;
+  /** Whether the incident is public once this entry lands (subscribers hear only of public incidents). */
+  published: boolean;
   /** The next-update deadline in force when this update is posted. */
   dueAt?: Date | null;
   /** How many times the incident was reopened: a new resolution after a reopen is a new email. */
@@ -39,7 +41,7 @@ export interface UpdateRecord {
 
 /** The timeline entry an operator's update (or reopen) makes on `incident` at `at`. */
 export function operatorUpdate(
-  incident: { id: string; severity: Severity; customerVisible: boolean; nextUpdateDueAt: Date | null; reopenCount: number },
+  incident: { id: string; severity: Severity; publishedAt: Date | null; nextUpdateDueAt: Date | null; reopenCount: number },
   input: { status: IncidentStatus; body: string; author?: string | null; deliverNotifications?: boolean },
   kind: 'status' | 'reopen',
   at: Date,
@@ -54,7 +56,7 @@ export function operatorUpdate(
     at,
     effectiveAt: at,
     author: input.author ?? null,
-    isPublic: isPublic(incident.severity, incident.customerVisible),
+    published: incident.publishedAt !== null,
     deliverNotifications: input.deliverNotifications ?? true,
     dueAt: incident.nextUpdateDueAt,
     reopenCount: incident.reopenCount + (kind === 'reopen' ? 1 : 0),
@@ -72,6 +74,8 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
   const { db } = database;
   await requireComponents(ctx, record.components.map((c) => c.id), (i) => `components[${i}].id`);
   const resolving = record.status === 'resolved';
+  const internal = checkInternalComponents(record.published, record.components);
+  if (internal.length) throw new ValidationFailed(internal, 'An internal incident cannot change the public status of components');
   if (resolving) {
     const errors = record.components
       .map((c, i) => ({ c, i }))
@@ -104,6 +108,8 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
       author: record.author ?? actor.name,
       apiKeyId: actor.apiKeyId,
       deliverNotifications: record.deliverNotifications,
+      // Severity changes are internal entries; everything else is public when the incident is.
+      public: record.published && record.kind !== 'severity_change',
       dueAt: record.dueAt ?? null,
     }),
     ...plan.statements,
@@ -125,17 +131,28 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
   }
   // Subscribers hear of public updates that ask for it; after the holdings above, so the
   // fan-out sees every component the incident now affects.
-  if (record.deliverNotifications && record.isPublic && record.kind !== 'severity_change') {
+  if (record.deliverNotifications && record.published && record.kind !== 'severity_change') {
     statements.push(incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at }));
   }
-  // Customers with an SLA hear of SEV-1/SEV-2 incidents on their components: a notice when
-  // affected, and at resolution their figures. Contractual, so not subject to deliver_notifications.
-  if (record.isPublic && (record.severity === 'SEV-1' || record.severity === 'SEV-2') && record.kind !== 'severity_change') {
-    statements.push(
-      resolving
-        ? customerFanOut(database, { incidentId: record.incidentId, eventKey: `customer_resolution:${record.incidentId}:${record.reopenCount ?? 0}`, template: 'customer-resolution', at: record.at })
-        : customerFanOut(database, { incidentId: record.incidentId, eventKey: `customer_notice:${record.incidentId}`, template: 'customer-notice', at: record.at }),
-    );
-  }
+  statements.push(...(await customerNotices(ctx, record)));
   return statements;
+}
+
+/**
+ * Customers with an SLA hear of public incidents whose severity owes customer emails (the
+ * policy's `customer_email_minutes`): a notice once affected — also the moment a severity
+ * change or publication makes it owed — and their figures at resolution. Contractual, so not
+ * subject to `deliver_notifications`. Unique event keys make each one go out once.
+ */
+export async function customerNotices(
+  ctx: ServiceContext,
+  entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number; at: Date },
+): Promise<WriteStatement[]> {
+  if (!owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx))) return [];
+  const { database } = ctx;
+  if (entry.status !== 'resolved') {
+    return [customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_notice:${entry.incidentId}`, template: 'customer-notice', at: entry.at })];
+  }
+  if (entry.kind === 'severity_change') return []; // a change after resolution is no new resolution
+  return [customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_resolution:${entry.incidentId}:${entry.reopenCount ?? 0}`, template: 'customer-resolution', at: entry.at })];
 }

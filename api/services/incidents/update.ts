@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { incidents } from '../../../db/schema/index.ts';
-import { isPublic, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
+import { checkImpactOverride, checkStaysPublic, publication, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
+import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { lastPublicUpdate, planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
-import { planUpdate } from './record-update.ts';
+import { customerNotices, planUpdate } from './record-update.ts';
 
 export interface IncidentChanges {
   title?: string;
@@ -16,34 +17,41 @@ export interface IncidentChanges {
   escalationContact?: string | null;
 }
 
-/** Edits an incident's details; a severity change is recorded on its timeline. */
+/**
+ * Edits an incident's details. A severity change is recorded on its timeline (with the
+ * deadline it replaced, so a missed one stays missed); a change that makes the incident public
+ * publishes it from now; a published incident stays public (409 on making it internal).
+ */
 export async function updateIncident(ctx: ServiceContext, actor: Actor, id: string, changes: IncidentChanges): Promise<Incident> {
   const { database } = ctx;
   await database.exclusive(async () => {
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
-    const severityChanged = changes.severity !== undefined && changes.severity !== incident.severity;
-    const timeline = severityChanged
-      ? await planUpdate(ctx, actor, {
-          incidentId: id,
-          kind: 'severity_change',
-          status: incident.status,
-          severity: changes.severity!,
-          body: `Severity changed from ${incident.severity} to ${changes.severity}.`,
-          at: now,
-          effectiveAt: now,
-          author: null,
-          isPublic: isPublic(changes.severity!, changes.customerVisible ?? incident.customerVisible),
-          deliverNotifications: false,
-          components: [],
-        })
-      : [];
-    // A change of severity or visibility re-plans the deadline at once (an upgrade can make it due now).
+    checkStaysPublic(incident.publishedAt, changes.customerVisible);
+    const overrideErrors = checkImpactOverride(changes.impactOverride, incident.components.map((c) => c.status));
+    if (overrideErrors.length) throw new ValidationFailed(overrideErrors);
     const severity = changes.severity ?? incident.severity;
     const customerVisible = changes.customerVisible ?? incident.customerVisible;
-    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, severity, customerVisible, lastPublicUpdateAt: lastPublicUpdate(incident.updates, customerVisible) }, now);
+    const publishedAt = publication(incident.publishedAt, severity, customerVisible, now);
+    const severityChanged = severity !== incident.severity;
+    const entry = { incidentId: id, kind: 'severity_change' as const, status: incident.status, severity, published: publishedAt !== null, reopenCount: incident.reopenCount, at: now };
+    const timeline = severityChanged
+      ? await planUpdate(ctx, actor, {
+          ...entry,
+          body: `Severity changed from ${incident.severity} to ${severity}.`,
+          effectiveAt: now,
+          author: null,
+          deliverNotifications: false,
+          dueAt: incident.nextUpdateDueAt,
+          components: [],
+        })
+      : publishedAt && !incident.publishedAt
+        ? await customerNotices(ctx, entry) // published by a visibility change: customers owed a notice hear now
+        : [];
+    // A change of severity or visibility re-plans the deadline at once (an upgrade can make it due now).
+    const nextUpdateDueAt = await planDeadline(ctx, { severity, status: incident.status, publishedAt, lastPublicUpdateAt: lastPublicUpdate(incident.updates) }, now);
     await database.commit([
-      database.db.update(incidents).set({ ...changes, nextUpdateDueAt, updatedAt: now }).where(eq(incidents.id, id)),
+      database.db.update(incidents).set({ ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }).where(eq(incidents.id, id)),
       ...timeline,
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);

@@ -1,6 +1,7 @@
 import { maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { ValidationFailed, type FieldError } from '../../domain/errors.ts';
+import { checkOperatorDate } from '../../domain/dates.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
@@ -31,6 +32,7 @@ export function checkWindow(scheduledFor: Date, scheduledUntil: Date, now: Date,
   const errors: FieldError[] = [];
   if (startMustBeAhead && scheduledFor <= now) errors.push({ path: 'scheduled_for', message: `must be in the future (now is ${now.toISOString()})` });
   if (scheduledUntil <= scheduledFor) errors.push({ path: 'scheduled_until', message: 'must be after scheduled_for' });
+  errors.push(...checkOperatorDate(scheduledFor, now, 'scheduled_for', { future: true }), ...checkOperatorDate(scheduledUntil, now, 'scheduled_until', { future: true }));
   if (errors.length) throw new ValidationFailed(errors);
 }
 

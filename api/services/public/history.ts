@@ -1,5 +1,7 @@
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import { incidents, maintenances } from '../../../db/schema/index.ts';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { incidentComponents, incidentUpdates, incidents, maintenances } from '../../../db/schema/index.ts';
+import { resolvedGaps, type ResolvedGap } from '../../domain/incident/duration.ts';
+import type { ComponentStatus } from '../../domain/component/status.ts';
 import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import type { ServiceContext } from '../context.ts';
 import { publicIncident } from './incidents.ts';
@@ -11,6 +13,8 @@ export interface HistoryEntry {
   impact: Impact | 'maintenance';
   startedAt: Date;
   endedAt: Date;
+  /** Stretches a reopened incident spent resolved: not part of how long it lasted. */
+  resolvedGaps: ResolvedGap[];
 }
 
 export interface HistoryPage {
@@ -35,7 +39,7 @@ export async function publicHistory(ctx: ServiceContext, page: number): Promise<
     db.select({ n: sql<number>`count(*)` }).from(incidents).where(resolved),
     db.select({ n: sql<number>`count(*)` }).from(maintenances).where(completed),
     db
-      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, startedAt: incidents.startedAt, endedAt: incidents.resolvedAt })
+      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, reopenCount: incidents.reopenCount, startedAt: incidents.startedAt, endedAt: incidents.resolvedAt })
       .from(incidents)
       .where(resolved)
       .orderBy(desc(incidents.startedAt), desc(incidents.id))
@@ -48,9 +52,19 @@ export async function publicHistory(ctx: ServiceContext, page: number): Promise<
       .limit(upTo),
   ]);
   const total = (incidentCount?.n ?? 0) + (maintenanceCount?.n ?? 0);
+  const heldRows = incidentRows.length
+    ? await db.select({ incidentId: incidentComponents.incidentId, status: incidentComponents.status }).from(incidentComponents).where(inArray(incidentComponents.incidentId, incidentRows.map((r) => r.id)))
+    : [];
+  const held = (id: string): ComponentStatus[] => heldRows.filter((h) => h.incidentId === id).map((h) => h.status);
+  // Reopened incidents: the time they spent resolved in between is not part of how long they lasted.
+  const reopened = incidentRows.filter((r) => r.reopenCount > 0).map((r) => r.id);
+  const timeline = reopened.length
+    ? await db.select({ incidentId: incidentUpdates.incidentId, kind: incidentUpdates.kind, status: incidentUpdates.status, createdAt: incidentUpdates.createdAt }).from(incidentUpdates).where(inArray(incidentUpdates.incidentId, reopened))
+    : [];
+  const gaps = (id: string) => resolvedGaps(timeline.filter((e) => e.incidentId === id));
   const entries: HistoryEntry[] = [
-    ...incidentRows.map((r) => ({ kind: 'incident' as const, id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride), startedAt: r.startedAt, endedAt: r.endedAt! })),
-    ...maintenanceRows.map((r) => ({ kind: 'maintenance' as const, id: r.id, title: r.title, impact: 'maintenance' as const, startedAt: r.startedAt!, endedAt: r.endedAt! })),
+    ...incidentRows.map((r) => ({ kind: 'incident' as const, id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride, held(r.id)), startedAt: r.startedAt, endedAt: r.endedAt!, resolvedGaps: gaps(r.id) })),
+    ...maintenanceRows.map((r) => ({ kind: 'maintenance' as const, id: r.id, title: r.title, impact: 'maintenance' as const, startedAt: r.startedAt!, endedAt: r.endedAt!, resolvedGaps: [] })),
   ].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : -1));
   return {
     page,

@@ -1,15 +1,15 @@
-import { and, desc, eq, gte, inArray, ne, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { incidentComponents, incidents } from '../../../db/schema/index.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { loadIncidents, type Incident } from '../incidents/get.ts';
 
-// SEV-4 is never public; SEV-3 only when marked customer-visible: the domain's isPublic, as SQL.
-export const publicIncident = or(inArray(incidents.severity, ['SEV-1', 'SEV-2']), and(eq(incidents.severity, 'SEV-3'), eq(incidents.customerVisible, true)));
+// Public once published, and for good: a later severity change cannot take it back.
+export const publicIncident = isNotNull(incidents.publishedAt);
 
-/** An incident as the public sees it: severity changes are internal and left out of its timeline. */
+/** An incident as the public sees it: only the entries the public saw (no severity changes, no notes from an internal phase). */
 export function publicView(incident: Incident): Incident {
-  return { ...incident, updates: incident.updates.filter((u) => u.kind !== 'severity_change') };
+  return { ...incident, updates: incident.updates.filter((u) => u.public) };
 }
 
 async function loadPublic(ctx: ServiceContext, ids: string[]): Promise<Incident[]> {

@@ -129,8 +129,9 @@ async function incidentsByComponentDay(ctx: ServiceContext, componentIds: string
     .where(and(inArray(incidentComponents.componentId, componentIds), publicIncident, or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, since))));
   const now = ctx.now().getTime();
   for (const r of rows) {
-    const end = (r.resolvedAt?.getTime() ?? now) - 1;
-    for (let day = utcDayStart(r.startedAt).getTime(); day <= end; day += DAY_MS) {
+    // Only the days the bars show, whatever dates the data holds.
+    const end = Math.min(r.resolvedAt?.getTime() ?? now, now) - 1;
+    for (let day = Math.max(utcDayStart(r.startedAt).getTime(), since.getTime()); day <= end; day += DAY_MS) {
       const key = `${r.componentId}/${new Date(day).toISOString().slice(0, 10)}`;
       out.set(key, [...(out.get(key) ?? []), { id: r.id, title: r.title }]);
     }

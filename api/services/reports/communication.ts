@@ -1,8 +1,8 @@
 import { and, asc, gte, inArray, lt, sql } from 'drizzle-orm';
 import { incidentUpdates, incidents, outbox } from '../../../db/schema/index.ts';
 import { communicationReport } from '../../domain/incident/report.ts';
-import { isPublic, type Severity } from '../../domain/incident/lifecycle.ts';
-import type { CadencePolicy } from '../../domain/incident/cadence.ts';
+import type { Severity } from '../../domain/incident/lifecycle.ts';
+import { customerEmailDue, type CadencePolicy } from '../../domain/incident/cadence.ts';
 import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
@@ -30,20 +30,24 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
     : [];
   const policy = await loadCadencePolicy(ctx);
   const report = communicationReport(
-    rows.map((r) => ({
-      ...r,
-      ...customerEmailDeadline(r, notices.find((n) => n.eventKey === `customer_notice:${r.id}`), policy),
-      // Public updates only: severity changes are internal, and so were updates posted while the incident was not public.
-      updates: updates.filter((u) => u.incidentId === r.id && u.kind !== 'severity_change' && isPublic(u.severity, r.customerVisible)),
-    })),
+    rows.map((r) => {
+      const entries = updates.filter((u) => u.incidentId === r.id);
+      const firstPublic = entries.filter((u) => u.public).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
+      return {
+        ...r,
+        ...customerEmailDeadline(r, notices.find((n) => n.eventKey === `customer_notice:${r.id}`), policy),
+        entries,
+        firstUpdateMinutes: policy.severities[firstPublic?.severity ?? r.severity].firstUpdateMinutes,
+      };
+    }),
     ctx.now(),
   );
   return { from, to, ...report };
 }
 
-function customerEmailDeadline(incident: { declaredAt: Date; severity: Severity }, notice: { sentAt: number | null } | undefined, policy: CadencePolicy) {
-  const minutes = policy.severities[incident.severity].customerEmailMinutes;
+function customerEmailDeadline(incident: { publishedAt: Date | null; severity: Severity }, notice: { sentAt: number | null } | undefined, policy: CadencePolicy) {
   // No notice row: no customer was affected, so nothing was owed.
-  if (!notice || minutes === null) return { customerEmailDueAt: null, customerEmailSentAt: null };
-  return { customerEmailDueAt: new Date(incident.declaredAt.getTime() + minutes * 60_000), customerEmailSentAt: notice.sentAt ? new Date(notice.sentAt) : null };
+  const due = notice && incident.publishedAt ? customerEmailDue(incident.severity, incident.publishedAt, policy) : null;
+  if (!due) return { customerEmailDueAt: null, customerEmailSentAt: null };
+  return { customerEmailDueAt: due, customerEmailSentAt: notice!.sentAt ? new Date(notice!.sentAt) : null };
 }
