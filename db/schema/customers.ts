@@ -1,5 +1,5 @@
 import { sqliteTable, text, integer, real, primaryKey, index } from 'drizzle-orm/sqlite-core';
-import type { LadderStep } from '../../api/domain/availability/sla.ts';
+import { SLA_AGGREGATES, type LadderStep } from '../../api/domain/availability/sla.ts';
 import type { DowntimeWeights } from '../../api/domain/availability/uptime.ts';
 import { timestamps } from './columns.ts';
 import { components } from './components.ts';
@@ -13,6 +13,8 @@ export const slaPlans = sqliteTable('sla_plans', {
   weights: text({ mode: 'json' }).$type<DowntimeWeights>().notNull(),
   /** Maintenance is excluded from availability only when announced at least this long before it starts. */
   maintenanceNoticeHours: integer().notNull().default(48),
+  /** A customer's availability over several components: the worst one, or the mean weighted by measured time. */
+  aggregate: text({ enum: SLA_AGGREGATES }).notNull().default('worst'),
   ...timestamps,
 });
 

@@ -35,11 +35,10 @@ export interface ComponentRecord {
 }
 
 export interface PeriodInput {
-  terms: Pick<SlaTerms, 'ladder' | 'cap' | 'weights' | 'maintenanceNoticeHours' | 'target'>;
+  terms: Pick<SlaTerms, 'ladder' | 'cap' | 'weights' | 'maintenanceNoticeHours' | 'target' | 'aggregate'>;
   period: { from: Date; to: Date };
   now: Date;
   components: ComponentRecord[];
-  aggregate: 'worst' | 'mean';
 }
 
 /**
@@ -104,7 +103,7 @@ export function periodFigures(input: PeriodInput) {
       maintenances,
     };
   });
-  const overall = customerAvailability(components, input.aggregate);
+  const overall = customerAvailability(components, terms.aggregate);
   const credit = overall.availability === null ? { step: null as LadderStep | null, credit: 0 } : creditFor(overall.availability * 100, terms);
   const measured = components.filter((c) => c.measuredMs > 0);
   const byIncident = new Map<string, { id: string; title: string; from: number; downtimes: number[] }>();
@@ -117,7 +116,7 @@ export function periodFigures(input: PeriodInput) {
     }
   }
   // An incident's downtime for the customer, by the same aggregate: its worst component, or the mean over measured components.
-  const incidentDowntime = (d: number[]) => (input.aggregate === 'worst' ? Math.max(...d) : d.reduce((n, x) => n + x, 0) / measured.length);
+  const incidentDowntime = (d: number[]) => (terms.aggregate === 'worst' ? Math.max(...d) : d.reduce((n, x) => n + x, 0) / measured.length);
   const maintenances = new Map<string, { id: string; title: string; excluded: boolean; minutes: number }>();
   for (const c of components) for (const m of c.maintenances) if ((maintenances.get(m.id)?.minutes ?? -1) < m.minutes) maintenances.set(m.id, m);
   return {

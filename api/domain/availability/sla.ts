@@ -1,6 +1,10 @@
 import type { FieldError } from '../errors.ts';
 import { DEFAULT_DOWNTIME_WEIGHTS, type DowntimeWeights } from './uptime.ts';
 
+/** How a customer's availability over several components is read: the worst one, or the mean weighted by measured time. */
+export const SLA_AGGREGATES = ['worst', 'mean'] as const;
+export type SlaAggregate = (typeof SLA_AGGREGATES)[number];
+
 /** "Below `below` % availability → `credit` % of the bill." */
 export interface LadderStep {
   below: number;
@@ -17,6 +21,7 @@ export interface SlaTerms {
   weights: DowntimeWeights;
   /** Maintenance is excluded only when announced at least this many hours before it starts. */
   maintenanceNoticeHours: number;
+  aggregate: SlaAggregate;
 }
 
 /** Contracts exclude only maintenance announced in advance: two days by default. */
@@ -24,9 +29,9 @@ export const DEFAULT_MAINTENANCE_NOTICE_HOURS = 48;
 
 /** The demo plans, modelled on published cloud ladders. */
 export const DEMO_PLANS: ({ name: string } & SlaTerms)[] = [
-  { name: 'Standard', target: 99.5, ladder: [{ below: 99.5, credit: 10 }, { below: 99.0, credit: 30 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS },
-  { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99.0, credit: 25 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS },
-  { name: 'Enterprise', target: 99.95, ladder: [{ below: 99.95, credit: 10 }, { below: 99.5, credit: 25 }, { below: 99.0, credit: 50 }], cap: 50, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: 72 },
+  { name: 'Standard', target: 99.5, ladder: [{ below: 99.5, credit: 10 }, { below: 99.0, credit: 30 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS, aggregate: 'worst' },
+  { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99.0, credit: 25 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS, aggregate: 'worst' },
+  { name: 'Enterprise', target: 99.95, ladder: [{ below: 99.95, credit: 10 }, { below: 99.5, credit: 25 }, { below: 99.0, credit: 50 }], cap: 50, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: 72, aggregate: 'worst' },
 ];
 
 /**
@@ -98,7 +103,7 @@ export interface Measured {
  * the mean weighted by measured time. The downtime stated is the aggregate's own: the worst
  * component's, or the mean downtime per component — so availability and downtime agree.
  */
-export function customerAvailability(perComponent: Measured[], mode: 'worst' | 'mean' = 'worst'): { availability: number | null; downtimeMs: number } {
+export function customerAvailability(perComponent: Measured[], mode: SlaAggregate = 'worst'): { availability: number | null; downtimeMs: number } {
   const measured = perComponent.filter((c) => c.measuredMs > 0);
   if (!measured.length) return { availability: null, downtimeMs: 0 };
   if (mode === 'worst') {

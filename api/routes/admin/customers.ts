@@ -3,7 +3,7 @@ import { deleteCustomer, getCustomer, importCustomers, listCustomers, saveCustom
 import { deletePlan, getPlan, listPlans, savePlan } from '../../services/customers/plans.ts';
 import { slaReport } from '../../services/customers/sla-report.ts';
 import { DEFAULT_DOWNTIME_WEIGHTS } from '../../domain/availability/uptime.ts';
-import { DEFAULT_MAINTENANCE_NOTICE_HOURS } from '../../domain/availability/sla.ts';
+import { DEFAULT_MAINTENANCE_NOTICE_HOURS, SLA_AGGREGATES } from '../../domain/availability/sla.ts';
 import { route } from '../define.ts';
 import { customerEmail } from '../../services/customers/emails.ts';
 import { listStatements, previewStatement } from '../../services/customers/statements.ts';
@@ -24,6 +24,7 @@ const planInput = z.strictObject({
     .int()
     .default(DEFAULT_MAINTENANCE_NOTICE_HOURS)
     .describe('maintenance is excluded from availability only when announced at least this long before it starts; otherwise it counts as downtime (default 48)'),
+  aggregate: z.enum(SLA_AGGREGATES).default('worst').describe("a customer's availability over several components: the worst one, or the mean weighted by measured time"),
 });
 const plan = z.object({
   id,
@@ -33,6 +34,7 @@ const plan = z.object({
   cap: z.number(),
   weights: z.object({ operational: z.number(), degraded_performance: z.number(), partial_outage: z.number(), major_outage: z.number() }),
   maintenance_notice_hours: z.int(),
+  aggregate: z.enum(SLA_AGGREGATES),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -127,7 +129,7 @@ export const customerRoutes = [
       scope: 'read',
       query: z.object({
         period: z.string().max(7).optional().describe('YYYY-MM'),
-        aggregate: z.enum(['worst', 'mean']).default('worst').describe("a customer's availability: its worst component in scope, or the mean"),
+        aggregate: z.enum(SLA_AGGREGATES).optional().describe("override each plan's aggregate: the worst component in scope, or the mean weighted by measured time"),
       }),
       response: z.object({
         data: z.array(

@@ -28,7 +28,7 @@ export async function savePlan(ctx: ServiceContext, actor: Actor, input: PlanInp
   await database.exclusive(async () => {
     if (id) await getPlan(ctx, id);
     const now = ctx.now();
-    const values = { name: input.name, target: input.target, ladder: input.ladder, cap: input.cap, weights: input.weights, maintenanceNoticeHours: input.maintenanceNoticeHours, updatedAt: now };
+    const values = { name: input.name, target: input.target, ladder: input.ladder, cap: input.cap, weights: input.weights, maintenanceNoticeHours: input.maintenanceNoticeHours, aggregate: input.aggregate, updatedAt: now };
     await database.commit([
       id ? database.db.update(slaPlans).set(values).where(eq(slaPlans.id, id)) : database.db.insert(slaPlans).values({ id: planId, ...values, createdAt: now }),
       auditEntry(database, actor, now, id ? 'sla_plan.update' : 'sla_plan.create', { type: 'sla_plan', id: planId }, input),

@@ -93,9 +93,8 @@ export function customerFigures(
   period: Period,
   records: ComponentRecord[],
   now: Date,
-  aggregate: 'worst' | 'mean' = 'worst',
 ): PeriodFigures {
-  return periodFigures({ terms, period, now, components: inScope(customer, records), aggregate });
+  return periodFigures({ terms, period, now, components: inScope(customer, records) });
 }
 
 /** The billing periods of a customer that [from, to) touches, oldest first. */

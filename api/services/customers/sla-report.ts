@@ -1,5 +1,5 @@
 import { formatUptime } from '../../domain/availability/uptime.ts';
-import { billingPeriod } from '../../domain/availability/sla.ts';
+import { billingPeriod, type SlaAggregate } from '../../domain/availability/sla.ts';
 import { minutesUp } from '../../domain/availability/period.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
@@ -47,7 +47,7 @@ export function reportShape(figures: ReturnType<typeof customerFigures>) {
  * and the credit. For the current period the figures are what is already certain: the time
  * still to come counts as up, so the availability can only fall and the credit only rise.
  */
-export async function slaReport(ctx: ServiceContext, month?: string, onlyCustomer?: string, aggregate: 'worst' | 'mean' = 'worst') {
+export async function slaReport(ctx: ServiceContext, month?: string, onlyCustomer?: string, aggregate?: SlaAggregate) {
   const now = ctx.now();
   const [allCustomers, plans] = await Promise.all([listCustomers(ctx), listPlans(ctx)]);
   const customerList = onlyCustomer ? allCustomers.filter((c) => c.id === onlyCustomer) : allCustomers;
@@ -59,7 +59,7 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
     return {
       customer: { id: customer.id, name: customer.name },
       plan: { id: plan.id, name: plan.name, target: plan.target },
-      ...reportShape(customerFigures(customer, plan, periods[k]!, records, now, aggregate)),
+      ...reportShape(customerFigures(customer, { ...plan, aggregate: aggregate ?? plan.aggregate }, periods[k]!, records, now)),
     };
   });
 }

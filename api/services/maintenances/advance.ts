@@ -1,14 +1,13 @@
 import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import { clockSteps, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
+import { clockSteps, completionBody, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
 import { SYSTEM_ACTOR, type ServiceContext } from '../context.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { getMaintenance, type Maintenance } from './get.ts';
 import { maintenanceEventKey, planStep } from './record-step.ts';
 
 export const STARTED_BODY = 'The scheduled maintenance has begun. We will post updates here as the work goes on.';
-export const COMPLETED_BODY = 'The scheduled maintenance is complete and all affected services are back in normal operation.';
 
 /** What the clock needs of one maintenance, read from the database. */
 async function clockView(ctx: ServiceContext, id: string) {
@@ -68,7 +67,7 @@ async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step
   const starting = step.kind === 'start';
   return planStep(ctx, SYSTEM_ACTOR, { ...maintenance, componentIds: maintenance.components.map((c) => c.id) }, {
     status: starting ? 'in_progress' : 'completed',
-    body: starting ? STARTED_BODY : COMPLETED_BODY,
+    body: starting ? STARTED_BODY : completionBody(maintenance.components),
     at: step.at,
     now,
     author: null,
