@@ -150,9 +150,8 @@ export class OutboxSender {
         if (!customerEmails.has(key)) customerEmails.set(key, customerEmail(ctx, input, settings));
         messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
       } else if (row.template === STATEMENT_TEMPLATE) {
-        const key = `statement:${row.eventKey}`;
-        if (!customerEmails.has(key)) customerEmails.set(key, statementEmail(ctx, row.payload ?? {}, settings));
-        messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
+        if (!customerEmails.has(row.eventKey)) customerEmails.set(row.eventKey, statementEmail(ctx, row.eventKey, settings));
+        messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(row.eventKey)!) });
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};
         const email = await renderResponderNotice({ headline: p.headline ?? '', title: p.title ?? '', message: p.message ?? '', incidentUrl: p.incident_url ?? settings.publicUrl });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import { customers, outbox } from '../../../db/schema/index.ts';
 import { billingPeriod } from '../../domain/availability/sla.ts';
 import { renderCustomerEmail } from '../../../emails/templates/customer-notice.ts';
@@ -17,7 +17,12 @@ export function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
   return billingPeriod(new Date(current.from.getTime() - 1), anchorDay);
 }
 
-const statementKey = (customerId: string, period: Period) => `statement:${customerId}:${period.from.toISOString().slice(0, 10)}`;
+// The period is in the key (the payload is cleared once sent): `statement:<customer>:<from>..<to>`, days in UTC.
+const statementKey = (customerId: string, period: Period) => `statement:${customerId}:${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}`;
+const periodOfKey = (key: string): Period => {
+  const [from, to] = key.slice(key.lastIndexOf(':') + 1).split('..');
+  return { from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) };
+};
 
 /** A customer's statement for one period: the figures (as the SLA report states them) and the email. */
 export async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string }) {
@@ -37,9 +42,9 @@ export async function previewStatement(ctx: ServiceContext, customerId: string, 
 }
 
 /** The email for a queued statement (the outbox sender's side). */
-export async function statementEmail(ctx: ServiceContext, payload: Record<string, string>, site: { pageName: string; publicUrl: string }) {
-  const customer = await getCustomer(ctx, payload.customer_id ?? '');
-  return (await customerStatement(ctx, customer, { from: new Date(payload.period_from ?? ''), to: new Date(payload.period_to ?? '') }, site)).email;
+export async function statementEmail(ctx: ServiceContext, eventKey: string, site: { pageName: string; publicUrl: string }) {
+  const customer = await getCustomer(ctx, eventKey.split(':')[1] ?? '');
+  return (await customerStatement(ctx, customer, periodOfKey(eventKey), site)).email;
 }
 
 /** The statements a customer was sent (or has queued), newest period first. */
@@ -47,8 +52,7 @@ export async function listStatements(ctx: ServiceContext, customerId: string) {
   await getCustomer(ctx, customerId);
   const rows = await ctx.database.db
     .select({
-      periodFrom: sql<string>`json_extract(${outbox.payload}, '$.period_from')`,
-      periodTo: sql<string>`json_extract(${outbox.payload}, '$.period_to')`,
+      eventKey: outbox.eventKey,
       queuedAt: sql<number>`min(${outbox.createdAt})`,
       lastSentAt: sql<number | null>`max(${outbox.sentAt})`,
       recipients: sql<number>`count(*)`,
@@ -56,11 +60,11 @@ export async function listStatements(ctx: ServiceContext, customerId: string) {
       failed: sql<number>`sum(${outbox.status} = 'failed')`,
     })
     .from(outbox)
-    .where(and(eq(outbox.template, STATEMENT_TEMPLATE), sql`json_extract(${outbox.payload}, '$.customer_id') = ${customerId}`))
+    .where(and(eq(outbox.template, STATEMENT_TEMPLATE), like(outbox.eventKey, `statement:${customerId}:%`)))
     .groupBy(outbox.eventKey)
-    .orderBy(sql`json_extract(${outbox.payload}, '$.period_from') DESC`);
+    .orderBy(desc(outbox.eventKey));
   return rows.map((r) => ({
-    period: { from: new Date(r.periodFrom), to: new Date(r.periodTo) },
+    period: periodOfKey(r.eventKey),
     queuedAt: new Date(r.queuedAt),
     lastSentAt: r.lastSentAt === null ? null : new Date(r.lastSentAt),
     recipients: r.recipients,
@@ -87,9 +91,8 @@ export async function queueDueStatements(ctx: ServiceContext): Promise<number> {
   const statements = due
     .filter((d) => !queued.has(d.key))
     .flatMap((d) => {
-      const payload = { customer_id: d.id, period_from: d.period.from.toISOString(), period_to: d.period.to.toISOString() };
       return d.contacts.map((recipient) =>
-        db.insert(outbox).values({ recipient, eventKey: d.key, template: STATEMENT_TEMPLATE, payload, status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing(),
+        db.insert(outbox).values({ recipient, eventKey: d.key, template: STATEMENT_TEMPLATE, status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing(),
       );
     });
   if (statements.length) await ctx.database.commit(statements);
