@@ -202,3 +202,24 @@ test('the feeds carry maintenances as entries (Atom still valid), per component 
   expect(rss).toContain(`https://status.acme.test/maintenances/${ids.upcoming}`);
   expect(rss).not.toContain(`https://status.acme.test/maintenances/${ids.active}`);
 });
+
+test('a window on one UTC day that crosses midnight in the viewer’s zone shows both dates there', async () => {
+  // Tomorrow 14:30–15:30 UTC is 23:30–00:30 in Tokyo.
+  const day = new Date(Date.now() + 24 * HOUR);
+  const at = (h: number, m: number) => new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, m)).toISOString();
+  const m = await admin('POST', '/maintenances', { title: 'Late night change', body: 'b', scheduled_for: at(14, 30), scheduled_until: at(15, 30), component_ids: [ids.api] });
+  const read = async (timezoneId: string) => {
+    const context = await browser.newContext({ timezoneId, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/maintenances/${m.id}`);
+    const [start, end] = await page.locator('.window time').allInnerTexts();
+    await context.close();
+    return { start: start!, end: end! };
+  };
+  const tokyo = await read('Asia/Tokyo');
+  expect(tokyo.start).toMatch(/11:30 PM GMT\+9$/);
+  expect(tokyo.end).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, 12:30 AM GMT\+9$/); // a date: the next day
+  const utc = await read('UTC');
+  expect(utc.end).toMatch(/^0?3:30 PM UTC$/); // the same day: the time alone
+  await admin('POST', `/maintenances/${m.id}/cancel`, {});
+});
