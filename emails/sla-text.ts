@@ -34,12 +34,21 @@ export function creditSentence(figures: PeriodFigures, target: number): string {
   return `${label} is not over yet. No service credit is owed yet: with no more downtime, your availability for it will be ${text} %, within your ${target} % commitment. The final figures follow in your statement when the period closes.`;
 }
 
-/** A resolution email's SLA lines: per billing period the incident touched, its downtime there and what is owed. */
-export function resolutionSlaLines(incidentId: string, periods: PeriodFigures[], target: number): string[] {
-  return periods.map((figures) => {
+/** Each maintenance in the period, and whether the plan left it out or counted it as downtime. */
+function maintenanceLines(figures: PeriodFigures, plan: { maintenanceNoticeHours: number }): string[] {
+  return figures.maintenances.map((m) =>
+    m.excluded
+      ? `Maintenance "${m.title}": ${minutes(m.minutes)}, announced at least ${plan.maintenanceNoticeHours} h ahead, so left out of your availability.`
+      : `Maintenance "${m.title}": ${minutes(m.minutes)}, announced less than ${plan.maintenanceNoticeHours} h ahead, so counted as downtime.`,
+  );
+}
+
+/** A resolution email's SLA lines: per billing period the incident touched, its downtime there, the maintenance, and what is owed. */
+export function resolutionSlaLines(incidentId: string, periods: PeriodFigures[], plan: { target: number; maintenanceNoticeHours: number }): string[] {
+  return periods.flatMap((figures) => {
     const mine = figures.incidents.find((i) => i.id === incidentId)?.downtimeMinutes ?? 0;
     const caused = mine > 0 ? `This incident caused ${minutes(mine)} of downtime on your services in ${periodLabel(figures.period)}.` : `This incident caused no downtime on your services in ${periodLabel(figures.period)}.`;
-    return `${caused} ${creditSentence(figures, target)}`;
+    return [`${caused} ${creditSentence(figures, plan.target)}`, ...maintenanceLines(figures, plan)];
   });
 }
 
@@ -50,13 +59,7 @@ export function statementLines(figures: PeriodFigures, plan: { target: number; m
     if (c.availability !== null) lines.push(`${c.name}: ${formatUptime(c.availability)} % available, ${minutes(minutesUp(c.downtimeMs))} of downtime.`);
   }
   for (const i of figures.incidents) lines.push(`Incident "${i.title}": ${minutes(i.downtimeMinutes)} of downtime.`);
-  for (const m of figures.maintenances) {
-    lines.push(
-      m.excluded
-        ? `Maintenance "${m.title}": ${minutes(m.minutes)}, announced at least ${plan.maintenanceNoticeHours} h ahead, so left out of your availability.`
-        : `Maintenance "${m.title}": ${minutes(m.minutes)}, announced less than ${plan.maintenanceNoticeHours} h ahead, so counted as downtime.`,
-    );
-  }
+  lines.push(...maintenanceLines(figures, plan));
   if (figures.ladderStep) lines.push(`Credit step: availability below ${figures.ladderStep.below} % earns ${figures.ladderStep.credit} %${figures.creditPercent < figures.ladderStep.credit ? `, capped at ${figures.creditPercent} %` : ''}.`);
   return lines;
 }

@@ -186,7 +186,11 @@ describe('report, resolution email and statement agree', () => {
         expect(text).toContain(`Incident "Grid outage": ${mine.downtime_minutes} ${mine.downtime_minutes === 1 ? 'minute' : 'minutes'} of downtime.`);
         stated += mine.downtime_minutes;
       }
-      if (c.noticeHours !== undefined) expect(reported.maintenances).toEqual([expect.objectContaining({ excluded: c.noticeHours >= 48 })]);
+      if (c.noticeHours !== undefined) {
+        expect(reported.maintenances).toEqual([expect.objectContaining({ excluded: c.noticeHours >= 48 })]);
+        const named = c.noticeHours >= 48 ? 'announced at least 48 h ahead, so left out of your availability.' : 'announced less than 48 h ahead, so counted as downtime.';
+        for (const words of [email, text]) expect(words).toContain(`Maintenance "Planned work": ${reported.maintenances[0].minutes} minutes, ${named}`);
+      }
     }
     // Across periods, the stated downtime never falls short of what happened (rounded up per period; the mean's over two components).
     expect(stated).toBeGreaterThanOrEqual(Math.ceil(c.aggregate === 'mean' ? c.minutes / 2 : c.minutes));

@@ -6,6 +6,7 @@ import { renderConfirmation } from '../../emails/templates/subscription-confirma
 import { INCIDENT_STATUSES } from '../../api/domain/incident/lifecycle.ts';
 import { MAINTENANCE_EMAILS } from '../../api/domain/maintenance/lifecycle.ts';
 import { renderMaintenance, windowText } from '../../emails/templates/maintenance.ts';
+import { renderCustomerEmail } from '../../emails/templates/customer-notice.ts';
 
 const recipient = { email: 'ops@example.com', manageUrl: 'https://status.example.com/subscriptions/manage?token=abc.def', unsubscribeUrl: 'https://status.example.com/subscriptions/unsubscribe?token=abc.def' };
 const base = {
@@ -141,5 +142,49 @@ describe('maintenance email', () => {
     expect(email.html).toContain('{{unsubscribe_url}}');
     expect(email.text).toContain('Affects: <b>API</b> {{recipient}}');
     expect(email.subject).toBe('[Maintenance scheduled] <img src=x onerror=alert(1)> {{manage_url}}');
+  });
+});
+
+describe('customer emails', () => {
+  const hostile = 'Globex <script>alert(1)</script> & Co';
+
+  test('the period statement renders strictly: subject, lines, the page link, everything escaped', async () => {
+    const email = await renderCustomerEmail({
+      kind: 'statement',
+      customerName: hostile,
+      pageName: 'Acme',
+      pageUrl: 'https://status.example.com',
+      period: { from: new Date('2026-11-26T00:00:00Z'), to: new Date('2026-12-26T00:00:00Z') },
+      lines: ['Your availability was 99.72 %.', 'Incident "<b>API</b> down": 120 minutes of downtime.'],
+    });
+    expect(email.subject).toBe('Your service statement for 26 November – 25 December 2026');
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('Globex &lt;script&gt;');
+    expect(email.html).toContain('Incident &quot;&lt;b&gt;API&lt;/b&gt; down&quot;: 120 minutes of downtime.');
+    expect(email.html).toContain('href="https://status.example.com"');
+    expect(email.html).toContain('View the status page');
+    expect(email.text).toContain('Incident "<b>API</b> down": 120 minutes of downtime.');
+    expect(email.text).toContain('View the status page: https://status.example.com');
+  });
+
+  test('a reopened incident’s duration leaves out the time it was resolved, and says so', async () => {
+    const at = (hhmm: string) => new Date(`2026-03-01T${hhmm}:00Z`);
+    const email = await renderCustomerEmail({
+      kind: 'resolution',
+      customerName: 'Globex',
+      pageName: 'Acme',
+      incidentUrl: 'https://status.example.com/incidents/inc1',
+      title: 'API down',
+      startedAt: at('10:00'),
+      resolvedAt: at('12:00'),
+      resolvedGaps: [{ from: at('10:30'), to: at('11:30') }],
+      now: at('12:00'),
+      affected: ['API'],
+      body: 'Fixed.',
+      updated: true,
+      sla: [],
+    });
+    expect(email.subject).toBe('[Updated] Resolved: API down');
+    expect(email.text).toContain('From 2026-03-01 10:00 UTC to 2026-03-01 12:00 UTC: 1 h (not counting the time it was resolved before it reopened).');
   });
 });

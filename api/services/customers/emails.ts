@@ -22,7 +22,7 @@ export async function customerEmail(ctx: ServiceContext, input: { customerId: st
     const plan = await getPlan(ctx, customer.planId);
     const periods = periodsTouched(customer.billingAnchorDay, incident.startedAt, incident.resolvedAt ?? now);
     const records = await loadRecords(ctx, spanOf(periods));
-    sla = resolutionSlaLines(incident.id, periods.map((p) => customerFigures(customer, plan, p, records, now)), plan.target);
+    sla = resolutionSlaLines(incident.id, periods.map((p) => customerFigures(customer, plan, p, records, now)), plan);
   }
   const latest = incident.updates.find((u) => u.public);
   return renderCustomerEmail({
