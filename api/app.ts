@@ -57,7 +57,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppO
 
   mountAdminApi(app, ctx, async () => (subscriptions ? await subscriptions() : { pageName: 'Status', publicUrl: '' }));
   app.all(`${ADMIN_BASE}/*`, (c) =>
-    problemResponse(c, problem(c, 404, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
+    problemResponse(c, problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
   );
 
   if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { DomainError, RateLimited, type FieldError } from './domain/errors.ts';
+import { DomainError, RateLimited, type DomainErrorCode, type FieldError } from './domain/errors.ts';
 
 /** An RFC 9457 problem body, with Candor's `code` and field-level `errors`. */
 export interface Problem {
@@ -15,48 +15,55 @@ export interface Problem {
 
 /** A client mistake caught at the HTTP edge (auth, malformed body, size), before any service runs. */
 export class HttpProblem extends Error {
-  readonly status: number;
-  readonly code: string;
+  readonly code: EdgeCode;
   readonly errors: FieldError[];
   readonly headers: Record<string, string>;
-  constructor(status: number, code: string, detail: string, errors: FieldError[] = [], headers: Record<string, string> = {}) {
+  constructor(code: EdgeCode, detail: string, errors: FieldError[] = [], headers: Record<string, string> = {}) {
     super(detail);
-    this.status = status;
     this.code = code;
     this.errors = errors;
     this.headers = headers;
   }
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  not_found: 404,
-  conflict: 409,
-  invalid_transition: 409,
-  idempotency_in_progress: 409,
-  validation_failed: 422,
-  cadence_violation: 422,
+/** Codes raised at the HTTP edge, before any service runs. */
+type EdgeCode = 'unauthorized' | 'forbidden' | 'malformed_json' | 'body_too_large' | 'unsupported_media_type' | 'internal_error';
+export type ProblemCode = DomainErrorCode | EdgeCode;
+
+interface ProblemKind {
+  status: number;
+  title: string;
+  /** What it means and how to fix it: the page at `/problems/<code>`. */
+  meaning: string;
+  fix: string;
+}
+
+/** Every problem Candor answers: its HTTP status and the page that explains it. The one place codes map to HTTP. */
+export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
+  not_found: { status: 404, title: 'Not Found', meaning: 'The resource or route named in the request does not exist.', fix: 'Check the id in the path (or the field named in `errors`); list the resource to find valid ids.' },
+  conflict: { status: 409, title: 'Conflict', meaning: 'The request is valid but contradicts the current state of the record, for example making a published incident internal or deleting a component an open incident affects.', fix: 'Read `detail`: it says what stands in the way. Change that first, or post an update that says what was corrected.' },
+  invalid_transition: { status: 409, title: 'Conflict', meaning: 'The status change is not allowed from the current status (for example a resolved incident moving back to investigating).', fix: 'Reopen a resolved incident instead, or choose a status the lifecycle allows.' },
+  cadence_violation: { status: 422, title: 'Unprocessable Content', meaning: 'The promised next-update time breaks the update cadence policy: later than the severity allows, or already past.', fix: 'Promise a time no later than the limit in `errors[].message`, or leave `next_update_at` out to take the policy deadline.' },
+  validation_failed: { status: 422, title: 'Unprocessable Content', meaning: 'One or more fields are missing, of the wrong type, or outside what Candor accepts.', fix: 'Each entry of `errors` names a field (`path`) and what is wrong with it; correct those fields. Nothing was written.' },
+  rate_limited: { status: 429, title: 'Too Many Requests', meaning: 'Too many requests of this kind came from this client or for this address in a short time.', fix: 'Wait the number of seconds in the `Retry-After` header, then try again.' },
+  idempotency_in_progress: { status: 409, title: 'Conflict', meaning: 'A request with the same Idempotency-Key is still being processed.', fix: 'Retry shortly with the same key; you will get the first request\'s answer.' },
+  usage: { status: 400, title: 'Bad Request', meaning: 'A command was called with missing or wrong arguments.', fix: 'Run the command with --help for its usage.' },
+  unauthorized: { status: 401, title: 'Unauthorized', meaning: 'The request carries no API key, or one that is malformed, unknown or revoked.', fix: 'Send `Authorization: Bearer <key>` with a key from `npm run candor -- keys create`.' },
+  forbidden: { status: 403, title: 'Forbidden', meaning: 'The API key is valid but lacks the scope this operation needs.', fix: 'Use a key with the scope named in `errors` (`read`, `incidents:write` or `admin`).' },
+  malformed_json: { status: 400, title: 'Bad Request', meaning: 'The body is not valid JSON.', fix: 'Send a JSON body; `errors[].message` says where parsing stopped.' },
+  body_too_large: { status: 413, title: 'Content Too Large', meaning: 'The body is larger than Candor accepts for this endpoint.', fix: 'Send a smaller body; split an import into several requests.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported Media Type', meaning: 'The body is not sent as a type this endpoint reads.', fix: 'Send `Content-Type: application/json` (or `text/csv` where an import accepts it).' },
+  internal_error: { status: 500, title: 'Internal Server Error', meaning: 'Something went wrong on Candor\'s side; the request was not a mistake of yours.', fix: 'Retry later. If it persists, give the operators the `request_id`: the cause is in their logs.' },
 };
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-};
+export const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
 
-/** Builds the problem body for a status, code and detail. */
-export function problem(c: Context, status: number, code: string, detail: string, errors: FieldError[] = []): Problem {
+/** Builds the problem body for a code and detail; its `type` is the page that explains the code. */
+export function problem(c: Context, code: ProblemCode, detail: string, errors: FieldError[] = []): Problem {
   return {
     type: `/problems/${code}`,
-    title: TITLES[status] ?? 'Error',
-    status,
+    title: PROBLEMS[code].title,
+    status: PROBLEMS[code].status,
     detail,
     instance: c.req.path,
     code,
@@ -78,14 +85,14 @@ export function problemResponse(c: Context, body: Problem, headers: Record<strin
  */
 export function errorToResponse(c: Context, err: unknown, log: (cause: unknown) => void): Response {
   if (err instanceof HttpProblem) {
-    return problemResponse(c, problem(c, err.status, err.code, err.message, err.errors), err.headers);
+    return problemResponse(c, problem(c, err.code, err.message, err.errors), err.headers);
   }
   if (err instanceof RateLimited) {
-    return problemResponse(c, problem(c, 429, err.code, err.message, err.errors), { 'retry-after': String(err.retryAfterSeconds) });
+    return problemResponse(c, problem(c, err.code, err.message, err.errors), { 'retry-after': String(err.retryAfterSeconds) });
   }
   if (err instanceof DomainError) {
-    return problemResponse(c, problem(c, STATUS_BY_CODE[err.code] ?? 400, err.code, err.message, err.errors));
+    return problemResponse(c, problem(c, err.code, err.message, err.errors));
   }
   log(err);
-  return problemResponse(c, problem(c, 500, 'internal_error', 'Something went wrong on our side; the request id identifies it in our logs'));
+  return problemResponse(c, problem(c, 'internal_error', 'Something went wrong on our side; the request id identifies it in our logs'));
 }

@@ -4,11 +4,15 @@ export interface FieldError {
   message: string;
 }
 
+/** Every code a rule violation can carry: a closed list, each explained at `/problems/<code>`. */
+export const DOMAIN_ERROR_CODES = ['not_found', 'conflict', 'invalid_transition', 'cadence_violation', 'validation_failed', 'rate_limited', 'idempotency_in_progress', 'usage'] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
 /** Base of every rule violation a service can report; knows nothing of HTTP. */
 export class DomainError extends Error {
-  readonly code: string;
+  readonly code: DomainErrorCode;
   readonly errors: FieldError[];
-  constructor(code: string, message: string, errors: FieldError[] = []) {
+  constructor(code: DomainErrorCode, message: string, errors: FieldError[] = []) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -23,7 +27,7 @@ export class NotFound extends DomainError {
 }
 
 export class Conflict extends DomainError {
-  constructor(message: string, errors: FieldError[] = [], code = 'conflict') {
+  constructor(message: string, errors: FieldError[] = [], code: 'conflict' | 'idempotency_in_progress' = 'conflict') {
     super(code, message, errors);
   }
 }

@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { allows, type Scope } from '../domain/access.ts';
 import { ValidationFailed, type FieldError } from '../domain/errors.ts';
-import { HttpProblem } from '../problem.ts';
+import { HttpProblem, PROBLEM_CODES } from '../problem.ts';
 import type { Actor, ServiceContext } from '../services/context.ts';
 import { fromApiJson, toApiJson, type CamelKeys } from './json-case.ts';
 
@@ -76,14 +76,14 @@ async function readJsonBody(c: Context, acceptsCsv = false): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (acceptsCsv && /^text\/csv\b/i.test(type)) return parseCsv(text);
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    throw new HttpProblem(415, 'unsupported_media_type', 'Send the body as application/json', [
+    throw new HttpProblem('unsupported_media_type', 'Send the body as application/json', [
       { path: 'Content-Type', message: `expected application/json, got ${type || 'nothing'}` },
     ]);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpProblem(400, 'malformed_json', 'The body is not valid JSON', [
+    throw new HttpProblem('malformed_json', 'The body is not valid JSON', [
       { path: BODY_PATH, message: (err as Error).message },
     ]);
   }
@@ -133,7 +133,7 @@ export function mountRoutes(
     app.on(spec.method.toUpperCase(), honoPath, async (c) => {
       const auth = await deps.authenticate(c);
       if (!allows(auth.scopes, spec.scope)) {
-        throw new HttpProblem(403, 'forbidden', `This API key lacks the ${spec.scope} scope`, [
+        throw new HttpProblem('forbidden', `This API key lacks the ${spec.scope} scope`, [
           { path: 'Authorization', message: `needs scope ${spec.scope} (or admin); key has ${auth.scopes.join(', ')}` },
         ]);
       }
@@ -205,12 +205,12 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
           type: 'object',
           required: ['type', 'title', 'status', 'detail', 'code', 'errors'],
           properties: {
-            type: { type: 'string' },
+            type: { type: 'string', description: 'the page that explains the code: /problems/<code>' },
             title: { type: 'string' },
             status: { type: 'integer' },
             detail: { type: 'string' },
             instance: { type: 'string' },
-            code: { type: 'string' },
+            code: { type: 'string', enum: PROBLEM_CODES },
             request_id: { type: ['string', 'null'] },
             errors: {
               type: 'array',

@@ -196,3 +196,22 @@ describe('accessibility', () => {
     await context.close();
   });
 });
+
+describe('problem pages', () => {
+  test('every problem body’s type is a page that says what it means and how to fix it', async () => {
+    const refused = await fetch(`${server.url}/api/admin/v1/incidents`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+    const body = (await refused.json()) as { type: string; code: string };
+    expect(body).toMatchObject({ type: '/problems/unauthorized', code: 'unauthorized' });
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    const res = await page.goto(`${server.url}${body.type}`);
+    expect(res?.status()).toBe(200);
+    expect(await page.locator('h1').innerText()).toBe('unauthorized: 401 Unauthorized');
+    expect(await page.locator('h2').allInnerTexts()).toEqual(['What it means', 'How to fix it']);
+    expect(await page.locator('main, body').first().innerText()).toContain('Authorization: Bearer <key>');
+    expect(await axeViolations(page)).toEqual([]);
+    const unknown = await page.goto(`${server.url}/problems/no_such_code`);
+    expect(unknown?.status()).toBe(404);
+    await context.close();
+  });
+});

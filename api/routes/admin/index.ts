@@ -31,13 +31,13 @@ function authenticator(ctx: ServiceContext) {
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const challenge = { 'www-authenticate': 'Bearer realm="candor-admin"' };
     if (!token) {
-      throw new HttpProblem(401, 'unauthorized', 'Send an API key as `Authorization: Bearer <key>`', [
+      throw new HttpProblem('unauthorized', 'Send an API key as `Authorization: Bearer <key>`', [
         { path: 'Authorization', message: header ? 'not a Bearer token' : 'missing' },
       ], challenge);
     }
     const key = await authenticateApiKey(ctx, token);
     if (!key) {
-      throw new HttpProblem(401, 'unauthorized', 'The API key is not valid or has been revoked', [
+      throw new HttpProblem('unauthorized', 'The API key is not valid or has been revoked', [
         { path: 'Authorization', message: 'unknown or revoked key' },
       ], challenge);
     }
@@ -58,7 +58,7 @@ export function mountAdminApi(app: Hono<any>, ctx: ServiceContext, site: () => P
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new HttpProblem(413, 'body_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, [
+        throw new HttpProblem('body_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, [
           { path: BODY_PATH, message: `at most ${MAX_BODY_BYTES} bytes` },
         ]);
       },
