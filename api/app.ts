@@ -10,14 +10,10 @@ import { ADMIN_BASE, mountAdminApi } from './routes/admin/index.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { SubscriptionSettings } from './services/subscribers/links.ts';
 import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
+import type { AppEnv } from './routes/env.ts';
 
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
-export type SiteHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: ((err?: unknown) => void) | undefined,
-  locals: object,
-) => Promise<void>;
+export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;
 
 export interface AppOptions {
   ctx: ServiceContext;
@@ -30,11 +26,9 @@ export interface AppOptions {
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
 
-type Env = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse }; Variables: { requestId: string } };
-
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppOptions): Hono<Env> {
-  const app = new Hono<Env>();
+export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
   app.use('*', async (c, next) => {
@@ -50,20 +44,23 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppO
     });
   });
   app.onError((err, c) =>
-    errorToResponse(c, err, (cause) =>
-      logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...describeError(cause) }),
-    ),
+    errorToResponse(c, err, (cause) => logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...describeError(cause) })),
   );
 
   mountAdminApi(app, ctx, async () => (subscriptions ? await subscriptions() : { pageName: 'Status', publicUrl: '' }));
-  app.all(`${ADMIN_BASE}/*`, (c) =>
-    problemResponse(c, problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)),
-  );
+  app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
   if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);
 
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
-  app.options('/api/v2/*', (c) => c.body(null, 204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*', 'access-control-max-age': '86400' }));
+  app.options('/api/v2/*', (c) =>
+    c.body(null, 204, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+      'access-control-allow-headers': '*',
+      'access-control-max-age': '86400',
+    }),
+  );
 
   if (site) {
     // Astro's build names these files by their content hash: cache them forever.
@@ -75,10 +72,15 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppO
       const locals: App.Locals = { candor: ctx, site: { name: site.name, url: site.url }, subscriptions: await subscriptions?.() };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
       // A path no page matches gets our 404 page, rendered with the same locals.
-      await site.handler(incoming, outgoing, () => {
-        incoming.url = '/404';
-        void site.handler(incoming, outgoing, undefined, locals);
-      }, locals);
+      await site.handler(
+        incoming,
+        outgoing,
+        () => {
+          incoming.url = '/404';
+          void site.handler(incoming, outgoing, undefined, locals);
+        },
+        locals,
+      );
       return RESPONSE_ALREADY_SENT;
     });
   }

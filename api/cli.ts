@@ -39,7 +39,10 @@ async function run(argv: string[]): Promise<number> {
       case 'keys create': {
         const { key, secret } = await createApiKey(ctx, {
           name: values.name ?? '',
-          scopes: (values.scope ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+          scopes: (values.scope ?? [])
+            .flatMap((s) => s.split(','))
+            .map((s) => s.trim())
+            .filter(Boolean),
         });
         console.log(`Created API key ${key.id} "${key.name}" with scopes ${key.scopes.join(', ')}.`);
         console.log('Store it now: it is shown only this once.');

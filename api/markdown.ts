@@ -28,5 +28,6 @@ export function renderMarkdown(text: string): string {
  * return stay), for feeds, headers and plain-text email parts.
  */
 export function withoutControlCharacters(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this function's purpose.
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g, '');
 }

@@ -56,8 +56,10 @@ async function main() {
   // Two senders per process: one renders and records while the other waits on the provider.
   const senderSettings = { ...subscriptionSettings, from: config.emailFrom };
   const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs }));
-  database.afterCommit(() => senders.forEach((s) => s.wake()));
-  senders.forEach((s) => s.start());
+  database.afterCommit(() => {
+    for (const s of senders) s.wake();
+  });
+  for (const s of senders) s.start();
 
   const watcher = new CadenceWatcher({
     ctx,
@@ -83,11 +85,7 @@ async function main() {
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
   const snapshots = new Snapshots({
-    routes: [
-      ...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []),
-      ...statuspageRoutes(ctx, publicPage),
-      ...feedRoutes(ctx, publicPage),
-    ],
+    routes: [...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []), ...statuspageRoutes(ctx, publicPage), ...feedRoutes(ctx, publicPage)],
     version: () => changes.version,
     logger,
     bypassHeader: bypass,

@@ -44,12 +44,16 @@ const enqueueMs = performance.now() - enqueueStarted;
 
 const fake = spawn(process.execPath, ['bench/fake-resend-server.ts'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const [, url] = await waitForLine(fake, /"url":"([^"]+)"/);
-const delivered = () => new Promise<{ delivered: number; unique: number }>((resolve) => {
-  fake.once('message', (m) => resolve(m as { delivered: number; unique: number }));
-  fake.send('count');
-});
+const delivered = () =>
+  new Promise<{ delivered: number; unique: number }>((resolve) => {
+    fake.once('message', (m) => resolve(m as { delivered: number; unique: number }));
+    fake.send('count');
+  });
 const settings = { publicUrl: 'https://status.example.com', pageName: 'Acme', secret: 'bench-secret', from: 'Acme <status@example.com>' };
-const senders = Array.from({ length: CONCURRENCY }, () => new OutboxSender({ ctx, transport: resendTransport('re_bench', { baseUrl: url! }), settings, logger: silentLogger }));
+const senders = Array.from(
+  { length: CONCURRENCY },
+  () => new OutboxSender({ ctx, transport: resendTransport('re_bench', { baseUrl: url! }), settings, logger: silentLogger }),
+);
 const sendStarted = performance.now();
 const cpuStarted = process.cpuUsage();
 await Promise.all(senders.map((s) => s.drain()));

@@ -69,8 +69,8 @@ function wrkOnce(url: string, connections: number, headers: Record<string, strin
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   return {
     requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ""),
-    p99ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+    p50ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    p99ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
     errors: non2xx + (errorLine ? errorLine.slice(1).reduce((s, n) => s + Number(n), 0) : 0),
     requests: Number(/(\d+) requests in/.exec(out)?.[1]),
   };
@@ -117,7 +117,14 @@ async function main() {
   const port = await freePort();
   const candor = await startProcess(process.execPath, serve, { PORT: String(port), DATABASE_URL: databaseUrl, CANDOR_DEMO: '0' }, /"msg":"listening"/);
   const base = `http://127.0.0.1:${port}`;
-  const results: Record<string, unknown> = { date: new Date().toISOString(), cores: availableParallelism(), pinned, connections: CONNECTIONS, seconds: Number(DURATION), runs: RUNS };
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    cores: availableParallelism(),
+    pinned,
+    connections: CONNECTIONS,
+    seconds: Number(DURATION),
+    runs: RUNS,
+  };
   try {
     const first = await fetch(`${base}/`);
     const body = Buffer.from(await first.arrayBuffer());
@@ -149,7 +156,9 @@ async function main() {
 
     console.log('update-to-visible…');
     const visible: number[] = [];
-    const open = (await (await fetch(`${base}/api/admin/v1/incidents?state=open&severity=SEV-2&limit=1`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { data: { id: string }[] };
+    const open = (await (
+      await fetch(`${base}/api/admin/v1/incidents?state=open&severity=SEV-2&limit=1`, { headers: { authorization: `Bearer ${secret}` } })
+    ).json()) as { data: { id: string }[] };
     for (let i = 0; i < 5; i++) {
       const marker = `Bench update ${Date.now()}-${i}`;
       const res = await fetch(`${base}/api/admin/v1/incidents/${open.data[0]!.id}/updates`, {

@@ -11,7 +11,11 @@ const DAY = 1440 * MINUTE;
 
 /** A deterministic pseudo-random sequence, so every bench run measures the same page. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }
 
 /**
@@ -28,7 +32,12 @@ export async function seedLargePage(ctx: ServiceContext, options = { groups: 6, 
   for (let g = 0; g < options.groups; g++) {
     const group = await createComponentGroup(at(start), SYSTEM_ACTOR, { name: `Region ${g + 1}`, position: g });
     for (let c = 0; c < options.perGroup; c++) {
-      const component = await createComponent(at(start), SYSTEM_ACTOR, { name: `Service ${g + 1}.${c + 1}`, description: `Component ${c + 1} of region ${g + 1}`, groupId: group.id, position: c });
+      const component = await createComponent(at(start), SYSTEM_ACTOR, {
+        name: `Service ${g + 1}.${c + 1}`,
+        description: `Component ${c + 1} of region ${g + 1}`,
+        groupId: group.id,
+        position: c,
+      });
       componentIds.push(component.id);
     }
   }
@@ -38,7 +47,9 @@ export async function seedLargePage(ctx: ServiceContext, options = { groups: 6, 
   const span = options.days * DAY;
   for (let i = 0; i < options.incidents + options.open; i++) {
     const open = i >= options.incidents;
-    const declared = open ? now - (10 + i * 7) * MINUTE : now - span + Math.floor((i / options.incidents) * (span - DAY)) + Math.floor(rand() * 6 * 60) * MINUTE;
+    const declared = open
+      ? now - (10 + i * 7) * MINUTE
+      : now - span + Math.floor((i / options.incidents) * (span - DAY)) + Math.floor(rand() * 6 * 60) * MINUTE;
     const components = [...new Set([pick(), pick()])].map((id) => ({ id, status: impacts[Math.floor(rand() * impacts.length)]! }));
     const incident = await declareIncident(at(declared), SYSTEM_ACTOR, {
       title: `Incident ${i + 1}: elevated errors in ${components.length} component(s)`,
@@ -51,7 +62,13 @@ export async function seedLargePage(ctx: ServiceContext, options = { groups: 6, 
     const step = (5 + Math.floor(rand() * 40)) * MINUTE;
     await postIncidentUpdate(at(declared + step), SYSTEM_ACTOR, incident.id, { status: 'identified', body: 'We have found the cause and are applying a fix.' });
     if (open) continue;
-    await postIncidentUpdate(at(declared + 2 * step), SYSTEM_ACTOR, incident.id, { status: 'monitoring', body: 'A fix is in place; we are watching the results.' });
-    await postIncidentUpdate(at(declared + 3 * step), SYSTEM_ACTOR, incident.id, { status: 'resolved', body: 'Error rates are back to normal. This incident is resolved.' });
+    await postIncidentUpdate(at(declared + 2 * step), SYSTEM_ACTOR, incident.id, {
+      status: 'monitoring',
+      body: 'A fix is in place; we are watching the results.',
+    });
+    await postIncidentUpdate(at(declared + 3 * step), SYSTEM_ACTOR, incident.id, {
+      status: 'resolved',
+      body: 'Error rates are back to normal. This incident is resolved.',
+    });
   }
 }

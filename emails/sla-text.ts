@@ -16,13 +16,14 @@ const minutes = (n: number) => `${n} ${n === 1 ? 'minute' : 'minutes'}`;
  * one still running, only what is already certain — the most the availability can still be,
  * and the credit owed even if nothing else goes wrong.
  */
-export function creditSentence(figures: PeriodFigures, target: number): string {
+function creditSentence(figures: PeriodFigures, target: number): string {
   const label = periodLabel(figures.period);
   if (figures.availability === null) return `Nothing was measured for ${label}.`;
   const text = formatUptime(figures.availability);
   if (figures.final) {
     const standing = figures.belowTarget ? `below your ${target} % commitment` : `within your ${target} % commitment`;
-    const credit = figures.creditPercent > 0 ? `A ${figures.creditPercent} % service credit is owed for this period.` : 'No service credit is owed for this period.';
+    const credit =
+      figures.creditPercent > 0 ? `A ${figures.creditPercent} % service credit is owed for this period.` : 'No service credit is owed for this period.';
     return `Your availability for ${label} was ${text} %, ${standing}. ${credit}`;
   }
   if (figures.creditPercent > 0) {
@@ -47,7 +48,10 @@ function maintenanceLines(figures: PeriodFigures, plan: { maintenanceNoticeHours
 export function resolutionSlaLines(incidentId: string, periods: PeriodFigures[], plan: { target: number; maintenanceNoticeHours: number }): string[] {
   return periods.flatMap((figures) => {
     const mine = figures.incidents.find((i) => i.id === incidentId)?.downtimeMinutes ?? 0;
-    const caused = mine > 0 ? `This incident caused ${minutes(mine)} of downtime on your services in ${periodLabel(figures.period)}.` : `This incident caused no downtime on your services in ${periodLabel(figures.period)}.`;
+    const caused =
+      mine > 0
+        ? `This incident caused ${minutes(mine)} of downtime on your services in ${periodLabel(figures.period)}.`
+        : `This incident caused no downtime on your services in ${periodLabel(figures.period)}.`;
     return [`${caused} ${creditSentence(figures, plan.target)}`, ...maintenanceLines(figures, plan)];
   });
 }
@@ -60,6 +64,9 @@ export function statementLines(figures: PeriodFigures, plan: { target: number; m
   }
   for (const i of figures.incidents) lines.push(`Incident "${i.title}": ${minutes(i.downtimeMinutes)} of downtime.`);
   lines.push(...maintenanceLines(figures, plan));
-  if (figures.ladderStep) lines.push(`Credit step: availability below ${figures.ladderStep.below} % earns ${figures.ladderStep.credit} %${figures.creditPercent < figures.ladderStep.credit ? `, capped at ${figures.creditPercent} %` : ''}.`);
+  if (figures.ladderStep)
+    lines.push(
+      `Credit step: availability below ${figures.ladderStep.below} % earns ${figures.ladderStep.credit} %${figures.creditPercent < figures.ladderStep.credit ? `, capped at ${figures.creditPercent} %` : ''}.`,
+    );
   return lines;
 }

@@ -1,7 +1,7 @@
 import type { FieldError } from './errors.ts';
 
 /** How far from now an operator may place a date: a year and a day either way. */
-export const OPERATOR_DATE_RANGE_DAYS = 366;
+const OPERATOR_DATE_RANGE_DAYS = 366;
 const RANGE_MS = OPERATOR_DATE_RANGE_DAYS * 24 * 60 * 60 * 1000;
 
 /**

@@ -5,7 +5,16 @@ export interface FieldError {
 }
 
 /** Every code a rule violation can carry: a closed list, each explained at `/problems/<code>`. */
-export const DOMAIN_ERROR_CODES = ['not_found', 'conflict', 'invalid_transition', 'cadence_violation', 'validation_failed', 'rate_limited', 'idempotency_in_progress', 'usage'] as const;
+const DOMAIN_ERROR_CODES = [
+  'not_found',
+  'conflict',
+  'invalid_transition',
+  'cadence_violation',
+  'validation_failed',
+  'rate_limited',
+  'idempotency_in_progress',
+  'usage',
+] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 /** Base of every rule violation a service can report; knows nothing of HTTP. */

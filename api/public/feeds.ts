@@ -11,7 +11,7 @@ import { recentMaintenances } from '../services/public/maintenances.ts';
 import { PUBLIC_API_HEADERS, type PageInfo } from './statuspage.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
 
-export const FEED_LIMIT = 50;
+const FEED_LIMIT = 50;
 
 const STATUS_LABELS: Record<Incident['status'], string> = {
   investigating: 'Investigating',
@@ -54,7 +54,10 @@ const incidentEntry = (i: Incident): Entry => ({
   updatedAt: i.updatedAt,
   publishedAt: i.declaredAt,
   latest: i.updates[0]?.body,
-  content: entryHtml(i.components, i.updates.map((u) => ({ label: STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body }))),
+  content: entryHtml(
+    i.components,
+    i.updates.map((u) => ({ label: STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+  ),
 });
 
 const maintenanceEntry = (m: Maintenance): Entry => ({

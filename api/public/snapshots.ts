@@ -41,7 +41,7 @@ interface Entry {
   rebuilding: boolean;
 }
 
-export const PUBLIC_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
+const PUBLIC_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
 
 export interface SnapshotOptions {
   routes: SnapshotRoute[];
@@ -186,7 +186,11 @@ function makeEntry(rendered: Rendered, version: number, extra: Record<string, st
   const variants = {
     identity: variant(identity, 'identity', `"${hash}"`),
     gzip: variant(gzipSync(identity, { level: 9 }), 'gzip', `"${hash}-gz"`),
-    br: variant(brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }), 'br', `"${hash}-br"`),
+    br: variant(
+      brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+      'br',
+      `"${hash}-br"`,
+    ),
   };
   return {
     version,

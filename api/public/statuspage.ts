@@ -22,8 +22,11 @@ export interface PageInfo {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A stable page id for this deployment, derived from its public URL. */
-export function pageId(url: string): string {
-  return BigInt(`0x${createHash('sha256').update(url).digest('hex').slice(0, 16)}`).toString(36).padStart(12, '0').slice(-12);
+function pageId(url: string): string {
+  return BigInt(`0x${createHash('sha256').update(url).digest('hex').slice(0, 16)}`)
+    .toString(36)
+    .padStart(12, '0')
+    .slice(-12);
 }
 
 interface Context {
@@ -171,12 +174,16 @@ function maintenanceJson(c: Context, m: Maintenance) {
 }
 
 /** The most recent public incidents Statuspage's incidents.json lists. */
-export const INCIDENTS_JSON_LIMIT = 50;
+const INCIDENTS_JSON_LIMIT = 50;
 
 type Builder = (ctx: ServiceContext, page: PageInfo) => Promise<unknown>;
 
 function statusOf(c: Context, open: Incident[], active: Maintenance[]) {
-  return overallStatus(c.components.map((m) => m.status), open.map((i) => i.impact), active.length);
+  return overallStatus(
+    c.components.map((m) => m.status),
+    open.map((i) => i.impact),
+    active.length,
+  );
 }
 
 /** Statuspage's summary lists the maintenances in progress and those still to come. */

@@ -1,4 +1,6 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
+import type { AppContext, AppEnv, Authenticated } from './env.ts';
+import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { allows, type Scope } from '../domain/access.ts';
 import { ValidationFailed, type FieldError } from '../domain/errors.ts';
@@ -41,10 +43,11 @@ export interface Route {
 }
 
 /** Declares a route; the handler gets validated, camelCased input and returns the service's result. */
-export function route<P extends AnyObject = z.ZodObject<{}>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
-  spec: RouteSpec<P, Q, B>,
-  handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>,
-): Route {
+export function route<
+  P extends AnyObject = z.ZodObject<Record<string, never>>,
+  Q extends AnyObject = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<P, Q, B>, handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>): Route {
   return { spec, handler } as unknown as Route;
 }
 
@@ -70,7 +73,7 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldE
   return undefined as z.output<S>;
 }
 
-async function readJsonBody(c: Context, acceptsCsv = false): Promise<unknown> {
+async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
   const type = c.req.header('content-type') ?? '';
@@ -83,50 +86,27 @@ async function readJsonBody(c: Context, acceptsCsv = false): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpProblem('malformed_json', 'The body is not valid JSON', [
-      { path: BODY_PATH, message: (err as Error).message },
-    ]);
+    throw new HttpProblem('malformed_json', 'The body is not valid JSON', [{ path: BODY_PATH, message: (err as Error).message }]);
   }
 }
 
-/** RFC 4180 CSV with a header row → one object per row (quoted fields, doubled quotes, CRLF). */
-export function parseCsv(text: string): Record<string, string>[] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') record.push(field), (field = '');
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      if (record.some((f) => f !== '')) records.push(record);
-      (record = []), (field = '');
-    } else field += ch;
+/** RFC 4180 CSV with a header row → one object per row, fields trimmed, blank rows skipped; 400 when it does not parse. */
+function parseCsv(text: string): Record<string, string>[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true });
+  } catch (err) {
+    throw new HttpProblem('malformed_csv', 'The body is not valid CSV', [{ path: BODY_PATH, message: (err as Error).message }]);
   }
-  record.push(field);
-  if (record.some((f) => f !== '')) records.push(record);
-  const [header = [], ...rows] = records;
-  const names = header.map((h) => h.trim());
-  return rows.map((r) => Object.fromEntries(names.map((n, i) => [n, (r[i] ?? '').trim()])));
-}
-
-export interface Authenticated {
-  actor: Actor;
-  scopes: string[];
+  const [header = [], ...records] = rows;
+  return records.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i] ?? ''])));
 }
 
 /** Mounts routes on `app`; each checks the scope before reading anything of the request. */
 export function mountRoutes(
-  app: Hono<any>,
+  app: Hono<AppEnv>,
   routes: Route[],
-  deps: { ctx: ServiceContext; authenticate(c: Context): Promise<Authenticated>; site: () => Promise<{ pageName: string; publicUrl: string }> },
+  deps: { ctx: ServiceContext; authenticate(c: AppContext): Promise<Authenticated>; site: () => Promise<{ pageName: string; publicUrl: string }> },
 ): void {
   for (const { spec, handler } of routes) {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
@@ -184,7 +164,8 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
       spec.status === 204
         ? { description: 'Done' }
         : { description: 'OK', content: { 'application/json': { schema: spec.response ? jsonSchema(spec.response, 'output') : {} } } };
-    (paths[spec.path] ??= {})[spec.method] = {
+    paths[spec.path] ??= {};
+    paths[spec.path]![spec.method] = {
       summary: spec.summary,
       tags: [spec.tag],
       security: [{ bearer: [spec.scope] }],

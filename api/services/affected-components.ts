@@ -1,6 +1,6 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Drizzle } from '../../db/client.ts';
-import { components, incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
+import { components, type incidentUpdateComponents, type maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
 
 /** A component an update changed (or named), with its displayed status before and after. */

@@ -5,7 +5,7 @@ import { Conflict, ValidationFailed } from '../domain/errors.ts';
 import type { ServiceContext } from './context.ts';
 
 /** How long a key's first response is kept for replay. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotentRequest {
   apiKeyId: string;
@@ -46,9 +46,11 @@ export async function reserveIdempotencyKey(ctx: ServiceContext, request: Idempo
     );
   }
   if (first.responseStatus === null || first.responseBody === null) {
-    throw new Conflict('The first request with this Idempotency-Key is still being processed; retry shortly', [
-      { path: 'Idempotency-Key', message: 'request in progress' },
-    ], 'idempotency_in_progress');
+    throw new Conflict(
+      'The first request with this Idempotency-Key is still being processed; retry shortly',
+      [{ path: 'Idempotency-Key', message: 'request in progress' }],
+      'idempotency_in_progress',
+    );
   }
   return { replay: true, status: first.responseStatus, body: first.responseBody };
 }

@@ -10,11 +10,7 @@ export async function requireGroup(ctx: ServiceContext, id: string, path: string
 }
 
 /** Checks that every referenced component exists and is listed once; reports each bad entry by its path. */
-export async function requireComponents(
-  ctx: ServiceContext,
-  ids: string[],
-  pathOf: (index: number) => string,
-): Promise<void> {
+export async function requireComponents(ctx: ServiceContext, ids: string[], pathOf: (index: number) => string): Promise<void> {
   if (ids.length === 0) return;
   const rows = await ctx.database.db
     .select({ id: components.id })

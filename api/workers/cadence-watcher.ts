@@ -80,7 +80,8 @@ export class CadenceWatcher extends LeadingWorker {
           kind,
           dueAt: due,
           title: i.title,
-          recipient: kind === 'escalation' ? (i.escalationContact ?? this.options.defaultEscalation ?? null) : (i.commander ?? this.options.defaultCommander ?? null),
+          recipient:
+            kind === 'escalation' ? (i.escalationContact ?? this.options.defaultEscalation ?? null) : (i.commander ?? this.options.defaultCommander ?? null),
           headline: kind === 'reminder' ? 'Public update due soon' : kind === 'overdue' ? 'Public update overdue' : 'Escalation: public update overdue',
           message:
             kind === 'reminder'
@@ -91,7 +92,12 @@ export class CadenceWatcher extends LeadingWorker {
     }
     for (const i of owed) {
       const due = i.postmortemDueAt!;
-      const stage = now.getTime() >= due.getTime() ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}` : now.getTime() >= due.getTime() - DAY ? `postmortem_reminder:${i.id}` : null;
+      const stage =
+        now.getTime() >= due.getTime()
+          ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}`
+          : now.getTime() >= due.getTime() - DAY
+            ? `postmortem_reminder:${i.id}`
+            : null;
       if (!stage) continue;
       const overdue = stage.startsWith('postmortem_overdue');
       notices.push({
@@ -106,7 +112,15 @@ export class CadenceWatcher extends LeadingWorker {
       });
     }
     if (!notices.length) return [];
-    const sent = await db.select({ key: cadenceNotices.key }).from(cadenceNotices).where(inArray(cadenceNotices.key, notices.map((n) => n.key)));
+    const sent = await db
+      .select({ key: cadenceNotices.key })
+      .from(cadenceNotices)
+      .where(
+        inArray(
+          cadenceNotices.key,
+          notices.map((n) => n.key),
+        ),
+      );
     const done = new Set(sent.map((s) => s.key));
     return notices.filter((n) => !done.has(n.key));
   }
@@ -149,7 +163,14 @@ export class CadenceWatcher extends LeadingWorker {
     if (!webhookUrl) return;
     const { db } = ctx.database;
     const pending = await db
-      .select({ key: cadenceNotices.key, kind: cadenceNotices.kind, incidentId: cadenceNotices.incidentId, dueAt: cadenceNotices.dueAt, title: incidents.title, severity: incidents.severity })
+      .select({
+        key: cadenceNotices.key,
+        kind: cadenceNotices.kind,
+        incidentId: cadenceNotices.incidentId,
+        dueAt: cadenceNotices.dueAt,
+        title: incidents.title,
+        severity: incidents.severity,
+      })
       .from(cadenceNotices)
       .innerJoin(incidents, eq(incidents.id, cadenceNotices.incidentId))
       .where(eq(cadenceNotices.webhookStatus, 'pending'))

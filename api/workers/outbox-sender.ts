@@ -96,13 +96,21 @@ export class OutboxSender {
     if (!batch) return false;
     const firstAttempt = batch.rows.every((r) => r.attempts === 1);
     const { messages, skipped } = await this.compose(batch.rows, firstAttempt);
-    if (skipped.length) await markFailed(ctx, skipped.map((r) => r.id), 'subscriber removed before sending');
+    if (skipped.length)
+      await markFailed(
+        ctx,
+        skipped.map((r) => r.id),
+        'subscriber removed before sending',
+      );
     const rows = batch.rows.filter((r) => !skipped.includes(r));
     if (!rows.length) return true;
 
     const result = await transport.sendBatch(messages, `candor-outbox-${batch.batchKey}`);
     if (result.ok) {
-      await markSent(ctx, rows.map((r, i) => ({ id: r.id, providerId: result.ids[i]! })));
+      await markSent(
+        ctx,
+        rows.map((r, i) => ({ id: r.id, providerId: result.ids[i]! })),
+      );
       return true;
     }
     const attempts = Math.max(...rows.map((r) => r.attempts));
@@ -112,7 +120,11 @@ export class OutboxSender {
       await markRetry(ctx, batch.batchKey, new Date(ctx.now().getTime() + decision.delayMs), `${result.status ?? 'no answer'}: ${result.message}`);
     } else {
       logger.error('email batch failed for good', { batch: batch.batchKey, reason: decision.reason });
-      await markFailed(ctx, rows.map((r) => r.id), decision.reason);
+      await markFailed(
+        ctx,
+        rows.map((r) => r.id),
+        decision.reason,
+      );
     }
     return true;
   }
@@ -142,10 +154,19 @@ export class OutboxSender {
         messages.push({ from: settings.from, to: row.recipient, ...personalise(email, { email: row.recipient, ...links }) });
       } else if (row.template === 'subscription-confirmation') {
         const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
-        const email = await renderConfirmation({ pageName: settings.pageName, recipient: row.recipient, confirmUrl: confirmUrl(settings, row.payload?.token ?? ''), components: filter });
+        const email = await renderConfirmation({
+          pageName: settings.pageName,
+          recipient: row.recipient,
+          confirmUrl: confirmUrl(settings, row.payload?.token ?? ''),
+          components: filter,
+        });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else if (row.template === 'customer-notice' || row.template === 'customer-resolution') {
-        const input = { customerId: row.payload?.customer_id ?? '', incidentId: row.payload?.incident_id ?? '', kind: row.template === 'customer-notice' ? 'notice' : 'resolution' } as const;
+        const input = {
+          customerId: row.payload?.customer_id ?? '',
+          incidentId: row.payload?.incident_id ?? '',
+          kind: row.template === 'customer-notice' ? 'notice' : 'resolution',
+        } as const;
         const key = `${input.kind}:${input.customerId}:${input.incidentId}`;
         if (!customerEmails.has(key)) customerEmails.set(key, customerEmail(ctx, input, settings));
         messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(key)!) });
@@ -154,7 +175,12 @@ export class OutboxSender {
         messages.push({ from: settings.from, to: row.recipient, ...(await customerEmails.get(row.eventKey)!) });
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};
-        const email = await renderResponderNotice({ headline: p.headline ?? '', title: p.title ?? '', message: p.message ?? '', incidentUrl: p.incident_url ?? settings.publicUrl });
+        const email = await renderResponderNotice({
+          headline: p.headline ?? '',
+          title: p.title ?? '',
+          message: p.message ?? '',
+          incidentUrl: p.incident_url ?? settings.publicUrl,
+        });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else {
         throw new Error(`unknown email template ${row.template}`);

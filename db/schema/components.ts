@@ -37,7 +37,9 @@ export const componentStatusIntervals = sqliteTable(
   'component_status_intervals',
   {
     id: text().primaryKey(),
-    componentId: text().notNull().references(() => components.id),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
     status: text({ enum: COMPONENT_STATUSES }).notNull(),
     startedAt: integer({ mode: 'timestamp_ms' }).notNull(),
     endedAt: integer({ mode: 'timestamp_ms' }),

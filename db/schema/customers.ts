@@ -25,7 +25,9 @@ export const customers = sqliteTable(
     name: text().notNull(),
     /** Email addresses that get this customer's notices. */
     contacts: text({ mode: 'json' }).$type<string[]>().notNull(),
-    planId: text().notNull().references(() => slaPlans.id),
+    planId: text()
+      .notNull()
+      .references(() => slaPlans.id),
     /** True: every component is in scope; false: those in customer_components. */
     allComponents: integer({ mode: 'boolean' }).notNull().default(true),
     /** Billing periods start on this day of the month (null: calendar months). */
@@ -38,8 +40,12 @@ export const customers = sqliteTable(
 export const customerComponents = sqliteTable(
   'customer_components',
   {
-    customerId: text().notNull().references(() => customers.id, { onDelete: 'cascade' }),
-    componentId: text().notNull().references(() => components.id),
+    customerId: text()
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
   },
   (t) => [primaryKey({ columns: [t.customerId, t.componentId] })],
 );

@@ -38,7 +38,9 @@ export const incidentUpdates = sqliteTable(
   'incident_updates',
   {
     id: text().primaryKey(),
-    incidentId: text().notNull().references(() => incidents.id),
+    incidentId: text()
+      .notNull()
+      .references(() => incidents.id),
     kind: text({ enum: UPDATE_KINDS }).notNull().default('status'),
     status: text({ enum: INCIDENT_STATUSES }).notNull(),
     severity: text({ enum: SEVERITIES }).notNull(),
@@ -60,8 +62,12 @@ export const incidentUpdates = sqliteTable(
 export const incidentUpdateComponents = sqliteTable(
   'incident_update_components',
   {
-    updateId: text().notNull().references(() => incidentUpdates.id),
-    componentId: text().notNull().references(() => components.id),
+    updateId: text()
+      .notNull()
+      .references(() => incidentUpdates.id),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
     oldStatus: text({ enum: COMPONENT_STATUSES }).notNull(),
     newStatus: text({ enum: COMPONENT_STATUSES }).notNull(),
   },
@@ -72,8 +78,12 @@ export const incidentUpdateComponents = sqliteTable(
 export const incidentComponents = sqliteTable(
   'incident_components',
   {
-    incidentId: text().notNull().references(() => incidents.id),
-    componentId: text().notNull().references(() => components.id),
+    incidentId: text()
+      .notNull()
+      .references(() => incidents.id),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
     status: text({ enum: COMPONENT_STATUSES }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.incidentId, t.componentId] }), index('incident_components_component_idx').on(t.componentId)],

@@ -35,8 +35,12 @@ export const maintenances = sqliteTable(
 export const maintenanceComponents = sqliteTable(
   'maintenance_components',
   {
-    maintenanceId: text().notNull().references(() => maintenances.id),
-    componentId: text().notNull().references(() => components.id),
+    maintenanceId: text()
+      .notNull()
+      .references(() => maintenances.id),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
   },
   (t) => [primaryKey({ columns: [t.maintenanceId, t.componentId] }), index('maintenance_components_component_idx').on(t.componentId)],
 );
@@ -45,7 +49,9 @@ export const maintenanceUpdates = sqliteTable(
   'maintenance_updates',
   {
     id: text().primaryKey(),
-    maintenanceId: text().notNull().references(() => maintenances.id),
+    maintenanceId: text()
+      .notNull()
+      .references(() => maintenances.id),
     status: text({ enum: MAINTENANCE_STATUSES }).notNull(),
     body: text().notNull(),
     createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
@@ -62,8 +68,12 @@ export const maintenanceUpdates = sqliteTable(
 export const maintenanceUpdateComponents = sqliteTable(
   'maintenance_update_components',
   {
-    updateId: text().notNull().references(() => maintenanceUpdates.id),
-    componentId: text().notNull().references(() => components.id),
+    updateId: text()
+      .notNull()
+      .references(() => maintenanceUpdates.id),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
     oldStatus: text({ enum: COMPONENT_STATUSES }).notNull(),
     newStatus: text({ enum: COMPONENT_STATUSES }).notNull(),
   },

@@ -27,8 +27,12 @@ export const subscribers = sqliteTable(
 export const subscriberComponents = sqliteTable(
   'subscriber_components',
   {
-    subscriberId: text().notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
-    componentId: text().notNull().references(() => components.id),
+    subscriberId: text()
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    componentId: text()
+      .notNull()
+      .references(() => components.id),
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.componentId] }), index('subscriber_components_component_idx').on(t.componentId)],
 );

@@ -3,7 +3,7 @@ import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts'
 import { compileTemplate, escapeHtml, fill } from '../render.ts';
 import { periodLabel } from '../sla-text.ts';
 
-export interface CustomerIncidentEmail {
+interface CustomerIncidentEmail {
   kind: 'notice' | 'resolution';
   customerName: string;
   pageName: string;
@@ -24,7 +24,7 @@ export interface CustomerIncidentEmail {
   sla: string[];
 }
 
-export interface CustomerStatementEmail {
+interface CustomerStatementEmail {
   kind: 'statement';
   customerName: string;
   pageName: string;
@@ -39,7 +39,7 @@ export type CustomerEmailProps = CustomerIncidentEmail | CustomerStatementEmail;
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const clean = (s: string) => withoutControlCharacters(s).replace(/\s+/g, ' ').trim();
 
-export function subject(props: { kind: 'notice' | 'resolution'; title: string; updated: boolean } | { kind: 'statement'; period: { from: Date; to: Date } }): string {
+function subject(props: { kind: 'notice' | 'resolution'; title: string; updated: boolean } | { kind: 'statement'; period: { from: Date; to: Date } }): string {
   if (props.kind === 'statement') return `Your service statement for ${periodLabel(props.period)}`;
   if (props.kind === 'notice') return `Service incident affecting you: ${clean(props.title)}`;
   return `${props.updated ? '[Updated] ' : ''}Resolved: ${clean(props.title)}`;
@@ -81,7 +81,10 @@ function layoutOf(props: CustomerEmailProps): Layout {
       ? `${props.updated ? 'This incident was reopened and is now resolved again; the figures below are updated. ' : ''}This incident is resolved.`
       : 'We are working on an incident that affects services you use. We will keep you posted until it is resolved.',
     title: withoutControlCharacters(props.title),
-    timing: resolution && props.resolvedAt ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}${paused}.` : `Since ${utc(props.startedAt)} (${duration} so far${paused}).`,
+    timing:
+      resolution && props.resolvedAt
+        ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}${paused}.`
+        : `Since ${utc(props.startedAt)} (${duration} so far${paused}).`,
     affected: props.affected.length ? `Affected: ${props.affected.join(', ')}.` : '',
     body: withoutControlCharacters(props.body),
     sla: props.sla,

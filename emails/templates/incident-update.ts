@@ -45,7 +45,9 @@ export function subject(props: Pick<IncidentUpdateProps, 'status' | 'title'>): s
 
 function timing(props: IncidentUpdateProps): string {
   const gaps = props.resolvedGaps ?? [];
-  const duration = formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.postedAt, gaps)) + (gaps.length ? ', not counting the time it was resolved before it reopened' : '');
+  const duration =
+    formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.postedAt, gaps)) +
+    (gaps.length ? ', not counting the time it was resolved before it reopened' : '');
   return props.resolvedAt
     ? `Started ${utc(props.startedAt)}, resolved ${utc(props.resolvedAt)}: lasted ${duration}.`
     : `Started ${utc(props.startedAt)}; ongoing for ${duration}. Update posted ${utc(props.postedAt)}.`;
@@ -62,22 +64,19 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
   const components = props.components.length
     ? `<strong>Affected:</strong> ${props.components.map((c) => `${escapeHtml(c.name)} (${COMPONENT[c.status]})`).join(', ')}`
     : '';
-  const filled = prepare(
-    html,
-    {
-      subject: escapeHtml(subjectLine),
-      preview: escapeHtml(withoutControlCharacters(props.body).slice(0, 140)),
-      status_label: status.label,
-      impact_label: IMPACT[props.impact],
-      title: escapeHtml(withoutControlCharacters(props.title)),
-      timing: escapeHtml(timing(props)),
-      intro: escapeHtml(status.intro),
-      body_html: renderMarkdown(withoutControlCharacters(props.body)),
-      components_html: components,
-      incident_url: escapeHtml(props.incidentUrl),
-      page_name: escapeHtml(props.pageName),
-    },
-  );
+  const filled = prepare(html, {
+    subject: escapeHtml(subjectLine),
+    preview: escapeHtml(withoutControlCharacters(props.body).slice(0, 140)),
+    status_label: status.label,
+    impact_label: IMPACT[props.impact],
+    title: escapeHtml(withoutControlCharacters(props.title)),
+    timing: escapeHtml(timing(props)),
+    intro: escapeHtml(status.intro),
+    body_html: renderMarkdown(withoutControlCharacters(props.body)),
+    components_html: components,
+    incident_url: escapeHtml(props.incidentUrl),
+    page_name: escapeHtml(props.pageName),
+  });
   const textTemplate = [
     `${status.label.toUpperCase()}: {{title}}`,
     '{{timing}}',
@@ -92,6 +91,11 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
     ...SUBSCRIBER_TEXT_FOOTER,
   ].join('\n');
   // Slots are found in the template text before the incident's own words go in.
-  const text = prepare(textTemplate, { title: withoutControlCharacters(props.title), timing: timing(props), body: withoutControlCharacters(props.body), page_name: withoutControlCharacters(props.pageName) });
+  const text = prepare(textTemplate, {
+    title: withoutControlCharacters(props.title),
+    timing: timing(props),
+    body: withoutControlCharacters(props.body),
+    page_name: withoutControlCharacters(props.pageName),
+  });
   return { subject: subjectLine, html: filled, text };
 }

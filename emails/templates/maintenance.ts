@@ -37,7 +37,7 @@ export function windowText(from: Date, to: Date): string {
 }
 
 /** "[Maintenance scheduled] Database upgrade". */
-export function maintenanceSubject(props: Pick<MaintenanceEmailProps, 'kind' | 'title'>): string {
+function maintenanceSubject(props: Pick<MaintenanceEmailProps, 'kind' | 'title'>): string {
   return `[${KIND[props.kind].label}] ${withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim()}`;
 }
 

@@ -9,7 +9,7 @@ export interface ConfirmationProps {
   components: string[] | null;
 }
 
-export function subject(props: Pick<ConfirmationProps, 'pageName'>): string {
+function subject(props: Pick<ConfirmationProps, 'pageName'>): string {
   return `Confirm your subscription to ${withoutControlCharacters(props.pageName)}`;
 }
 

@@ -40,7 +40,7 @@ export function outboxFileTransport(dir: string, logger: Logger): Transport {
     async sendBatch(messages, idempotencyKey): Promise<SendResult> {
       mkdirSync(dir, { recursive: true });
       const ids = messages.map((m, i) => createHash('sha256').update(`${idempotencyKey}/${i}/${m.to}`).digest('hex').slice(0, 20));
-      messages.forEach((m, i) => writeFileSync(join(dir, `${ids[i]}.eml`), eml(m, ids[i]!)));
+      for (const [i, m] of messages.entries()) writeFileSync(join(dir, `${ids[i]}.eml`), eml(m, ids[i]!));
       logger.info('emails written to the local outbox', { count: messages.length, dir });
       return { ok: true, ids };
     },

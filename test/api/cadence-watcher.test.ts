@@ -31,9 +31,18 @@ afterEach(async () => {
   t.cleanup();
 });
 
-const watcher = () => new CadenceWatcher({ ctx: t.ctx, logger: silentLogger, publicUrl: 'https://status.example.com', defaultEscalation: 'escalation@example.com', webhookUrl: hookUrl, tickMs: 1000 });
+const watcher = () =>
+  new CadenceWatcher({
+    ctx: t.ctx,
+    logger: silentLogger,
+    publicUrl: 'https://status.example.com',
+    defaultEscalation: 'escalation@example.com',
+    webhookUrl: hookUrl,
+    tickMs: 1000,
+  });
 const notices = async () => (await t.database.db.select().from(cadenceNotices)).map((n) => n.kind).sort();
-const emails = async () => (await t.database.db.select().from(outbox)).filter((r) => r.template === 'responder-notice').map((r) => [r.recipient, r.payload!.headline]);
+const emails = async () =>
+  (await t.database.db.select().from(outbox)).filter((r) => r.template === 'responder-notice').map((r) => [r.recipient, r.payload!.headline]);
 
 describe('the cadence watcher', () => {
   test('reminds at T−5, notices the miss at T, escalates after the grace period — once each, across restarts and instances', async () => {
@@ -111,7 +120,9 @@ describe('the cadence watcher', () => {
     t.clock.advance(24 * 60 * MINUTE);
     await w.tick();
     expect(await notices()).toEqual(['postmortem_overdue', 'postmortem_reminder']);
-    const json = (await STATUSPAGE_ENDPOINTS['/api/v2/incidents.json']!(t.ctx, { name: 'Acme', url: 'https://status.example.com' })) as { incidents: { id: string; status: string }[] };
+    const json = (await STATUSPAGE_ENDPOINTS['/api/v2/incidents.json']!(t.ctx, { name: 'Acme', url: 'https://status.example.com' })) as {
+      incidents: { id: string; status: string }[];
+    };
     expect(json.incidents.find((i) => i.id === inc.id)?.status).toBe('postmortem');
   });
 
@@ -149,7 +160,14 @@ describe('the communication report', () => {
     const res = await t.call('GET', '/reports/communication?from=2026-11-02T00:00:00Z&to=2026-11-03T00:00:00Z', { key: t.keys.reader });
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.json.incidents.map((i: any) => [i.title, i]));
-    expect(byId.one).toMatchObject({ minutes_to_first_public_update: 0, public_updates: 4, updates_on_time: 2, updates_late: 1, worst_lateness_minutes: 15, postmortem_on_time: null }); // due 48 h after resolution: not yet
+    expect(byId.one).toMatchObject({
+      minutes_to_first_public_update: 0,
+      public_updates: 4,
+      updates_on_time: 2,
+      updates_late: 1,
+      worst_lateness_minutes: 15,
+      postmortem_on_time: null,
+    }); // due 48 h after resolution: not yet
     expect(byId.two).toMatchObject({ public_updates: 2, updates_on_time: 0, updates_late: 1, worst_lateness_minutes: 10, postmortem_on_time: null });
     expect(byId.three).toMatchObject({ public_updates: 1, overdue_now_minutes: 60, worst_lateness_minutes: 60 });
     expect(res.json.by_severity).toEqual([

@@ -70,7 +70,9 @@ describe('the policy', () => {
   test('is readable, replaceable, validated, and applies to the next change', async () => {
     const { json: policy } = await t.call('GET', '/policy', { key: t.keys.reader });
     expect(policy.severities['SEV-1']).toEqual({ first_update_minutes: 20, every_minutes: 30, customer_email_minutes: 30, postmortem_hours: 48 });
-    const bad = await t.call('PUT', '/policy', { body: { ...policy, severities: { ...policy.severities, 'SEV-1': { ...policy.severities['SEV-1'], every_minutes: 0 } } } });
+    const bad = await t.call('PUT', '/policy', {
+      body: { ...policy, severities: { ...policy.severities, 'SEV-1': { ...policy.severities['SEV-1'], every_minutes: 0 } } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.errors).toEqual([{ path: 'severities.SEV-1.every_minutes', message: 'must be a whole number from 1 to 10080' }]);
     const tightened = { ...policy, severities: { ...policy.severities, 'SEV-1': { ...policy.severities['SEV-1'], every_minutes: 15 } } };

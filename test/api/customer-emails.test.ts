@@ -37,7 +37,9 @@ const to = (address: string) => resend.deliveries.filter((d) => d.to === address
 /** A SEV-1 on the API from 12:00 that lasts `minutes`, resolved with what we will change. */
 async function outage(minutes: number) {
   t.clock.set(new Date('2026-03-10T12:00:00Z'));
-  const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API unavailable', severity: 'SEV-1', body: 'Investigating.', components: [{ id: api, status: 'major_outage' }] } });
+  const { json: inc } = await t.call('POST', '/incidents', {
+    body: { title: 'API unavailable', severity: 'SEV-1', body: 'Investigating.', components: [{ id: api, status: 'major_outage' }] },
+  });
   await sender.drain();
   t.clock.advance(minutes * MINUTE);
   await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'A failed disk; **we now alert** on disk health.' } });
@@ -62,7 +64,9 @@ describe('customer emails', () => {
     expect(to('cto@globex.test').map((d) => d.subject)).toEqual(['Service incident affecting you: API unavailable', 'Resolved: API unavailable']);
     // Initech is on Standard (99.5 %): within its commitment, one line and no credit.
     const initech = to('it@initech.test')[1]!;
-    expect(initech.text).toContain('No service credit is owed yet: with no more downtime, your availability for it will be 99.86 %, within your 99.5 % commitment.');
+    expect(initech.text).toContain(
+      'No service credit is owed yet: with no more downtime, your availability for it will be 99.86 %, within your 99.5 % commitment.',
+    );
     expect(initech.text).not.toContain('already owed');
     expect(to('noc@hooli.test')).toEqual([]);
     // The communication report: customers were emailed within SEV-1's 30 minutes.
@@ -80,7 +84,11 @@ describe('customer emails', () => {
     await t.call('POST', `/incidents/${id}/updates`, { body: { status: 'resolved', body: 'Fixed for good.' } });
     await sender.drain();
     const mails = to('ops@globex.test');
-    expect(mails.map((m) => m.subject)).toEqual(['Service incident affecting you: API unavailable', 'Resolved: API unavailable', '[Updated] Resolved: API unavailable']);
+    expect(mails.map((m) => m.subject)).toEqual([
+      'Service incident affecting you: API unavailable',
+      'Resolved: API unavailable',
+      '[Updated] Resolved: API unavailable',
+    ]);
     expect(mails[2]!.text).toContain('reopened and is now resolved again; the figures below are updated');
     // 10 min, then 50 more after the reopen (the 5 min between were up): 60 min, and 1 h 5 min of which 5 were resolved.
     expect(mails[2]!.text).toContain('This incident caused 60 minutes of downtime');
@@ -90,7 +98,9 @@ describe('customer emails', () => {
 
   test('the admin preview renders without sending', async () => {
     t.clock.set(new Date('2026-03-10T12:00:00Z'));
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API unavailable', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'API unavailable', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] },
+    });
     const customers = (await t.call('GET', '/customers')).json.data;
     const globex = customers.find((c: { name: string }) => c.name === 'Globex').id;
     const res = await t.call('GET', `/incidents/${inc.id}/customer-emails/preview?customer=${globex}&kind=resolution`, { key: t.keys.reader });

@@ -13,16 +13,32 @@ beforeEach(async () => {
   api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
   web = (await t.call('POST', '/components', { body: { name: 'Web' } })).json.id;
   plans = {};
-  for (const p of DEMO_PLANS) plans[p.name] = (await t.call('POST', '/sla-plans', { body: { name: p.name, target: p.target, ladder: p.ladder, cap: p.cap } })).json.id;
+  for (const p of DEMO_PLANS)
+    plans[p.name] = (await t.call('POST', '/sla-plans', { body: { name: p.name, target: p.target, ladder: p.ladder, cap: p.cap } })).json.id;
 });
 afterEach(() => t.cleanup());
 
 describe('SLA plans', () => {
   test('created with default weights; invalid terms refused, naming the field, nothing written', async () => {
     const { json } = await t.call('GET', `/sla-plans/${plans.Premium}`);
-    expect(json).toMatchObject({ name: 'Premium', target: 99.9, cap: 100, weights: { operational: 0, degraded_performance: 0, partial_outage: 0.3, major_outage: 1 } });
+    expect(json).toMatchObject({
+      name: 'Premium',
+      target: 99.9,
+      cap: 100,
+      weights: { operational: 0, degraded_performance: 0, partial_outage: 0.3, major_outage: 1 },
+    });
     const before = await snapshot(t.database);
-    const bad = await t.call('POST', '/sla-plans', { body: { name: 'Bad', target: 120, ladder: [{ below: 99, credit: 10 }, { below: 99.5, credit: 150 }], cap: -1 } });
+    const bad = await t.call('POST', '/sla-plans', {
+      body: {
+        name: 'Bad',
+        target: 120,
+        ladder: [
+          { below: 99, credit: 10 },
+          { below: 99.5, credit: 150 },
+        ],
+        cap: -1,
+      },
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual(['target', 'cap', 'ladder[1].credit', 'ladder[1].below']);
     expect(await snapshot(t.database)).toEqual(before);
@@ -40,7 +56,12 @@ describe('customers', () => {
     const created = await t.call('POST', '/customers', { body: { name: 'Acme', contacts: ['Ops@Acme.test'], plan_id: plans.Premium, component_ids: [api] } });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ name: 'Acme', contacts: ['ops@acme.test'], plan_id: plans.Premium, component_ids: [api], billing_anchor_day: null });
-    const bad = await t.call('POST', '/customers/import', { body: [{ name: 'A', contacts: ['a@a.test'], plan_id: plans.Standard }, { name: 'B', contacts: ['b@b.test'], plan_id: 'noplan000000', component_ids: ['nocomponent0'] }] });
+    const bad = await t.call('POST', '/customers/import', {
+      body: [
+        { name: 'A', contacts: ['a@a.test'], plan_id: plans.Standard },
+        { name: 'B', contacts: ['b@b.test'], plan_id: 'noplan000000', component_ids: ['nocomponent0'] },
+      ],
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.errors).toEqual([
       { path: '[1].plan_id', message: 'no SLA plan with id noplan000000' },
@@ -59,16 +80,22 @@ describe('customers', () => {
 
 describe('SLA report', () => {
   test('availability, downtime, incidents and credit per customer, from the timeline', async () => {
-    const premium = (await t.call('POST', '/customers', { body: { name: 'Premium on API', contacts: ['p@x.test'], plan_id: plans.Premium, component_ids: [api] } })).json.id;
+    const premium = (
+      await t.call('POST', '/customers', { body: { name: 'Premium on API', contacts: ['p@x.test'], plan_id: plans.Premium, component_ids: [api] } })
+    ).json.id;
     await t.call('POST', '/customers', { body: { name: 'Standard on API', contacts: ['s@x.test'], plan_id: plans.Standard, component_ids: [api] } });
     await t.call('POST', '/customers', { body: { name: 'Premium on Web', contacts: ['w@x.test'], plan_id: plans.Premium, component_ids: [web] } });
     // One hour of major outage on the API on 10 March; ninety minutes of partial outage on 20 March.
     t.clock.set(new Date('2026-03-10T12:00:00Z'));
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API down', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'API down', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] },
+    });
     t.clock.advance(60 * MINUTE);
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
     t.clock.set(new Date('2026-03-20T00:00:00Z'));
-    const { json: second } = await t.call('POST', '/incidents', { body: { title: 'API slow', severity: 'SEV-2', body: 'x', components: [{ id: api, status: 'partial_outage' }] } });
+    const { json: second } = await t.call('POST', '/incidents', {
+      body: { title: 'API slow', severity: 'SEV-2', body: 'x', components: [{ id: api, status: 'partial_outage' }] },
+    });
     t.clock.advance(90 * MINUTE);
     await t.call('POST', `/incidents/${second.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
     t.clock.set(new Date('2026-04-02T00:00:00Z'));

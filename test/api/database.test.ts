@@ -13,7 +13,10 @@ test(':memory: databases work, including concurrent writes and reads', async () 
   await database.migrate();
   const ctx = { database, now: () => new Date() };
   const created = await Promise.all(Array.from({ length: 10 }, (_, i) => createComponent(ctx, SYSTEM_ACTOR, { name: `c${i}` })));
-  const [list] = await Promise.all([listComponents(ctx), declareIncident(ctx, SYSTEM_ACTOR, { title: 't', severity: 'SEV-2', body: 'b', components: [{ id: created[0]!.id, status: 'major_outage' }] })]);
+  const [list] = await Promise.all([
+    listComponents(ctx),
+    declareIncident(ctx, SYSTEM_ACTOR, { title: 't', severity: 'SEV-2', body: 'b', components: [{ id: created[0]!.id, status: 'major_outage' }] }),
+  ]);
   expect(list).toHaveLength(10);
   expect((await listComponents(ctx)).find((c) => c.id === created[0]!.id)?.status).toBe('major_outage');
   database.close();

@@ -121,7 +121,9 @@ describe('bad input is a 4xx problem naming the field, and writes nothing', () =
 
   test('a resolving update that leaves a component down', async () => {
     const { json: inc } = await t.call('POST', '/incidents', { body: { ...valid, components: [{ id: api, status: 'major_outage' }] } });
-    const res = await refused('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'done', components: [{ id: api, status: 'partial_outage' }] } });
+    const res = await refused('POST', `/incidents/${inc.id}/updates`, {
+      body: { status: 'resolved', body: 'done', components: [{ id: api, status: 'partial_outage' }] },
+    });
     expect(res.json.errors).toEqual([{ path: 'components[0].status', message: 'a resolving update sets components to operational, not partial_outage' }]);
   });
 

@@ -23,9 +23,7 @@ test('a retried POST with the same Idempotency-Key returns the first response an
 });
 
 test('concurrent retries with one key create one incident', async () => {
-  const results = await Promise.all(
-    Array.from({ length: 5 }, () => t.call('POST', '/incidents', { body, headers: { 'idempotency-key': 'burst' } })),
-  );
+  const results = await Promise.all(Array.from({ length: 5 }, () => t.call('POST', '/incidents', { body, headers: { 'idempotency-key': 'burst' } })));
   const created = results.filter((r) => r.status === 201);
   expect(created.length).toBeGreaterThanOrEqual(1);
   for (const r of results.filter((r) => r.status !== 201)) {

@@ -121,8 +121,12 @@ describe('the incident lifecycle', () => {
   });
 
   test('resolving leaves a component held by another open incident at that incident’s status', async () => {
-    const { json: a } = await t.call('POST', '/incidents', { body: { title: 'a', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } });
-    const { json: b } = await t.call('POST', '/incidents', { body: { title: 'b', severity: 'SEV-3', customer_visible: true, body: 'b', components: [{ id: api, status: 'degraded_performance' }] } });
+    const { json: a } = await t.call('POST', '/incidents', {
+      body: { title: 'a', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] },
+    });
+    const { json: b } = await t.call('POST', '/incidents', {
+      body: { title: 'b', severity: 'SEV-3', customer_visible: true, body: 'b', components: [{ id: api, status: 'degraded_performance' }] },
+    });
     expect(await statusOf(api)).toBe('major_outage');
     const resolvedA = await t.call('POST', `/incidents/${a.id}/updates`, { body: { status: 'resolved', body: 'done' } });
     expect(resolvedA.json.updates[0].affected_components).toEqual([{ id: api, name: 'API', old_status: 'major_outage', new_status: 'degraded_performance' }]);
@@ -133,7 +137,9 @@ describe('the incident lifecycle', () => {
 
   test('resolving returns a component to the status its operator set, not blindly to operational', async () => {
     await t.call('PATCH', `/components/${web}`, { body: { status: 'under_maintenance' } });
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-2', body: 'b', components: [{ id: web, status: 'major_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'x', severity: 'SEV-2', body: 'b', components: [{ id: web, status: 'major_outage' }] },
+    });
     expect(await statusOf(web)).toBe('major_outage');
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'done' } });
     expect(await statusOf(web)).toBe('under_maintenance');
@@ -161,13 +167,18 @@ describe('the incident lifecycle', () => {
   });
 
   test('a resolved incident reopens once within the window, holding its components again', async () => {
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'partial_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'x', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'partial_outage' }] },
+    });
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'done' } });
     t.clock.advance(30 * MINUTE);
     const reopened = await t.call('POST', `/incidents/${inc.id}/reopen`, { body: { status: 'investigating', body: 'It is back' } });
     expect(reopened.status).toBe(201);
     expect(reopened.json).toMatchObject({ id: inc.id, status: 'investigating', resolved_at: null, reopen_count: 1 });
-    expect(reopened.json.updates[0]).toMatchObject({ kind: 'reopen', affected_components: [{ id: api, old_status: 'operational', new_status: 'partial_outage' }] });
+    expect(reopened.json.updates[0]).toMatchObject({
+      kind: 'reopen',
+      affected_components: [{ id: api, old_status: 'operational', new_status: 'partial_outage' }],
+    });
     expect(await statusOf(api)).toBe('partial_outage');
 
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'done again' } });

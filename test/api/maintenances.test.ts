@@ -26,10 +26,11 @@ const intervalsOf = (componentId: string) => intervalsOfComponent(t.database, co
 const statusOf = async (componentId: string) => (await t.call('GET', `/components/${componentId}`)).json.status;
 /** Outbox rows of maintenance emails, as `recipient event-kind`, sorted. */
 const mails = async () =>
-  (await t.database.db.select().from(outbox).where(eq(outbox.template, 'maintenance')))
-    .map((r) => `${r.recipient} ${r.payload!.kind}`)
-    .sort();
-const statusJson = async () => (await STATUSPAGE_ENDPOINTS['/api/v2/status.json']!(t.ctx, { name: 'Acme', url: 'https://status.example.com' })) as { status: { indicator: string; description: string } };
+  (await t.database.db.select().from(outbox).where(eq(outbox.template, 'maintenance'))).map((r) => `${r.recipient} ${r.payload!.kind}`).sort();
+const statusJson = async () =>
+  (await STATUSPAGE_ENDPOINTS['/api/v2/status.json']!(t.ctx, { name: 'Acme', url: 'https://status.example.com' })) as {
+    status: { indicator: string; description: string };
+  };
 const clock = (ctx = t.ctx) => new MaintenanceClock({ ctx, logger: silentLogger, tickMs: 1000 });
 
 /** Tomorrow 02:00–04:00 UTC on API: announced 15 h ahead, reminded 2 h before. */
@@ -102,7 +103,11 @@ describe('scheduling a maintenance', () => {
   test.each([
     ['an end before the start', { scheduled_until: '2026-11-03T01:00:00Z' }, [{ path: 'scheduled_until', message: 'must be after scheduled_for' }]],
     ['an end equal to the start', { scheduled_until: '2026-11-03T02:00:00Z' }, [{ path: 'scheduled_until', message: 'must be after scheduled_for' }]],
-    ['a start in the past', { scheduled_for: '2026-11-02T10:59:00Z' }, [{ path: 'scheduled_for', message: 'must be in the future (now is 2026-11-02T11:00:00.000Z)' }]],
+    [
+      'a start in the past',
+      { scheduled_for: '2026-11-02T10:59:00Z' },
+      [{ path: 'scheduled_for', message: 'must be in the future (now is 2026-11-02T11:00:00.000Z)' }],
+    ],
     ['an unknown component', { component_ids: ['nosuchthing'] }, [{ path: 'component_ids[0]', message: 'no component with id nosuchthing' }]],
     ['a reminder of 0 hours', { remind_hours_before: 0 }, [{ path: 'remind_hours_before', message: expect.stringContaining('>=1') }]],
     ['a date that is not one', { scheduled_for: 'tomorrow' }, [{ path: 'scheduled_for', message: expect.any(String) }]],
@@ -179,7 +184,16 @@ describe('the maintenance clock', () => {
   test('the notify flags and auto flags are honoured', async () => {
     await subscribe('all@example.com');
     const manual = (await schedule({ auto_start: false, remind_hours_before: null })).json.id;
-    const quiet = (await schedule({ title: 'Quiet', component_ids: [web], notify_on_start: false, notify_on_complete: false, auto_complete: false, remind_hours_before: null })).json.id;
+    const quiet = (
+      await schedule({
+        title: 'Quiet',
+        component_ids: [web],
+        notify_on_start: false,
+        notify_on_complete: false,
+        auto_complete: false,
+        remind_hours_before: null,
+      })
+    ).json.id;
     t.clock.set(at('2026-11-03T05:00:00Z'));
     await clock().tick();
     expect((await t.call('GET', `/maintenances/${manual}`)).json.status).toBe('scheduled');
@@ -214,7 +228,11 @@ describe('the maintenance clock', () => {
     await clock().tick();
     const done = (await t.call('GET', `/maintenances/${id}`)).json;
     expect(done).toMatchObject({ status: 'completed', started_at: '2026-11-03T02:00:00.000Z', completed_at: '2026-11-03T04:00:00.000Z' });
-    expect(done.updates.map((u: { display_at: string }) => u.display_at)).toEqual(['2026-11-03T04:00:00.000Z', '2026-11-03T02:00:00.000Z', '2026-11-02T11:00:00.000Z']);
+    expect(done.updates.map((u: { display_at: string }) => u.display_at)).toEqual([
+      '2026-11-03T04:00:00.000Z',
+      '2026-11-03T02:00:00.000Z',
+      '2026-11-02T11:00:00.000Z',
+    ]);
     expect(await intervalsOf(api)).toEqual([
       { status: 'operational', startedAt: at('2026-11-02T10:00:00Z'), endedAt: at('2026-11-03T02:00:00Z') },
       { status: 'under_maintenance', startedAt: at('2026-11-03T02:00:00Z'), endedAt: at('2026-11-03T04:00:00Z') },
@@ -250,7 +268,9 @@ describe('a maintenance and an incident on one component', () => {
     t.clock.set(at('2026-11-03T02:00:00Z'));
     await clock().tick();
     t.clock.set(at('2026-11-03T03:00:00Z'));
-    const incident = (await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;
+    const incident = (
+      await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'major_outage' }] } })
+    ).json;
     expect(await statusOf(api)).toBe('major_outage');
     expect((await statusJson()).status.indicator).toBe('critical');
 
@@ -284,19 +304,27 @@ describe('a maintenance and an incident on one component', () => {
 describe('availability and SLA credits', () => {
   test('maintenance time is out of downtime and of the period; an incident inside the window counts only outside it', async () => {
     // The window is announced 16 h ahead: this plan asks for 12 h of notice.
-    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100, maintenance_notice_hours: 12 } })).json.id;
+    const plan = (
+      await t.call('POST', '/sla-plans', {
+        body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100, maintenance_notice_hours: 12 },
+      })
+    ).json.id;
     await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });
     await schedule(); // 02:00–04:00 on 3 November
     t.clock.set(at('2026-11-03T02:00:00Z'));
     await clock().tick();
     // A blip wholly inside the window: neither downtime nor a cause.
     t.clock.set(at('2026-11-03T02:10:00Z'));
-    const blip = (await t.call('POST', '/incidents', { body: { title: 'Blip', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;
+    const blip = (
+      await t.call('POST', '/incidents', { body: { title: 'Blip', severity: 'SEV-2', body: 'b', components: [{ id: api, status: 'major_outage' }] } })
+    ).json;
     t.clock.set(at('2026-11-03T02:40:00Z'));
     await t.call('POST', `/incidents/${blip.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
     // An outage 03:00–05:00: its first hour falls inside the maintenance window.
     t.clock.set(at('2026-11-03T03:00:00Z'));
-    const incident = (await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } })).json;
+    const incident = (
+      await t.call('POST', '/incidents', { body: { title: 'Replica lag', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } })
+    ).json;
     t.clock.set(at('2026-11-03T04:00:00Z'));
     await clock().tick();
     t.clock.set(at('2026-11-03T05:00:00Z'));
@@ -314,7 +342,10 @@ describe('availability and SLA credits', () => {
     // The page's uptime bar for that day says the same.
     const { loadStatusPage } = await import('../../api/services/public/status-page.ts');
     const page = await loadStatusPage({ ...t.ctx, now: () => at('2026-11-04T00:00:00Z') });
-    const day = page.groups.flatMap((g) => g.components).find((c) => c.id === api)!.uptime!.days.find((d) => d.date === '2026-11-03')!;
+    const day = page.groups
+      .flatMap((g) => g.components)
+      .find((c) => c.id === api)!
+      .uptime!.days.find((d) => d.date === '2026-11-03')!;
     expect(day.measuredMs).toBe(22 * HOUR);
     expect(day.downtimeMs).toBe(HOUR);
   });
@@ -380,7 +411,11 @@ describe('cancelling and editing', () => {
     const id = (await schedule()).json.id;
     const res = await t.call('POST', `/maintenances/${id}/cancel`, { key: t.keys.writer, body: {} });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ status: 'cancelled', cancelled_at: '2026-11-02T11:00:00.000Z', updates: [{ status: 'cancelled', body: expect.stringContaining('cancelled') }, {}] });
+    expect(res.json).toMatchObject({
+      status: 'cancelled',
+      cancelled_at: '2026-11-02T11:00:00.000Z',
+      updates: [{ status: 'cancelled', body: expect.stringContaining('cancelled') }, {}],
+    });
     expect((await t.call('POST', `/maintenances/${id}/cancel`, { body: {} })).status).toBe(409);
     t.clock.set(at('2026-11-03T03:00:00Z'));
     await clock().tick();
@@ -410,7 +445,9 @@ describe('cancelling and editing', () => {
     const id = (await schedule()).json.id;
     t.clock.set(at('2026-11-03T00:30:00Z'));
     await clock().tick();
-    const moved = await t.call('PATCH', `/maintenances/${id}`, { body: { scheduled_for: '2026-11-04T02:00:00Z', scheduled_until: '2026-11-04T05:00:00Z', component_ids: [api, web] } });
+    const moved = await t.call('PATCH', `/maintenances/${id}`, {
+      body: { scheduled_for: '2026-11-04T02:00:00Z', scheduled_until: '2026-11-04T05:00:00Z', component_ids: [api, web] },
+    });
     expect(moved.status).toBe(200);
     expect(moved.json).toMatchObject({ scheduled_for: '2026-11-04T02:00:00.000Z', reminded_at: null, components: [{ id: api }, { id: web }] });
     t.clock.set(at('2026-11-03T03:00:00Z'));
@@ -429,7 +466,9 @@ describe('cancelling and editing', () => {
     t.clock.set(at('2026-11-03T02:00:00Z'));
     await clock().tick();
     t.clock.set(at('2026-11-03T03:50:00Z'));
-    expect((await t.call('PATCH', `/maintenances/${id}`, { body: { scheduled_until: '2026-11-03T05:00:00Z' } })).json.scheduled_until).toBe('2026-11-03T05:00:00.000Z');
+    expect((await t.call('PATCH', `/maintenances/${id}`, { body: { scheduled_until: '2026-11-03T05:00:00Z' } })).json.scheduled_until).toBe(
+      '2026-11-03T05:00:00.000Z',
+    );
     const before = await snapshot(t.database);
     const locked = await t.call('PATCH', `/maintenances/${id}`, { body: { scheduled_for: '2026-11-03T03:00:00Z', component_ids: [web] } });
     expect(locked.status).toBe(409);

@@ -25,7 +25,10 @@ async function subscribers(n: number, extra: object = {}) {
   const body = Array.from({ length: n }, (_, i) => ({ email: `user${String(i).padStart(4, '0')}@example.com`, confirmed: true, ...extra }));
   expect((await t.call('POST', '/subscribers/import', { body })).status).toBe(200);
 }
-const declare = () => t.call('POST', '/incidents', { body: { title: 'Elevated API errors', severity: 'SEV-2', body: 'We are **on it**.', components: [{ id: api, status: 'partial_outage' }] } });
+const declare = () =>
+  t.call('POST', '/incidents', {
+    body: { title: 'Elevated API errors', severity: 'SEV-2', body: 'We are **on it**.', components: [{ id: api, status: 'partial_outage' }] },
+  });
 const counts = async () => (await t.call('GET', '/outbox')).json;
 
 describe('delivery', () => {
@@ -112,11 +115,14 @@ describe('delivery', () => {
   });
 
   test('the confirmation email carries a working link, and its token is erased once sent', async () => {
-    await t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email: 'new@example.com', component_ids: [api] }), headers: { 'content-type': 'application/json' } });
+    await t.publicCall('POST', '/subscribe', {
+      body: JSON.stringify({ email: 'new@example.com', component_ids: [api] }),
+      headers: { 'content-type': 'application/json' },
+    });
     await sender.drain();
     const [mail] = resend.deliveries;
     expect(mail!.subject).toBe('Confirm your subscription to Acme');
-    expect(mail!.text).toContain('get Acme\'s incident and maintenance updates for API.');
+    expect(mail!.text).toContain("get Acme's incident and maintenance updates for API.");
     const token = /confirm\?token=([\w-]+)/.exec(mail!.text)![1]!;
     const [row] = await t.database.db.select().from(outbox);
     expect(row!.payload).toBeNull();

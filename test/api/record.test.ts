@@ -25,7 +25,8 @@ const atom = async () => {
   const route = feedRoutes(t.ctx, PAGE).find((r) => r.key('/history.atom', ''))!;
   return String((await route.render(route.key('/history.atom', '')!)).body);
 };
-const declare = async (body: Record<string, unknown>) => t.call('POST', '/incidents', { body: { title: 'API errors', severity: 'SEV-1', body: 'Investigating.', ...body } });
+const declare = async (body: Record<string, unknown>) =>
+  t.call('POST', '/incidents', { body: { title: 'API errors', severity: 'SEV-1', body: 'Investigating.', ...body } });
 const report = async (from = '2026-11-01T00:00:00Z', to = '2026-12-01T00:00:00Z') => (await t.call('GET', `/reports/communication?from=${from}&to=${to}`)).json;
 
 describe('1. a typed date cannot take the page down', () => {
@@ -40,7 +41,9 @@ describe('1. a typed date cannot take the page down', () => {
   });
 
   test('maintenance dates are bounded too', async () => {
-    const res = await t.call('POST', '/maintenances', { body: { title: 'm', body: 'b', scheduled_for: '2027-12-01T00:00:00Z', scheduled_until: '9999-01-01T00:00:00Z' } });
+    const res = await t.call('POST', '/maintenances', {
+      body: { title: 'm', body: 'b', scheduled_for: '2027-12-01T00:00:00Z', scheduled_until: '9999-01-01T00:00:00Z' },
+    });
     expect(res.status).toBe(422);
     expect(res.json.errors.map((e: { path: string }) => e.path)).toEqual(['scheduled_for', 'scheduled_until']);
   });
@@ -95,7 +98,19 @@ describe('3. deleting a component archives it', () => {
   test('a past period’s SLA report is byte-identical before and after the delete', async () => {
     t.clock.set(new Date('2026-09-01T00:00:00Z'));
     const db = (await t.call('POST', '/components', { body: { name: 'Database' } })).json.id;
-    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99, credit: 25 }], cap: 100 } })).json.id;
+    const plan = (
+      await t.call('POST', '/sla-plans', {
+        body: {
+          name: 'Premium',
+          target: 99.9,
+          ladder: [
+            { below: 99.9, credit: 10 },
+            { below: 99, credit: 25 },
+          ],
+          cap: 100,
+        },
+      })
+    ).json.id;
     await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [db] } });
     t.clock.set(new Date('2026-09-10T12:00:00Z'));
     const { json: inc } = await declare({ components: [{ id: db, status: 'major_outage' }] });
@@ -141,7 +156,9 @@ describe('5. internal notes stay internal', () => {
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'identified', body: 'Some requests fail; we know why.' } });
     const seen = await getPublicIncident(t.ctx, inc.id);
     expect(seen.updates.map((u) => u.body)).toEqual(['Some requests fail; we know why.']);
-    expect((await json('/api/v2/incidents.json')).incidents[0].incident_updates.map((u: { body: string }) => u.body)).toEqual(['Some requests fail; we know why.']);
+    expect((await json('/api/v2/incidents.json')).incidents[0].incident_updates.map((u: { body: string }) => u.body)).toEqual([
+      'Some requests fail; we know why.',
+    ]);
     const feed = await atom();
     expect(feed).not.toContain('Internal:');
     const [record] = (await report()).incidents;
@@ -161,7 +178,11 @@ describe('6. time to first public update counts from the impact start', () => {
 describe('7. an outage cannot be laundered into maintenance', () => {
   test('maintenance announced later than the plan’s notice counts as downtime, and the report names it', async () => {
     const plan = async (name: string, notice?: number) =>
-      (await t.call('POST', '/sla-plans', { body: { name, target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100, ...(notice === undefined ? {} : { maintenance_notice_hours: notice }) } })).json.id;
+      (
+        await t.call('POST', '/sla-plans', {
+          body: { name, target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100, ...(notice === undefined ? {} : { maintenance_notice_hours: notice }) },
+        })
+      ).json.id;
     const strict = await plan('Default notice');
     expect((await t.call('GET', `/sla-plans/${strict}`)).json.maintenance_notice_hours).toBe(48);
     const lax = await plan('No notice needed', 0);
@@ -169,7 +190,11 @@ describe('7. an outage cannot be laundered into maintenance', () => {
     await t.call('POST', '/customers', { body: { name: 'Lax', contacts: ['l@x.test'], plan_id: lax, component_ids: [api] } });
     // 11:00 a SEV-1; a maintenance scheduled one second ahead and started by hand; resolved at 12:00, maintenance done at 12:30.
     const { json: inc } = await declare({ components: [{ id: api, status: 'major_outage' }] });
-    const m = (await t.call('POST', '/maintenances', { body: { title: 'Emergency work', body: 'b', scheduled_for: '2026-11-02T11:00:01Z', scheduled_until: '2026-11-02T13:00:00Z', component_ids: [api] } })).json;
+    const m = (
+      await t.call('POST', '/maintenances', {
+        body: { title: 'Emergency work', body: 'b', scheduled_for: '2026-11-02T11:00:01Z', scheduled_until: '2026-11-02T13:00:00Z', component_ids: [api] },
+      })
+    ).json;
     t.clock.advance(1000);
     await t.call('POST', `/maintenances/${m.id}/updates`, { body: { status: 'in_progress', body: 'Started.' } });
     t.clock.set(new Date('2026-11-02T12:00:00Z'));
@@ -179,7 +204,12 @@ describe('7. an outage cannot be laundered into maintenance', () => {
     t.clock.set(new Date('2026-12-01T00:00:00Z'));
     const by = Object.fromEntries((await t.call('GET', '/reports/sla?period=2026-11')).json.data.map((r: any) => [r.customer.name, r]));
     // Strict: 60 min of outage and 30 min under unannounced maintenance are all downtime.
-    expect(by.Strict).toMatchObject({ downtime_minutes: 90, below_target: true, credit_percent: 10, maintenances: [{ id: m.id, title: 'Emergency work', excluded: false, minutes: 90 }] });
+    expect(by.Strict).toMatchObject({
+      downtime_minutes: 90,
+      below_target: true,
+      credit_percent: 10,
+      maintenances: [{ id: m.id, title: 'Emergency work', excluded: false, minutes: 90 }],
+    });
     expect(by.Strict.incidents).toEqual([{ id: inc.id, title: 'API errors', downtime_minutes: 60 }]);
     // Lax (no notice asked): from the scheduled start on, the window is left out; the first second was not in it.
     expect(by.Lax).toMatchObject({ downtime_minutes: 1, maintenances: [{ id: m.id, excluded: true, minutes: 90 }] });
@@ -202,7 +232,11 @@ describe('8. words about state come from state', () => {
   });
 
   test('the clock’s completion says what is still affected instead of “all back to normal”', async () => {
-    const m = (await t.call('POST', '/maintenances', { body: { title: 'Upgrade', body: 'b', scheduled_for: '2026-11-02T12:00:00Z', scheduled_until: '2026-11-02T13:00:00Z', component_ids: [api] } })).json;
+    const m = (
+      await t.call('POST', '/maintenances', {
+        body: { title: 'Upgrade', body: 'b', scheduled_for: '2026-11-02T12:00:00Z', scheduled_until: '2026-11-02T13:00:00Z', component_ids: [api] },
+      })
+    ).json;
     const { MaintenanceClock } = await import('../../api/workers/maintenance-clock.ts');
     const { silentLogger } = await import('../../api/log.ts');
     const clock = new MaintenanceClock({ ctx: t.ctx, logger: silentLogger });
@@ -220,9 +254,40 @@ describe('8. words about state come from state', () => {
 describe('10. plans that contradict themselves are refused', () => {
   test.each([
     ['a step above the target', { target: 99.0, ladder: [{ below: 99.9, credit: 10 }] }, 'ladder[0].below'],
-    ['steps not strictly descending', { target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99.9, credit: 25 }] }, 'ladder[1].below'],
-    ['a deeper breach earning less', { target: 99.9, ladder: [{ below: 99.9, credit: 25 }, { below: 99.0, credit: 10 }] }, 'ladder[1].credit'],
-    ['a credit above the cap', { target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99.0, credit: 60 }], cap: 50 }, 'ladder[1].credit'],
+    [
+      'steps not strictly descending',
+      {
+        target: 99.9,
+        ladder: [
+          { below: 99.9, credit: 10 },
+          { below: 99.9, credit: 25 },
+        ],
+      },
+      'ladder[1].below',
+    ],
+    [
+      'a deeper breach earning less',
+      {
+        target: 99.9,
+        ladder: [
+          { below: 99.9, credit: 25 },
+          { below: 99.0, credit: 10 },
+        ],
+      },
+      'ladder[1].credit',
+    ],
+    [
+      'a credit above the cap',
+      {
+        target: 99.9,
+        ladder: [
+          { below: 99.9, credit: 10 },
+          { below: 99.0, credit: 60 },
+        ],
+        cap: 50,
+      },
+      'ladder[1].credit',
+    ],
     ['a notice period that is not whole hours', { target: 99.9, ladder: [], maintenance_notice_hours: 1.5 }, 'maintenance_notice_hours'],
   ])('%s (422 naming %s)', async (_, terms, path) => {
     const before = await snapshot(t.database);
@@ -238,7 +303,9 @@ describe('smaller, same rule', () => {
     const before = await snapshot(t.database);
     const res = await declare({ severity: 'SEV-4', components: [{ id: api, status: 'partial_outage' }] });
     expect(res.status).toBe(422);
-    expect(res.json.errors).toEqual([{ path: 'components[0].status', message: 'an internal incident cannot change what the public page shows; make it public first' }]);
+    expect(res.json.errors).toEqual([
+      { path: 'components[0].status', message: 'an internal incident cannot change what the public page shows; make it public first' },
+    ]);
     expect(await snapshot(t.database)).toEqual(before);
   });
 
@@ -246,7 +313,8 @@ describe('smaller, same rule', () => {
     const plan = (await t.call('POST', '/sla-plans', { body: { name: 'P', target: 99.9, ladder: [], cap: 100 } })).json.id;
     await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });
     const { json: inc } = await declare({ severity: 'SEV-3', customer_visible: true, components: [{ id: api, status: 'degraded_performance' }] });
-    const notices = async () => (await t.database.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE event_key = ${`customer_notice:${inc.id}`}`))[0]!.n;
+    const notices = async () =>
+      (await t.database.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE event_key = ${`customer_notice:${inc.id}`}`))[0]!.n;
     expect(await notices()).toBe(0);
     await t.call('PATCH', `/incidents/${inc.id}`, { body: { severity: 'SEV-2' } });
     expect(await notices()).toBe(1);

@@ -65,9 +65,7 @@ describe('authentication', () => {
 
 describe('scopes', () => {
   test('a read key cannot declare → 403, and nothing is written', async () => {
-    const res = await expectRefused({ key: t.keys.reader }, 403, [
-      { path: 'Authorization', message: 'needs scope incidents:write (or admin); key has read' },
-    ]);
+    const res = await expectRefused({ key: t.keys.reader }, 403, [{ path: 'Authorization', message: 'needs scope incidents:write (or admin); key has read' }]);
     expect(res.json.code).toBe('forbidden');
   });
 
@@ -101,7 +99,19 @@ describe('scopes', () => {
     expect(res.status).toBe(200);
     expect(res.json.openapi).toBe('3.1.0');
     expect(Object.keys(res.json.paths)).toEqual(
-      expect.arrayContaining(['/components', '/components/{id}', '/component-groups', '/incidents', '/incidents/{id}', '/incidents/{id}/updates', '/incidents/{id}/reopen', '/maintenances', '/maintenances/{id}', '/maintenances/{id}/updates', '/maintenances/{id}/cancel']),
+      expect.arrayContaining([
+        '/components',
+        '/components/{id}',
+        '/component-groups',
+        '/incidents',
+        '/incidents/{id}',
+        '/incidents/{id}/updates',
+        '/incidents/{id}/reopen',
+        '/maintenances',
+        '/maintenances/{id}',
+        '/maintenances/{id}/updates',
+        '/maintenances/{id}/cancel',
+      ]),
     );
     const schedule = res.json.paths['/maintenances'].post;
     expect(schedule.security).toEqual([{ bearer: ['incidents:write'] }]);

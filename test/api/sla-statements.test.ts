@@ -19,8 +19,25 @@ beforeEach(async () => {
   sender = senderTo(resend, t);
   t.clock.set(new Date('2026-10-20T00:00:00Z'));
   api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
-  const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99, credit: 25 }, { below: 95, credit: 100 }], cap: 100 } })).json.id;
-  customer = (await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test', 'cto@globex.test'], plan_id: plan, component_ids: [api], billing_anchor_day: 26 } })).json.id;
+  const plan = (
+    await t.call('POST', '/sla-plans', {
+      body: {
+        name: 'Premium',
+        target: 99.9,
+        ladder: [
+          { below: 99.9, credit: 10 },
+          { below: 99, credit: 25 },
+          { below: 95, credit: 100 },
+        ],
+        cap: 100,
+      },
+    })
+  ).json.id;
+  customer = (
+    await t.call('POST', '/customers', {
+      body: { name: 'Globex', contacts: ['ops@globex.test', 'cto@globex.test'], plan_id: plan, component_ids: [api], billing_anchor_day: 26 },
+    })
+  ).json.id;
 });
 afterEach(async () => {
   await resend.close();
@@ -30,7 +47,9 @@ afterEach(async () => {
 /** A SEV-1 on the API from 25 November 23:00 to 26 November 02:00: one hour in one billing period, two in the next. */
 async function outageAcrossPeriods() {
   t.clock.set(new Date('2026-11-25T23:00:00Z'));
-  const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API down', severity: 'SEV-1', body: 'Investigating.', components: [{ id: api, status: 'major_outage' }] } });
+  const { json: inc } = await t.call('POST', '/incidents', {
+    body: { title: 'API down', severity: 'SEV-1', body: 'Investigating.', components: [{ id: api, status: 'major_outage' }] },
+  });
   t.clock.set(new Date('2026-11-26T02:00:00Z'));
   await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'A bad deploy, rolled back.' } });
   await sender.drain();
@@ -73,14 +92,23 @@ describe('the period statement', () => {
     expect(statements.map((d) => d.to).sort()).toEqual(['cto@globex.test', 'ops@globex.test']);
     const mail = statements[0]!;
     expect(mail.subject).toBe('Your service statement for 26 November – 25 December 2026');
-    expect(mail.text).toContain('Your availability for 26 November – 25 December 2026 was 99.72 %, below your 99.9 % commitment. A 10 % service credit is owed for this period.');
+    expect(mail.text).toContain(
+      'Your availability for 26 November – 25 December 2026 was 99.72 %, below your 99.9 % commitment. A 10 % service credit is owed for this period.',
+    );
     expect(mail.text).toContain('API: 99.72 % available, 120 minutes of downtime.');
     expect(mail.text).toContain('Incident "API down": 120 minutes of downtime.');
     expect(mail.text).toContain('Credit step: availability below 99.9 % earns 10 %.');
 
     const listed = await t.call('GET', `/customers/${customer}/statements`, { key: t.keys.reader });
     expect(listed.json.data).toEqual([
-      { period: { from: '2026-11-26T00:00:00.000Z', to: '2026-12-26T00:00:00.000Z' }, queued_at: '2026-12-26T00:05:00.000Z', last_sent_at: expect.any(String), recipients: 2, sent: 2, failed: 0 },
+      {
+        period: { from: '2026-11-26T00:00:00.000Z', to: '2026-12-26T00:00:00.000Z' },
+        queued_at: '2026-12-26T00:05:00.000Z',
+        last_sent_at: expect.any(String),
+        recipients: 2,
+        sent: 2,
+        failed: 0,
+      },
     ]);
     // The preview of the same period states the same figures as the report.
     const preview = await t.call('GET', `/customers/${customer}/statements/preview`, { key: t.keys.reader });
@@ -88,7 +116,12 @@ describe('the period statement', () => {
     const { subject, html, text, ...figures } = preview.json;
     const { customer: _c, plan: _p, ...reported } = report.json.data[0];
     expect(figures).toEqual(reported);
-    expect(figures).toMatchObject({ availability_text: '99.72', credit_percent: 10, period: { final: true }, incidents: [{ id: incident, downtime_minutes: 120 }] });
+    expect(figures).toMatchObject({
+      availability_text: '99.72',
+      credit_percent: 10,
+      period: { final: true },
+      incidents: [{ id: incident, downtime_minutes: 120 }],
+    });
     expect(text).toBe(mail.text);
     expect(subject).toBe(mail.subject);
     expect(html).toContain('99.72 %');
@@ -127,15 +160,35 @@ describe('report, resolution email and statement agree', () => {
     /** A maintenance on the API, announced `noticeHours` before it runs 60 min after the outage. */
     noticeHours?: number;
   }
-  const ladder = [{ below: 99.9, credit: 10 }, { below: 99, credit: 25 }, { below: 95, credit: 100 }];
+  const ladder = [
+    { below: 99.9, credit: 10 },
+    { below: 99, credit: 25 },
+    { below: 95, credit: 100 },
+  ];
   const cases: [string, Case][] = [
     ['calendar month, short outage', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 5, ladder, cap: 100, aggregate: 'worst' }],
-    ['exactly at the 99.9 % threshold of a 30-day month (43.2 min)', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 43.2, ladder, cap: 100, aggregate: 'worst' }],
+    [
+      'exactly at the 99.9 % threshold of a 30-day month (43.2 min)',
+      { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 43.2, ladder, cap: 100, aggregate: 'worst' },
+    ],
     ['one second past the threshold', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 43.2 + 1 / 60, ladder, cap: 100, aggregate: 'worst' }],
     ['spanning a month boundary', { anchor: null, start: '2026-11-30T22:00:00Z', minutes: 240, ladder, cap: 100, aggregate: 'worst' }],
     ['anchor day 31 (clamped in November)', { anchor: 31, start: '2026-11-29T10:00:00Z', minutes: 600, ladder, cap: 100, aggregate: 'worst' }],
     ['anchor day 26, spanning the anchor', { anchor: 26, start: '2026-11-25T20:00:00Z', minutes: 480, ladder, cap: 100, aggregate: 'worst' }],
-    ['a deep breach under a cap', { anchor: null, start: '2026-11-05T00:00:00Z', minutes: 3000, ladder: [{ below: 99.9, credit: 10 }, { below: 95, credit: 30 }], cap: 30, aggregate: 'worst' }],
+    [
+      'a deep breach under a cap',
+      {
+        anchor: null,
+        start: '2026-11-05T00:00:00Z',
+        minutes: 3000,
+        ladder: [
+          { below: 99.9, credit: 10 },
+          { below: 95, credit: 30 },
+        ],
+        cap: 30,
+        aggregate: 'worst',
+      },
+    ],
     ['mean over two components', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 90, ladder, cap: 100, aggregate: 'mean' }],
     ['with maintenance announced in time', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 30, ladder, cap: 100, aggregate: 'worst', noticeHours: 72 }],
     ['with maintenance announced too late', { anchor: null, start: '2026-11-10T12:00:00Z', minutes: 30, ladder, cap: 100, aggregate: 'worst', noticeHours: 2 }],
@@ -145,14 +198,30 @@ describe('report, resolution email and statement agree', () => {
     t.clock.set(new Date('2026-10-01T00:00:00Z'));
     const web = (await t.call('POST', '/components', { body: { name: 'Web' } })).json.id;
     const plan = (await t.call('POST', '/sla-plans', { body: { name: 'Grid', target: 99.9, ladder: c.ladder, cap: c.cap, aggregate: c.aggregate } })).json.id;
-    const who = (await t.call('POST', '/customers', { body: { name: 'Grid Co', contacts: ['grid@x.test'], plan_id: plan, component_ids: [api, web], billing_anchor_day: c.anchor } })).json.id;
+    const who = (
+      await t.call('POST', '/customers', {
+        body: { name: 'Grid Co', contacts: ['grid@x.test'], plan_id: plan, component_ids: [api, web], billing_anchor_day: c.anchor },
+      })
+    ).json.id;
     const start = new Date(c.start);
     if (c.noticeHours !== undefined) {
       t.clock.set(new Date(start.getTime() + 60 * MINUTE - c.noticeHours * 3_600_000));
-      await t.call('POST', '/maintenances', { body: { title: 'Planned work', body: 'b', scheduled_for: new Date(start.getTime() + 60 * MINUTE).toISOString(), scheduled_until: new Date(start.getTime() + 120 * MINUTE).toISOString(), component_ids: [api], notify_on_start: false, notify_on_complete: false } });
+      await t.call('POST', '/maintenances', {
+        body: {
+          title: 'Planned work',
+          body: 'b',
+          scheduled_for: new Date(start.getTime() + 60 * MINUTE).toISOString(),
+          scheduled_until: new Date(start.getTime() + 120 * MINUTE).toISOString(),
+          component_ids: [api],
+          notify_on_start: false,
+          notify_on_complete: false,
+        },
+      });
     }
     t.clock.set(start);
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'Grid outage', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'Grid outage', severity: 'SEV-1', body: 'b', components: [{ id: api, status: 'major_outage' }] },
+    });
     t.clock.set(new Date(start.getTime() + c.minutes * MINUTE));
     await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
     if (c.noticeHours !== undefined) {
@@ -174,7 +243,8 @@ describe('report, resolution email and statement agree', () => {
       const { subject: _s, html: _h, text, ...statement } = (await t.call('GET', `/customers/${who}/statements/preview?period=${month}`)).json;
       const { customer: _c, plan: _p, ...reported } = report;
       expect(statement).toEqual(reported);
-      const credit = reported.credit_percent > 0 ? `A ${reported.credit_percent} % service credit is owed for this period.` : 'No service credit is owed for this period.';
+      const credit =
+        reported.credit_percent > 0 ? `A ${reported.credit_percent} % service credit is owed for this period.` : 'No service credit is owed for this period.';
       const line = `was ${reported.availability_text} %`;
       for (const words of [email, text]) {
         expect(words).toContain(line);
@@ -188,7 +258,8 @@ describe('report, resolution email and statement agree', () => {
       }
       if (c.noticeHours !== undefined) {
         expect(reported.maintenances).toEqual([expect.objectContaining({ excluded: c.noticeHours >= 48 })]);
-        const named = c.noticeHours >= 48 ? 'announced at least 48 h ahead, so left out of your availability.' : 'announced less than 48 h ahead, so counted as downtime.';
+        const named =
+          c.noticeHours >= 48 ? 'announced at least 48 h ahead, so left out of your availability.' : 'announced less than 48 h ahead, so counted as downtime.';
         for (const words of [email, text]) expect(words).toContain(`Maintenance "Planned work": ${reported.maintenances[0].minutes} minutes, ${named}`);
       }
     }

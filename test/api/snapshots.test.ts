@@ -24,7 +24,12 @@ beforeEach(async () => {
     if (gate) await gate;
     return { status: 200, contentType: 'text/html; charset=utf-8', body: `<p>${key} at version ${version}</p>`.repeat(50) };
   };
-  snapshots = new Snapshots({ routes: [{ key: pageKey, render, headers: { 'x-test': 'yes' } }], version: () => version, logger: silentLogger, bypassHeader: ['x-bypass', 'secret'] });
+  snapshots = new Snapshots({
+    routes: [{ key: pageKey, render, headers: { 'x-test': 'yes' } }],
+    version: () => version,
+    logger: silentLogger,
+    bypassHeader: ['x-bypass', 'secret'],
+  });
   server = createServer((req, res) => {
     if (!snapshots.handle(req, res)) res.writeHead(418).end('not a snapshot');
   });

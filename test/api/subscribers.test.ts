@@ -15,9 +15,15 @@ beforeEach(async () => {
 });
 afterEach(() => t.cleanup());
 
-const form = (fields: [string, string][]) => ({ body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+const form = (fields: [string, string][]) => ({
+  body: new URLSearchParams(fields).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+});
 const subscribeJson = (email: string, componentIds?: string[]) =>
-  t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email, component_ids: componentIds }), headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.2.3.4' } });
+  t.publicCall('POST', '/subscribe', {
+    body: JSON.stringify({ email, component_ids: componentIds }),
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.2.3.4' },
+  });
 const outboxRows = () => t.database.db.select().from(outbox);
 const subscriberRow = async (email: string) => (await t.database.db.select().from(subscribers).where(eq(subscribers.email, email)).get())!;
 
@@ -25,7 +31,14 @@ describe('subscribing', () => {
   test('the form redirects to the same neutral message for a new, a pending and a confirmed address', async () => {
     await t.call('POST', '/subscribers', { body: { email: 'known@example.com', confirmed: true } });
     for (const email of ['new@example.com', 'new@example.com', 'known@example.com']) {
-      const res = await t.publicCall('POST', '/subscribe', form([['email', email], ['all', '1']]));
+      const res = await t.publicCall(
+        'POST',
+        '/subscribe',
+        form([
+          ['email', email],
+          ['all', '1'],
+        ]),
+      );
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/subscribe?sent=1');
     }
@@ -83,7 +96,10 @@ describe('subscribing', () => {
 
   test('the per-IP limit counts the client behind the proxy, whatever address it asks about', async () => {
     const from = (ip: string, email: string) =>
-      t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email }), headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.0.1, ${ip}` } });
+      t.publicCall('POST', '/subscribe', {
+        body: JSON.stringify({ email }),
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.0.1, ${ip}` },
+      });
     for (let i = 0; i < 5; i++) expect((await from('9.9.9.9', `a${i}@example.com`)).status).toBe(202);
     const refused = await from('9.9.9.9', 'fresh@example.com');
     expect(refused.status).toBe(429);
@@ -103,7 +119,9 @@ describe('who hears of an update', () => {
       ],
     });
     await t.database.db.delete(outbox);
-    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'API down', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] } });
+    const { json: inc } = await t.call('POST', '/incidents', {
+      body: { title: 'API down', severity: 'SEV-1', body: 'x', components: [{ id: api, status: 'major_outage' }] },
+    });
     const rows = await outboxRows();
     expect(rows.map((r) => r.recipient).sort()).toEqual(['all@example.com', 'api@example.com']);
     expect(rows.every((r) => r.eventKey === `incident_update:${inc.updates[0].id}` && r.template === 'incident-update')).toBe(true);
@@ -116,7 +134,9 @@ describe('who hears of an update', () => {
 
   test('the outbox rows are written in the update’s own transaction: a refused update enqueues nothing', async () => {
     await t.call('POST', '/subscribers', { body: { email: 'all@example.com', confirmed: true } });
-    const res = await t.call('POST', '/incidents', { body: { title: 'x', severity: 'SEV-1', body: 'b', components: [{ id: 'nosuchcompon', status: 'major_outage' }] } });
+    const res = await t.call('POST', '/incidents', {
+      body: { title: 'x', severity: 'SEV-1', body: 'b', components: [{ id: 'nosuchcompon', status: 'major_outage' }] },
+    });
     expect(res.status).toBe(422);
     expect(await outboxRows()).toEqual([]);
   });
@@ -136,14 +156,20 @@ describe('managing and unsubscribing', () => {
     expect(res.text).toBe('You are unsubscribed.\n');
     expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 0, confirmed: 0, unconfirmed: 0 });
     expect(await outboxRows()).toEqual([]);
-    const again = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const again = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(again.status).toBe(422);
   });
 
   test('a forged or tampered token is refused', async () => {
     const { json: s } = await t.call('POST', '/subscribers', { body: { email: 'x@example.com', confirmed: true } });
     const forged = manageToken('some-other-secret', { id: s.id, tokenVersion: 1 });
-    const res = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(forged)}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.publicCall('POST', `/subscriptions/unsubscribe?token=${encodeURIComponent(forged)}`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(422);
     expect((await t.call('GET', '/subscribers/count')).json.total).toBe(1);
   });
@@ -151,10 +177,27 @@ describe('managing and unsubscribing', () => {
   test('the manage form changes the component filter', async () => {
     const { json: s } = await t.call('POST', '/subscribers', { body: { email: 'm@example.com', confirmed: true } });
     const token = manageToken(t.subscriptions.secret, { id: s.id, tokenVersion: 1 });
-    const res = await t.publicCall('POST', '/subscriptions/manage', form([['token', token], ['all', '0'], ['component_ids', search], ['action', 'update']]));
+    const res = await t.publicCall(
+      'POST',
+      '/subscriptions/manage',
+      form([
+        ['token', token],
+        ['all', '0'],
+        ['component_ids', search],
+        ['action', 'update'],
+      ]),
+    );
     expect(res.status).toBe(303);
     expect((await t.call('GET', `/subscribers/${s.id}`)).json.component_ids).toEqual([search]);
-    await t.publicCall('POST', '/subscriptions/manage', form([['token', token], ['all', '1'], ['action', 'update']]));
+    await t.publicCall(
+      'POST',
+      '/subscriptions/manage',
+      form([
+        ['token', token],
+        ['all', '1'],
+        ['action', 'update'],
+      ]),
+    );
     expect((await t.call('GET', `/subscribers/${s.id}`)).json.component_ids).toBeNull();
   });
 });
@@ -184,9 +227,16 @@ describe('admin API', () => {
     expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 2, confirmed: 1, unconfirmed: 1 });
 
     const before = await snapshot(t.database);
-    const bad = await t.call('POST', '/subscribers/import', { body: [{ email: 'c@example.com' }, { email: 'd@example.com', component_ids: ['nosuchcompon'] }] });
+    const bad = await t.call('POST', '/subscribers/import', {
+      body: [{ email: 'c@example.com' }, { email: 'd@example.com', component_ids: ['nosuchcompon'] }],
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.errors).toEqual([{ path: '[1].component_ids[0]', message: 'no component with id nosuchcompon' }]);
+    expect(await snapshot(t.database)).toEqual(before);
+    // CSV that does not parse (a quote never closed) is a 400 naming the body, nothing written.
+    const broken = await t.call('POST', '/subscribers/import', { body: 'email\r\n"c@example.com\r\n', headers: { 'content-type': 'text/csv' } });
+    expect(broken.status).toBe(400);
+    expect(broken.json).toMatchObject({ code: 'malformed_csv', type: '/problems/malformed_csv', errors: [{ path: '$' }] });
     expect(await snapshot(t.database)).toEqual(before);
   });
 

@@ -20,7 +20,11 @@ describe('nextUpdateDue', () => {
     ['SEV-4 never published: nothing owed', state({ severity: 'SEV-4', publishedAt: null, lastPublicUpdateAt: null }), null],
     ['published, then downgraded to SEV-4: stays public, the policy owes nothing more', state({ severity: 'SEV-4' }), null],
     ['resolved: nothing owed', state({ status: 'resolved' }), null],
-    ['made public later with nothing said yet: first-update deadline from publication', state({ severity: 'SEV-2', publishedAt: t('10:30'), lastPublicUpdateAt: null }), t('11:30')],
+    [
+      'made public later with nothing said yet: first-update deadline from publication',
+      state({ severity: 'SEV-2', publishedAt: t('10:30'), lastPublicUpdateAt: null }),
+      t('11:30'),
+    ],
     ['SEV-1 with nothing public yet: 20 min from publication', state({ lastPublicUpdateAt: null }), t('10:20')],
     ['an upgrade SEV-2 → SEV-1 shortens the interval from the same last update', state({ severity: 'SEV-1', lastPublicUpdateAt: t('10:00') }), t('10:30')],
     ['a downgrade SEV-1 → SEV-3 lengthens it', state({ severity: 'SEV-3', lastPublicUpdateAt: t('10:00') }), t('14:00')],
@@ -30,7 +34,10 @@ describe('nextUpdateDue', () => {
   });
 
   test('a tightened policy (SEV-1 every 15 min) is honoured', () => {
-    const policy = { ...DEFAULT_CADENCE_POLICY, severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], everyMinutes: 15 } } };
+    const policy = {
+      ...DEFAULT_CADENCE_POLICY,
+      severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], everyMinutes: 15 } },
+    };
     expect(nextUpdateDue(state({}), policy)).toEqual(t('10:15'));
   });
 });
@@ -50,7 +57,9 @@ describe('promisedDeadline', () => {
     try {
       promisedDeadline(due, t('10:31'), t('10:00'), 'SEV-1');
     } catch (err) {
-      expect((err as CadenceViolation).errors).toEqual([{ path: 'next_update_at', message: 'must be no later than 2026-05-01T10:30:00.000Z (SEV-1: at least every 30 min)' }]);
+      expect((err as CadenceViolation).errors).toEqual([
+        { path: 'next_update_at', message: 'must be no later than 2026-05-01T10:30:00.000Z (SEV-1: at least every 30 min)' },
+      ]);
     }
   });
 
@@ -69,7 +78,10 @@ describe('validatePolicy', () => {
     ['fractional minutes', { everyMinutes: 1.5 }, 'severities.SEV-1.every_minutes'],
     ['one of the pair missing', { firstUpdateMinutes: null }, 'severities.SEV-1.every_minutes'],
   ] as const)('%s is refused, naming the field', (_, change, path) => {
-    const policy = { ...DEFAULT_CADENCE_POLICY, severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], ...change } } };
+    const policy = {
+      ...DEFAULT_CADENCE_POLICY,
+      severities: { ...DEFAULT_CADENCE_POLICY.severities, 'SEV-1': { ...DEFAULT_CADENCE_POLICY.severities['SEV-1'], ...change } },
+    };
     expect(validatePolicy(policy).map((e) => e.path)).toContain(path);
   });
 });

@@ -37,7 +37,13 @@ describe('planIntervalChange', () => {
     ['no open interval: opens at the given time', null, 'operational', t1, { at: t1, status: 'operational' }],
     ['same status: nothing to do', { status: 'operational', startedAt: t0 }, 'operational', t1, null],
     ['new status: cut at the given time', { status: 'operational', startedAt: t0 }, 'major_outage', t1, { at: t1, status: 'major_outage' }],
-    ['back-dated before the open interval: cut where it began', { status: 'operational', startedAt: t0 }, 'partial_outage', before, { at: t0, status: 'partial_outage' }],
+    [
+      'back-dated before the open interval: cut where it began',
+      { status: 'operational', startedAt: t0 },
+      'partial_outage',
+      before,
+      { at: t0, status: 'partial_outage' },
+    ],
   ] as const)('%s', (_, open, status, at, expected) => {
     expect(planIntervalChange(open, status, at)).toEqual(expected);
   });

@@ -5,7 +5,6 @@ import {
   impactOf,
   INCIDENT_STATUSES,
   isPublic,
-  isUpgrade,
   REOPEN_POLICY,
   type IncidentStatus,
 } from '../../api/domain/incident/lifecycle.ts';
@@ -67,16 +66,5 @@ describe('isPublic', () => {
     ['SEV-4', true, false],
   ] as const)('%s customer-visible=%s → %s', (severity, visible, expected) => {
     expect(isPublic(severity, visible)).toBe(expected);
-  });
-});
-
-describe('isUpgrade', () => {
-  test.each([
-    ['SEV-3', 'SEV-1', true],
-    ['SEV-2', 'SEV-1', true],
-    ['SEV-1', 'SEV-2', false],
-    ['SEV-2', 'SEV-2', false],
-  ] as const)('%s → %s is an upgrade: %s', (from, to, expected) => {
-    expect(isUpgrade(from, to)).toBe(expected);
   });
 });

@@ -106,7 +106,12 @@ describe('clockSteps', () => {
     ['no auto start: nothing, even past the end', view({ autoStart: false }), T('05:00'), []],
     ['notify_on_start off: started quietly', view({ notifyOnStart: false }), T('02:00'), [{ kind: 'start', at: T('02:00'), notify: false }]],
     ['in progress before the end: nothing', view({ status: 'in_progress', lastStepAt: T('02:00') }), T('03:59'), []],
-    ['in progress at the end: complete', view({ status: 'in_progress', lastStepAt: T('02:00') }), T('04:00'), [{ kind: 'complete', at: T('04:00'), notify: true }]],
+    [
+      'in progress at the end: complete',
+      view({ status: 'in_progress', lastStepAt: T('02:00') }),
+      T('04:00'),
+      [{ kind: 'complete', at: T('04:00'), notify: true }],
+    ],
     ['verifying at the end: complete', view({ status: 'verifying', lastStepAt: T('03:30') }), T('04:10'), [{ kind: 'complete', at: T('04:00'), notify: true }]],
     ['no auto complete: runs on', view({ status: 'in_progress', autoComplete: false }), T('09:00'), []],
     [
@@ -118,8 +123,18 @@ describe('clockSteps', () => {
         { kind: 'complete', at: T('04:00'), notify: true },
       ],
     ],
-    ['down through the window, no auto complete: the start is still news', view({ autoComplete: false }), T('09:00'), [{ kind: 'start', at: T('02:00'), notify: true }]],
-    ['never dated before the last recorded step', view({ status: 'in_progress', lastStepAt: T('04:20') }), T('05:00'), [{ kind: 'complete', at: T('04:20'), notify: true }]],
+    [
+      'down through the window, no auto complete: the start is still news',
+      view({ autoComplete: false }),
+      T('09:00'),
+      [{ kind: 'start', at: T('02:00'), notify: true }],
+    ],
+    [
+      'never dated before the last recorded step',
+      view({ status: 'in_progress', lastStepAt: T('04:20') }),
+      T('05:00'),
+      [{ kind: 'complete', at: T('04:20'), notify: true }],
+    ],
     ['completed: nothing', view({ status: 'completed' }), T('09:00'), []],
     ['cancelled: nothing', view({ status: 'cancelled' }), T('03:00'), []],
   ])('%s', (_, m, now, steps) => {

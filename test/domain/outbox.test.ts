@@ -12,7 +12,13 @@ describe('decideFailure', () => {
     ['backoff is capped', { status: 502, message: 'x' }, 11, 1, { retry: true, delayMs: RETRY_POLICY.maxMs }],
     ['422 (invalid address) is final', { status: 422, message: 'invalid to' }, 1, 0.5, { retry: false, reason: '422: invalid to' }],
     ['401 is final', { status: 401, message: 'bad key' }, 1, 0.5, { retry: false, reason: '401: bad key' }],
-    ['too many attempts is final', { status: 500, message: 'x' }, MAX_ATTEMPTS, 0.5, { retry: false, reason: `gave up after ${MAX_ATTEMPTS} attempts; last: 500: x` }],
+    [
+      'too many attempts is final',
+      { status: 500, message: 'x' },
+      MAX_ATTEMPTS,
+      0.5,
+      { retry: false, reason: `gave up after ${MAX_ATTEMPTS} attempts; last: 500: x` },
+    ],
   ] as const)('%s', (_, failure, attempts, random, expected) => {
     expect(decideFailure(failure, attempts, random)).toEqual(expected);
   });

@@ -10,11 +10,31 @@ describe('availability over a window', () => {
   const day = [d('10T00:00:00'), d('11T00:00:00')] as const;
   test.each([
     ['all operational', [iv('operational', '01T00:00:00', null)], 1, 0],
-    ['one hour of major outage', [iv('operational', '01T00:00:00', '10T12:00:00'), iv('major_outage', '10T12:00:00', '10T13:00:00'), iv('operational', '10T13:00:00', null)], 1 - 1 / 24, 3_600_000],
-    ['a partial outage weighs 0.3', [iv('partial_outage', '10T00:00:00', '10T10:00:00'), iv('operational', '10T10:00:00', null)], 1 - (0.3 * 10) / 24, 0.3 * 10 * 3_600_000],
+    [
+      'one hour of major outage',
+      [iv('operational', '01T00:00:00', '10T12:00:00'), iv('major_outage', '10T12:00:00', '10T13:00:00'), iv('operational', '10T13:00:00', null)],
+      1 - 1 / 24,
+      3_600_000,
+    ],
+    [
+      'a partial outage weighs 0.3',
+      [iv('partial_outage', '10T00:00:00', '10T10:00:00'), iv('operational', '10T10:00:00', null)],
+      1 - (0.3 * 10) / 24,
+      0.3 * 10 * 3_600_000,
+    ],
     ['degraded performance is not downtime', [iv('degraded_performance', '09T00:00:00', null)], 1, 0],
-    ['maintenance is out of both downtime and the period', [iv('under_maintenance', '10T00:00:00', '10T12:00:00'), iv('major_outage', '10T12:00:00', '10T18:00:00'), iv('operational', '10T18:00:00', null)], 0.5, 6 * 3_600_000],
-    ['time before the component existed is not measured', [iv('operational', '10T18:00:00', '10T21:00:00'), iv('major_outage', '10T21:00:00', null)], 0.5, 3 * 3_600_000],
+    [
+      'maintenance is out of both downtime and the period',
+      [iv('under_maintenance', '10T00:00:00', '10T12:00:00'), iv('major_outage', '10T12:00:00', '10T18:00:00'), iv('operational', '10T18:00:00', null)],
+      0.5,
+      6 * 3_600_000,
+    ],
+    [
+      'time before the component existed is not measured',
+      [iv('operational', '10T18:00:00', '10T21:00:00'), iv('major_outage', '10T21:00:00', null)],
+      0.5,
+      3 * 3_600_000,
+    ],
   ] as const)('%s', (_, intervals, uptime, downtimeMs) => {
     const a = availability([...intervals], ...day);
     expect(a.uptime).toBeCloseTo(uptime, 10);
@@ -23,7 +43,11 @@ describe('availability over a window', () => {
 
   test('an incident inside a maintenance window counts only for its part outside the window', () => {
     // Major outage 10:00–14:00; maintenance window 09:00–12:00 (overlapping windows merge).
-    const intervals = [iv('operational', '10T00:00:00', '10T10:00:00'), iv('major_outage', '10T10:00:00', '10T14:00:00'), iv('operational', '10T14:00:00', null)];
+    const intervals = [
+      iv('operational', '10T00:00:00', '10T10:00:00'),
+      iv('major_outage', '10T10:00:00', '10T14:00:00'),
+      iv('operational', '10T14:00:00', null),
+    ];
     const windows = [
       { from: d('10T09:00:00'), to: d('10T11:00:00') },
       { from: d('10T10:30:00'), to: d('10T12:00:00') },
@@ -42,7 +66,11 @@ describe('availability over a window', () => {
 
 describe('daily availability (UTC days)', () => {
   test('an outage spanning midnight counts on both days, each for its own part', () => {
-    const intervals = [iv('operational', '01T00:00:00', '10T23:00:00'), iv('major_outage', '10T23:00:00', '11T02:00:00'), iv('operational', '11T02:00:00', null)];
+    const intervals = [
+      iv('operational', '01T00:00:00', '10T23:00:00'),
+      iv('major_outage', '10T23:00:00', '11T02:00:00'),
+      iv('operational', '11T02:00:00', null),
+    ];
     const days = dailyAvailability(intervals, 3, d('12T06:00:00'));
     expect(days.map((x) => x.date)).toEqual(['2026-03-10', '2026-03-11', '2026-03-12']);
     expect(days[0]).toMatchObject({ downtimeMs: 3_600_000, worst: 'major_outage' });

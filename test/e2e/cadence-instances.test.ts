@@ -58,7 +58,11 @@ test('two instances, one maintenance clock', async () => {
   await within(15_000, async () => (await admin('GET', `/maintenances/${m.id}`)).status === 'completed');
   await new Promise((r) => setTimeout(r, 500)); // more ticks on both instances
   const done = await admin('GET', `/maintenances/${m.id}`);
-  expect(done.updates.map((u: { status: string; author: string }) => `${u.status} ${u.author}`)).toEqual(['completed system', 'in_progress system', 'scheduled test']);
+  expect(done.updates.map((u: { status: string; author: string }) => `${u.status} ${u.author}`)).toEqual([
+    'completed system',
+    'in_progress system',
+    'scheduled test',
+  ]);
   const rows = await fixture.database.db.all<{ event: string }>(sql`SELECT event_key AS event FROM outbox WHERE template = 'maintenance' ORDER BY id`);
   expect(rows.map((r) => r.event)).toEqual([`maintenance:${m.id}:scheduled`, `maintenance:${m.id}:started`, `maintenance:${m.id}:completed`]);
 });

@@ -54,14 +54,24 @@ describe('the one server process', () => {
     const declared = await fetch(`${server.url}/api/admin/v1/incidents`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ title: 'Card payments failing', severity: 'SEV-1', body: 'We are investigating.', components: [{ id: componentId, status: 'major_outage' }] }),
+      body: JSON.stringify({
+        title: 'Card payments failing',
+        severity: 'SEV-1',
+        body: 'We are investigating.',
+        components: [{ id: componentId, status: 'major_outage' }],
+      }),
     });
     expect(declared.status).toBe(201);
     expect(declared.headers.get('x-request-id')).toBeTruthy();
     const { id } = (await declared.json()) as { id: string };
 
     const read = await fetch(`${server.url}/api/admin/v1/incidents/${id}`, { headers: auth });
-    expect(await read.json()).toMatchObject({ id, title: 'Card payments failing', status: 'investigating', components: [{ id: componentId, status: 'major_outage' }] });
+    expect(await read.json()).toMatchObject({
+      id,
+      title: 'Card payments failing',
+      status: 'investigating',
+      components: [{ id: componentId, status: 'major_outage' }],
+    });
 
     // The page is rendered by Astro inside the same process, from the same database.
     const page = await fetch(`${server.url}/`);

@@ -8,7 +8,11 @@ import { MAINTENANCE_EMAILS } from '../../api/domain/maintenance/lifecycle.ts';
 import { renderMaintenance, windowText } from '../../emails/templates/maintenance.ts';
 import { renderCustomerEmail } from '../../emails/templates/customer-notice.ts';
 
-const recipient = { email: 'ops@example.com', manageUrl: 'https://status.example.com/subscriptions/manage?token=abc.def', unsubscribeUrl: 'https://status.example.com/subscriptions/unsubscribe?token=abc.def' };
+const recipient = {
+  email: 'ops@example.com',
+  manageUrl: 'https://status.example.com/subscriptions/manage?token=abc.def',
+  unsubscribeUrl: 'https://status.example.com/subscriptions/unsubscribe?token=abc.def',
+};
 const base = {
   pageName: 'Acme',
   incidentUrl: 'https://status.example.com/incidents/inc1',
@@ -69,7 +73,12 @@ describe('incident update email', () => {
 
 describe('subscription confirmation email', () => {
   test('renders strictly with the confirmation link and scope', async () => {
-    const email = await renderConfirmation({ pageName: 'Acme', recipient: 'new@example.com', confirmUrl: 'https://status.example.com/subscribe/confirm?token=t0k', components: ['API', 'Search'] });
+    const email = await renderConfirmation({
+      pageName: 'Acme',
+      recipient: 'new@example.com',
+      confirmUrl: 'https://status.example.com/subscribe/confirm?token=t0k',
+      components: ['API', 'Search'],
+    });
     expect(email.subject).toBe('Confirm your subscription to Acme');
     expect(email.html).toContain('href="https://status.example.com/subscribe/confirm?token=t0k"');
     expect(email.html).toContain('for API, Search');
@@ -100,11 +109,23 @@ describe('maintenance email', () => {
     completedAt: null,
     components: ['API', 'Dashboard'],
   };
-  const LABELS = { scheduled: 'Maintenance scheduled', reminder: 'Maintenance reminder', started: 'Maintenance in progress', update: 'Maintenance update', completed: 'Maintenance completed', cancelled: 'Maintenance cancelled' };
+  const LABELS = {
+    scheduled: 'Maintenance scheduled',
+    reminder: 'Maintenance reminder',
+    started: 'Maintenance in progress',
+    update: 'Maintenance update',
+    completed: 'Maintenance completed',
+    cancelled: 'Maintenance cancelled',
+  };
 
   test.each(MAINTENANCE_EMAILS.map((k) => [k]))('%s: renders strictly with its own subject, band, window and links', async (kind) => {
     const begun = kind === 'started' || kind === 'update' || kind === 'completed';
-    const props = { ...maintenance, kind, startedAt: begun ? new Date('2026-03-01T22:05:00Z') : null, completedAt: kind === 'completed' ? new Date('2026-03-02T00:35:00Z') : null };
+    const props = {
+      ...maintenance,
+      kind,
+      startedAt: begun ? new Date('2026-03-01T22:05:00Z') : null,
+      completedAt: kind === 'completed' ? new Date('2026-03-02T00:35:00Z') : null,
+    };
     const email = personalise(await renderMaintenance(props), recipient);
     expect(email.subject).toBe(`[${LABELS[kind]}] Database upgrade`);
     expect(email.html).toContain(`>${LABELS[kind]}<`);
@@ -133,7 +154,13 @@ describe('maintenance email', () => {
 
   test('hostile text is escaped in HTML; slot-looking text stays text', async () => {
     const email = personalise(
-      await renderMaintenance({ ...maintenance, kind: 'scheduled', title: '<img src=x onerror=alert(1)> {{manage_url}}', body: '<script>alert(1)</script> {{unsubscribe_url}}', components: ['<b>API</b> {{recipient}}'] }),
+      await renderMaintenance({
+        ...maintenance,
+        kind: 'scheduled',
+        title: '<img src=x onerror=alert(1)> {{manage_url}}',
+        body: '<script>alert(1)</script> {{unsubscribe_url}}',
+        components: ['<b>API</b> {{recipient}}'],
+      }),
       recipient,
     );
     expect(email.html).not.toContain('<script>');

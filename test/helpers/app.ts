@@ -7,10 +7,10 @@ import { OutboxSender } from '../../api/workers/outbox-sender.ts';
 import { resendTransport } from '../../emails/transports/resend.ts';
 import type { FakeResend } from './fake-resend.ts';
 
-export const BASE = '/api/admin/v1';
+const BASE = '/api/admin/v1';
 
 /** A clock the test moves by hand. */
-export function testClock(start = new Date('2026-11-02T10:00:00Z')) {
+function testClock(start = new Date('2026-11-02T10:00:00Z')) {
   let now = start.getTime();
   return {
     now: () => new Date(now),

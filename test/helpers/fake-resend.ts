@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Delivery {
+interface Delivery {
   to: string;
   from: string;
   subject: string;
@@ -42,21 +42,30 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
       const hash = createHash('sha256').update(raw).digest('hex');
       const fault = faults.shift();
       if (fault && !('delayMs' in fault)) {
-        const body = { statusCode: fault.status, name: fault.status === 429 ? 'rate_limit_exceeded' : fault.status === 422 ? 'validation_error' : 'internal_server_error', message: 'message' in fault ? fault.message : 'fault' };
+        const body = {
+          statusCode: fault.status,
+          name: fault.status === 429 ? 'rate_limit_exceeded' : fault.status === 422 ? 'validation_error' : 'internal_server_error',
+          message: 'message' in fault ? fault.message : 'fault',
+        };
         return reply(fault.status, body, fault.status === 429 && fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
       }
       if (key && idempotent.has(key)) {
         const first = idempotent.get(key)!;
-        if (first.hash !== hash) return reply(409, { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' });
+        if (first.hash !== hash)
+          return reply(409, { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' });
         return reply(200, JSON.parse(first.body));
       }
       const emails = JSON.parse(raw) as { from: string; to: string[]; subject: string; html: string; text: string; headers?: Record<string, string> }[];
-      if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) return reply(422, { statusCode: 422, name: 'validation_error', message: 'between 1 and 100 emails' });
+      if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100)
+        return reply(422, { statusCode: 422, name: 'validation_error', message: 'between 1 and 100 emails' });
       // Accepted: recorded now, answered after the latency (a client that dies meanwhile still had its emails sent).
       const ids = emails.map(() => `fake-${nextId++}`);
       // A benchmark sends 100 000 emails: keeping only the recipient keeps the fake small.
       const keep = options.keepBodies ?? true;
-      for (const e of emails) deliveries.push(keep ? { to: e.to[0]!, from: e.from, subject: e.subject, html: e.html, text: e.text, headers: e.headers ?? {} } : ({ to: e.to[0]! } as Delivery));
+      for (const e of emails)
+        deliveries.push(
+          keep ? { to: e.to[0]!, from: e.from, subject: e.subject, html: e.html, text: e.text, headers: e.headers ?? {} } : ({ to: e.to[0]! } as Delivery),
+        );
       const body = JSON.stringify({ data: ids.map((id) => ({ id })) });
       if (key) idempotent.set(key, { hash, body });
       const latency = fault && 'delayMs' in fault ? fault.delayMs : options.latencyMs;
@@ -84,4 +93,3 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
 }
 
 export type FakeResend = Awaited<ReturnType<typeof startFakeResend>>;
-

@@ -26,21 +26,43 @@ const inAbout = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 beforeAll(async () => {
   fixture = await createSiteFixture();
-  server = await startServer({ DATABASE_URL: fixture.databaseUrl, CANDOR_PAGE_NAME: 'Acme', CANDOR_PUBLIC_URL: 'https://status.acme.test', CANDOR_MAINTENANCE_TICK_MS: '100' });
+  server = await startServer({
+    DATABASE_URL: fixture.databaseUrl,
+    CANDOR_PAGE_NAME: 'Acme',
+    CANDOR_PUBLIC_URL: 'https://status.acme.test',
+    CANDOR_MAINTENANCE_TICK_MS: '100',
+  });
   admin = fixture.admin(server);
   browser = await launchChromium();
   ids.api = (await admin('POST', '/components', { name: 'API', position: 1 })).id;
   ids.cache = (await admin('POST', '/components', { name: 'Cache', position: 2 })).id;
   ids.db = (await admin('POST', '/components', { name: 'Database', position: 3 })).id;
   const window = (from: number, to: number) => ({ scheduled_for: inAbout(from), scheduled_until: inAbout(to) });
-  ids.upcoming = (await admin('POST', '/maintenances', { title: 'Database upgrade', body: 'Expect **brief** reconnects.', ...window(26 * HOUR, 28 * HOUR), component_ids: [ids.db] })).id;
-  ids.done = (await admin('POST', '/maintenances', { title: 'Kernel patching', body: 'Rolling reboots.', ...window(HOUR, 2 * HOUR), component_ids: [ids.api] })).id;
+  ids.upcoming = (
+    await admin('POST', '/maintenances', {
+      title: 'Database upgrade',
+      body: 'Expect **brief** reconnects.',
+      ...window(26 * HOUR, 28 * HOUR),
+      component_ids: [ids.db],
+    })
+  ).id;
+  ids.done = (
+    await admin('POST', '/maintenances', { title: 'Kernel patching', body: 'Rolling reboots.', ...window(HOUR, 2 * HOUR), component_ids: [ids.api] })
+  ).id;
   await admin('POST', `/maintenances/${ids.done}/updates`, { status: 'in_progress', body: 'Starting now.' });
   await admin('POST', `/maintenances/${ids.done}/updates`, { status: 'completed', body: 'All hosts patched.' });
   ids.cancelled = (await admin('POST', '/maintenances', { title: 'Network change', body: 'b', ...window(3 * HOUR, 4 * HOUR), component_ids: [ids.api] })).id;
   await admin('POST', `/maintenances/${ids.cancelled}/cancel`, {});
   // Starts by itself in about three seconds.
-  ids.active = (await admin('POST', '/maintenances', { title: 'Cache failover', body: 'Moving to the new cluster.', ...window(3000, HOUR), component_ids: [ids.cache], remind_hours_before: null })).id;
+  ids.active = (
+    await admin('POST', '/maintenances', {
+      title: 'Cache failover',
+      body: 'Moving to the new cluster.',
+      ...window(3000, HOUR),
+      component_ids: [ids.cache],
+      remind_hours_before: null,
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -207,7 +229,13 @@ test('a window on one UTC day that crosses midnight in the viewer’s zone shows
   // Tomorrow 14:30–15:30 UTC is 23:30–00:30 in Tokyo.
   const day = new Date(Date.now() + 24 * HOUR);
   const at = (h: number, m: number) => new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, m)).toISOString();
-  const m = await admin('POST', '/maintenances', { title: 'Late night change', body: 'b', scheduled_for: at(14, 30), scheduled_until: at(15, 30), component_ids: [ids.api] });
+  const m = await admin('POST', '/maintenances', {
+    title: 'Late night change',
+    body: 'b',
+    scheduled_for: at(14, 30),
+    scheduled_until: at(15, 30),
+    component_ids: [ids.api],
+  });
   const read = async (timezoneId: string) => {
     const context = await browser.newContext({ timezoneId, locale: 'en-US' });
     const page = await context.newPage();

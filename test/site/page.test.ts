@@ -199,7 +199,11 @@ describe('accessibility', () => {
 
 describe('problem pages', () => {
   test('every problem body’s type is a page that says what it means and how to fix it', async () => {
-    const refused = await fetch(`${server.url}/api/admin/v1/incidents`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${server.url}/api/admin/v1/incidents`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{}',
+    });
     const body = (await refused.json()) as { type: string; code: string };
     expect(body).toMatchObject({ type: '/problems/unauthorized', code: 'unauthorized' });
     const context = await browser.newContext({ colorScheme: 'dark' });

@@ -29,18 +29,42 @@ beforeAll(async () => {
   ids.api = (await admin('POST', '/components', { name: 'API', group_id: group.id, position: 1 })).id;
   ids.db = (await admin('POST', '/components', { name: 'Database', group_id: group.id, position: 2 })).id;
   ids.docs = (await admin('POST', '/components', { name: 'Docs' })).id;
-  ids.resolved = (await admin('POST', '/incidents', { title: 'Slow queries', severity: 'SEV-2', body: 'Looking.', components: [{ id: ids.db, status: 'degraded_performance' }] })).id;
+  ids.resolved = (
+    await admin('POST', '/incidents', {
+      title: 'Slow queries',
+      severity: 'SEV-2',
+      body: 'Looking.',
+      components: [{ id: ids.db, status: 'degraded_performance' }],
+    })
+  ).id;
   await admin('POST', `/incidents/${ids.resolved}/updates`, { status: 'monitoring', body: 'Fixed an index.' });
   await admin('POST', `/incidents/${ids.resolved}/updates`, { status: 'resolved', body: 'All good.' });
-  ids.open = (await admin('POST', '/incidents', { title: 'API errors', severity: 'SEV-1', body: 'Investigating **5xx**.', components: [{ id: ids.api, status: 'major_outage' }] })).id;
+  ids.open = (
+    await admin('POST', '/incidents', {
+      title: 'API errors',
+      severity: 'SEV-1',
+      body: 'Investigating **5xx**.',
+      components: [{ id: ids.api, status: 'major_outage' }],
+    })
+  ).id;
   ids.internal = (await admin('POST', '/incidents', { title: 'Internal: disk alert', severity: 'SEV-4', body: 'Internal only.' })).id;
   ids.hiddenSev3 = (await admin('POST', '/incidents', { title: 'Minor SEV-3 not for customers', severity: 'SEV-3', body: 'x' })).id;
-  ids.visibleSev3 = (await admin('POST', '/incidents', { title: 'Docs search flaky', severity: 'SEV-3', customer_visible: true, body: 'x', components: [{ id: ids.docs, status: 'partial_outage' }] })).id;
-  ids.hostile = (await admin('POST', '/incidents', {
-    title: HOSTILE_TITLE,
-    severity: 'SEV-2',
-    body: '<script>alert(1)</script> ]]> & <img src=x onerror=alert(1)> \u0001 emoji 🎉 [x](javascript:alert(1))',
-  })).id;
+  ids.visibleSev3 = (
+    await admin('POST', '/incidents', {
+      title: 'Docs search flaky',
+      severity: 'SEV-3',
+      customer_visible: true,
+      body: 'x',
+      components: [{ id: ids.docs, status: 'partial_outage' }],
+    })
+  ).id;
+  ids.hostile = (
+    await admin('POST', '/incidents', {
+      title: HOSTILE_TITLE,
+      severity: 'SEV-2',
+      body: '<script>alert(1)</script> ]]> & <img src=x onerror=alert(1)> \u0001 emoji 🎉 [x](javascript:alert(1))',
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -199,7 +223,10 @@ describe('Statuspage-compatible JSON', () => {
   });
 
   test('CORS: open to any origin, preflight answered', async () => {
-    const res = await fetch(`${server.url}/api/v2/summary.json`, { method: 'OPTIONS', headers: { origin: 'https://widget.example', 'access-control-request-method': 'GET' } });
+    const res = await fetch(`${server.url}/api/v2/summary.json`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://widget.example', 'access-control-request-method': 'GET' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-methods')).toContain('GET');

@@ -57,7 +57,12 @@ test('subscribe, confirm, receive, manage and unsubscribe — all without JavaSc
   expect(await page.locator('h1').innerText()).toBe('You are subscribed');
 
   // The reader chose API only: an incident on it reaches them.
-  await fixture.admin(server)('POST', '/incidents', { title: 'API is slow', severity: 'SEV-2', body: 'Looking.', components: [{ id: api, status: 'degraded_performance' }] });
+  await fixture.admin(server)('POST', '/incidents', {
+    title: 'API is slow',
+    severity: 'SEV-2',
+    body: 'Looking.',
+    components: [{ id: api, status: 'degraded_performance' }],
+  });
   const update = await emailTo('reader@example.com', '[Investigating] API is slow');
   expect(update).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   const manage = link(update, '/subscriptions/manage').replace(/^https?:\/\/[^/]+/, server.url);

@@ -4,7 +4,7 @@ import { creditFor, customerAvailability, type LadderStep, type SlaTerms } from 
 const HOUR = 3_600_000;
 
 /** A maintenance on a component, as the SLA reads it. */
-export interface MaintenanceRecord {
+interface MaintenanceRecord {
   id: string;
   title: string;
   /** When it was announced (scheduled): the notice it gave is measured from here. */
@@ -16,7 +16,7 @@ export interface MaintenanceRecord {
 }
 
 /** An incident's hold on a component: from when it affected it until it resolved (null: still open). */
-export interface IncidentHold {
+interface IncidentHold {
   incidentId: string;
   title: string;
   from: Date;
@@ -46,7 +46,7 @@ export interface PeriodInput {
  * plan's notice before its scheduled start, and only from that start on (work begun early
  * counts as downtime). Null: not excluded — the whole of it counts as downtime.
  */
-export function excludedWindow(m: MaintenanceRecord, noticeHours: number, until: Date): Window | null {
+function excludedWindow(m: MaintenanceRecord, noticeHours: number, until: Date): Window | null {
   if (m.scheduledFor.getTime() - m.announcedAt.getTime() < noticeHours * HOUR) return null;
   const from = Math.max(m.startedAt.getTime(), m.scheduledFor.getTime());
   const to = (m.endedAt ?? until).getTime();
@@ -81,16 +81,27 @@ export function periodFigures(input: PeriodInput) {
       b > a ? availability(c.intervals, new Date(a), new Date(b), terms.weights, windows, 1) : { measuredMs: 0, downtimeMs: 0 };
     const recorded = measure(from, recordedUntil);
     // Time still to come in the period, for a component still on the page: measured, not down.
-    const ahead = c.archivedAt && c.archivedAt.getTime() <= to ? Math.max(0, c.archivedAt.getTime() - Math.max(until, from)) : Math.max(0, to - Math.max(until, from));
+    const ahead =
+      c.archivedAt && c.archivedAt.getTime() <= to ? Math.max(0, c.archivedAt.getTime() - Math.max(until, from)) : Math.max(0, to - Math.max(until, from));
     const measuredMs = recorded.measuredMs + ahead;
     const incidents = c.holds
-      .map((h) => ({ id: h.incidentId, title: h.title, from: h.from.getTime(), downtimeMs: measure(Math.max(from, h.from.getTime()), Math.min(recordedUntil, h.to?.getTime() ?? Infinity)).downtimeMs }))
+      .map((h) => ({
+        id: h.incidentId,
+        title: h.title,
+        from: h.from.getTime(),
+        downtimeMs: measure(Math.max(from, h.from.getTime()), Math.min(recordedUntil, h.to?.getTime() ?? Infinity)).downtimeMs,
+      }))
       .filter((i) => i.downtimeMs > 0);
     const maintenances = c.maintenances
       .map((m) => {
         const w = excludedWindow(m, terms.maintenanceNoticeHours, new Date(recordedUntil));
         const ran: Window = { from: m.startedAt, to: m.endedAt ?? new Date(recordedUntil) };
-        return { id: m.id, title: m.title, excluded: w !== null, minutes: minutesUp(w ? overlapMs(w, from, recordedUntil) : overlapMs(ran, from, recordedUntil)) };
+        return {
+          id: m.id,
+          title: m.title,
+          excluded: w !== null,
+          minutes: minutesUp(w ? overlapMs(w, from, recordedUntil) : overlapMs(ran, from, recordedUntil)),
+        };
       })
       .filter((m) => m.minutes > 0);
     return {
@@ -131,7 +142,9 @@ export function periodFigures(input: PeriodInput) {
     ladderStep: credit.step,
     creditPercent: credit.credit,
     // In time order: the incident that began first is named first.
-    incidents: [...byIncident.values()].sort((a, b) => a.from - b.from).map((i) => ({ id: i.id, title: i.title, downtimeMs: incidentDowntime(i.downtimes), downtimeMinutes: minutesUp(incidentDowntime(i.downtimes)) })),
+    incidents: [...byIncident.values()]
+      .sort((a, b) => a.from - b.from)
+      .map((i) => ({ id: i.id, title: i.title, downtimeMs: incidentDowntime(i.downtimes), downtimeMinutes: minutesUp(incidentDowntime(i.downtimes)) })),
     maintenances: [...maintenances.values()],
   };
 }

@@ -29,9 +29,45 @@ export const DEFAULT_MAINTENANCE_NOTICE_HOURS = 48;
 
 /** The demo plans, modelled on published cloud ladders. */
 export const DEMO_PLANS: ({ name: string } & SlaTerms)[] = [
-  { name: 'Standard', target: 99.5, ladder: [{ below: 99.5, credit: 10 }, { below: 99.0, credit: 30 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS, aggregate: 'worst' },
-  { name: 'Premium', target: 99.9, ladder: [{ below: 99.9, credit: 10 }, { below: 99.0, credit: 25 }, { below: 95.0, credit: 100 }], cap: 100, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS, aggregate: 'worst' },
-  { name: 'Enterprise', target: 99.95, ladder: [{ below: 99.95, credit: 10 }, { below: 99.5, credit: 25 }, { below: 99.0, credit: 50 }], cap: 50, weights: DEFAULT_DOWNTIME_WEIGHTS, maintenanceNoticeHours: 72, aggregate: 'worst' },
+  {
+    name: 'Standard',
+    target: 99.5,
+    ladder: [
+      { below: 99.5, credit: 10 },
+      { below: 99.0, credit: 30 },
+      { below: 95.0, credit: 100 },
+    ],
+    cap: 100,
+    weights: DEFAULT_DOWNTIME_WEIGHTS,
+    maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS,
+    aggregate: 'worst',
+  },
+  {
+    name: 'Premium',
+    target: 99.9,
+    ladder: [
+      { below: 99.9, credit: 10 },
+      { below: 99.0, credit: 25 },
+      { below: 95.0, credit: 100 },
+    ],
+    cap: 100,
+    weights: DEFAULT_DOWNTIME_WEIGHTS,
+    maintenanceNoticeHours: DEFAULT_MAINTENANCE_NOTICE_HOURS,
+    aggregate: 'worst',
+  },
+  {
+    name: 'Enterprise',
+    target: 99.95,
+    ladder: [
+      { below: 99.95, credit: 10 },
+      { below: 99.5, credit: 25 },
+      { below: 99.0, credit: 50 },
+    ],
+    cap: 50,
+    weights: DEFAULT_DOWNTIME_WEIGHTS,
+    maintenanceNoticeHours: 72,
+    aggregate: 'worst',
+  },
 ];
 
 /**
@@ -61,7 +97,11 @@ export function validateTerms(terms: SlaTerms): FieldError[] {
   const validCredit = (credit: number) => credit >= 0 && credit <= 100;
   terms.ladder.forEach((s, i) => {
     if (!(s.below > 0 && s.below <= 100)) errors.push({ path: `ladder[${i}].below`, message: 'must be above 0 and at most 100' });
-    else if (validTarget && s.below > terms.target) errors.push({ path: `ladder[${i}].below`, message: `must be at most the target ${terms.target}: above it, a credit would be owed within the commitment` });
+    else if (validTarget && s.below > terms.target)
+      errors.push({
+        path: `ladder[${i}].below`,
+        message: `must be at most the target ${terms.target}: above it, a credit would be owed within the commitment`,
+      });
     if (!validCredit(s.credit)) errors.push({ path: `ladder[${i}].credit`, message: 'must be from 0 to 100' });
     else if (validCap && s.credit > terms.cap) errors.push({ path: `ladder[${i}].credit`, message: `must be at most the cap ${terms.cap}` });
     const previous = terms.ladder[i - 1];

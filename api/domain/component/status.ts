@@ -1,11 +1,5 @@
 /** Component statuses, in Statuspage's vocabulary. */
-export const COMPONENT_STATUSES = [
-  'operational',
-  'under_maintenance',
-  'degraded_performance',
-  'partial_outage',
-  'major_outage',
-] as const;
+export const COMPONENT_STATUSES = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'] as const;
 export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
 
 // Rank for "worst of": an incident's impact outranks maintenance, so a component hit by an

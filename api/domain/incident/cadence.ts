@@ -2,7 +2,7 @@ import { CadenceViolation, type FieldError } from '../errors.ts';
 import { SEVERITIES, type IncidentStatus, type Severity } from './lifecycle.ts';
 
 /** How often the public must hear about an incident of one severity (minutes; null: no rule). */
-export interface SeverityCadence {
+interface SeverityCadence {
   /** First public update within this long of the impact start (report) and of publication (deadline). */
   firstUpdateMinutes: number | null;
   /** Then at least every this long. */
@@ -64,7 +64,13 @@ export function nextUpdateDue(state: CadenceState, policy: CadencePolicy = DEFAU
  * An operator may promise the next update earlier than the policy's deadline, never later,
  * and never in the past. Returns the deadline to keep.
  */
-export function promisedDeadline(policyDue: Date | null, promised: Date | null, now: Date, severity: Severity, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+export function promisedDeadline(
+  policyDue: Date | null,
+  promised: Date | null,
+  now: Date,
+  severity: Severity,
+  policy: CadencePolicy = DEFAULT_CADENCE_POLICY,
+): Date | null {
   if (!promised) return policyDue;
   const every = policy.severities[severity].everyMinutes;
   if (policyDue && promised > policyDue) {

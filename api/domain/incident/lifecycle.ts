@@ -14,7 +14,7 @@ export type Impact = (typeof IMPACTS)[number];
 export const UPDATE_KINDS = ['status', 'severity_change', 'reopen'] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
 
-export const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
+const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
   'SEV-1': 'critical',
   'SEV-2': 'major',
   'SEV-3': 'minor',
@@ -25,7 +25,7 @@ export const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
 export const REOPEN_POLICY = { maxReopens: 1, windowMs: 24 * 60 * 60 * 1000 };
 
 /** The least impact a component status implies (Statuspage's indicator for that status). */
-export const IMPACT_BY_COMPONENT_STATUS: Record<ComponentStatus, Impact> = {
+const IMPACT_BY_COMPONENT_STATUS: Record<ComponentStatus, Impact> = {
   operational: 'none',
   under_maintenance: 'none',
   degraded_performance: 'minor',
@@ -69,10 +69,9 @@ export function publication(publishedAt: Date | null, severity: Severity, custom
 /** A published incident cannot be made internal again: what was public stays public (409). */
 export function checkStaysPublic(publishedAt: Date | null, customerVisible: boolean | undefined): void {
   if (publishedAt && customerVisible === false) {
-    throw new Conflict(
-      `The incident has been public since ${publishedAt.toISOString()} and stays public; post an update that says what was corrected`,
-      [{ path: 'customer_visible', message: 'a published incident cannot be made internal' }],
-    );
+    throw new Conflict(`The incident has been public since ${publishedAt.toISOString()} and stays public; post an update that says what was corrected`, [
+      { path: 'customer_visible', message: 'a published incident cannot be made internal' },
+    ]);
   }
 }
 
@@ -88,11 +87,6 @@ export function checkInternalComponents(isPublicNow: boolean, components: { stat
     .map(({ i }) => ({ path: `${path}[${i}].status`, message: 'an internal incident cannot change what the public page shows; make it public first' }));
 }
 
-/** Whether `severity` is more urgent than `than` (SEV-1 is the most urgent). */
-export function isUpgrade(from: Severity, to: Severity): boolean {
-  return SEVERITIES.indexOf(to) < SEVERITIES.indexOf(from);
-}
-
 /**
  * Checks an update's status against the lifecycle: any move among the open statuses is
  * allowed (skipping forward, or back when a fix did not hold), including staying put;
@@ -100,11 +94,7 @@ export function isUpgrade(from: Severity, to: Severity): boolean {
  */
 export function checkTransition(from: IncidentStatus, to: IncidentStatus): void {
   if (from === 'resolved') {
-    throw new InvalidTransition(
-      to === 'resolved'
-        ? 'The incident is already resolved'
-        : `A resolved incident cannot move to ${to}; reopen it instead`,
-    );
+    throw new InvalidTransition(to === 'resolved' ? 'The incident is already resolved' : `A resolved incident cannot move to ${to}; reopen it instead`);
   }
 }
 

@@ -6,7 +6,7 @@ import { SEVERITIES, type Severity } from './lifecycle.ts';
  * A public entry answers that deadline; an internal one (a severity change) replaces it — late
  * either way when it came after the deadline, so a missed deadline stays missed.
  */
-export interface ReportEntry {
+interface ReportEntry {
   createdAt: Date;
   public: boolean;
   dueAt: Date | null;
@@ -49,7 +49,7 @@ export function percentile(values: number[], p: number): number | null {
 const onTimeOrNull = (due: Date | null, done: Date | null, now: Date) => (due ? (done ? done <= due : now > due ? false : null) : null);
 
 /** One incident's communication record, from its timeline. */
-export function incidentRecord(incident: ReportIncident, now: Date) {
+function incidentRecord(incident: ReportIncident, now: Date) {
   const entries = [...incident.entries].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const publicEntries = entries.filter((e) => e.public);
   const closing = entries.filter((e) => e.dueAt);
@@ -57,7 +57,8 @@ export function incidentRecord(incident: ReportIncident, now: Date) {
   const late = closing.filter((e) => e.createdAt > e.dueAt!);
   const onTime = answered.filter((e) => e.createdAt <= e.dueAt!);
   // An open incident whose deadline has passed is late right now, too.
-  const overdueNow = !incident.resolvedAt && incident.nextUpdateDueAt && now > incident.nextUpdateDueAt ? now.getTime() - incident.nextUpdateDueAt.getTime() : null;
+  const overdueNow =
+    !incident.resolvedAt && incident.nextUpdateDueAt && now > incident.nextUpdateDueAt ? now.getTime() - incident.nextUpdateDueAt.getTime() : null;
   const lateness = [...late.map((e) => e.createdAt.getTime() - e.dueAt!.getTime()), ...(overdueNow !== null ? [overdueNow] : [])];
   const first = publicEntries[0] ?? null;
   const firstDue = incident.firstUpdateMinutes === null ? null : new Date(incident.startedAt.getTime() + incident.firstUpdateMinutes * MINUTE);
@@ -103,7 +104,17 @@ export function communicationReport(incidents: ReportIncident[], now: Date) {
       updatesOnTime: onTime,
       updatesLate: late,
       onTimeShare: onTime + late ? Math.round((onTime / (onTime + late)) * 1000) / 1000 : null,
-      worstLatenessMinutes: { median: percentile(mine.map((r) => r.worstLatenessMinutes), 0.5), p90: percentile(mine.map((r) => r.worstLatenessMinutes), 0.9), max: mine.length ? Math.max(...mine.map((r) => r.worstLatenessMinutes)) : null },
+      worstLatenessMinutes: {
+        median: percentile(
+          mine.map((r) => r.worstLatenessMinutes),
+          0.5,
+        ),
+        p90: percentile(
+          mine.map((r) => r.worstLatenessMinutes),
+          0.9,
+        ),
+        max: mine.length ? Math.max(...mine.map((r) => r.worstLatenessMinutes)) : null,
+      },
       postmortemsOnTime: postmortems.filter((r) => r.postmortemOnTime).length,
       postmortemsLate: postmortems.filter((r) => !r.postmortemOnTime).length,
     };

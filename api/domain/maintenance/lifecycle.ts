@@ -7,7 +7,6 @@ export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];
 
 /** The statuses an update may set (cancelling has its own verb). */
 export const MAINTENANCE_UPDATE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
-export type MaintenanceUpdateStatus = (typeof MAINTENANCE_UPDATE_STATUSES)[number];
 
 /** The emails subscribers may get about one maintenance; all but `update` go out at most once. */
 export const MAINTENANCE_EMAILS = ['scheduled', 'reminder', 'started', 'completed', 'cancelled', 'update'] as const;
@@ -66,10 +65,7 @@ export interface ClockView {
   lastStepAt: Date;
 }
 
-export type ClockStep =
-  | { kind: 'remind' }
-  | { kind: 'start'; at: Date; notify: boolean }
-  | { kind: 'complete'; at: Date; notify: boolean };
+export type ClockStep = { kind: 'remind' } | { kind: 'start'; at: Date; notify: boolean } | { kind: 'complete'; at: Date; notify: boolean };
 
 const HOUR = 3_600_000;
 

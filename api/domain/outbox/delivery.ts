@@ -1,6 +1,5 @@
 /** queued → sending (leased) → sent, or back to queued for a retry, or failed for good. */
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 /** Resend accepts at most 100 emails per batch call. */
 export const BATCH_SIZE = 100;
@@ -26,7 +25,8 @@ export type FailureDecision = { retry: true; delayMs: number } | { retry: false;
 export function decideFailure(failure: ProviderFailure, attempts: number, random: number, policy = RETRY_POLICY): FailureDecision {
   const transient = failure.status === null || failure.status === 408 || failure.status === 409 || failure.status === 429 || failure.status >= 500;
   if (!transient) return { retry: false, reason: `${failure.status}: ${failure.message}` };
-  if (attempts >= MAX_ATTEMPTS) return { retry: false, reason: `gave up after ${attempts} attempts; last: ${failure.status ?? 'no answer'}: ${failure.message}` };
+  if (attempts >= MAX_ATTEMPTS)
+    return { retry: false, reason: `gave up after ${attempts} attempts; last: ${failure.status ?? 'no answer'}: ${failure.message}` };
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
   const backoff = Math.floor(random * ceiling);
   const retryAfter = failure.retryAfterSeconds ? failure.retryAfterSeconds * 1000 : 0;

@@ -2,10 +2,10 @@ import { worstStatus, type ComponentStatus } from '../component/status.ts';
 import type { Impact } from '../incident/lifecycle.ts';
 
 /** The page's status indicator, in Statuspage's vocabulary. */
-export const INDICATORS = ['none', 'minor', 'major', 'critical', 'maintenance'] as const;
+const INDICATORS = ['none', 'minor', 'major', 'critical', 'maintenance'] as const;
 export type Indicator = (typeof INDICATORS)[number];
 
-export const INDICATOR_DESCRIPTIONS: Record<Indicator, string> = {
+const INDICATOR_DESCRIPTIONS: Record<Indicator, string> = {
   none: 'All Systems Operational',
   minor: 'Partially Degraded Service',
   major: 'Partial System Outage',
@@ -28,7 +28,11 @@ const RANK: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, maj
  * the open public incidents (an incident with no components still shows). Maintenance — a
  * component under it, or any maintenance in progress — shows only while nothing is worse.
  */
-export function overallStatus(componentStatuses: ComponentStatus[], openIncidentImpacts: Impact[], activeMaintenances = 0): { indicator: Indicator; description: string } {
+export function overallStatus(
+  componentStatuses: ComponentStatus[],
+  openIncidentImpacts: Impact[],
+  activeMaintenances = 0,
+): { indicator: Indicator; description: string } {
   let indicator = BY_COMPONENT[worstStatus(componentStatuses)];
   const impacts: Indicator[] = [...openIncidentImpacts, ...(activeMaintenances > 0 ? (['maintenance'] as const) : [])];
   for (const impact of impacts) {

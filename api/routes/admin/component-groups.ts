@@ -18,15 +18,33 @@ export const componentGroupRoutes = [
     { method: 'post', path: '/component-groups', summary: 'Create a component group', tag, scope: 'admin', body: groupInput, response: group, status: 201 },
     async ({ ctx, actor, body }) => shape(await createComponentGroup(ctx, actor, body)),
   ),
-  route({ method: 'get', path: '/component-groups/{id}', summary: 'Get a component group', tag, scope: 'read', params: idParams, response: group }, async ({ ctx, params }) =>
-    shape(await getComponentGroup(ctx, params.id)),
+  route(
+    { method: 'get', path: '/component-groups/{id}', summary: 'Get a component group', tag, scope: 'read', params: idParams, response: group },
+    async ({ ctx, params }) => shape(await getComponentGroup(ctx, params.id)),
   ),
   route(
-    { method: 'patch', path: '/component-groups/{id}', summary: 'Update a component group', tag, scope: 'admin', params: idParams, body: groupPatch, response: group },
+    {
+      method: 'patch',
+      path: '/component-groups/{id}',
+      summary: 'Update a component group',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      body: groupPatch,
+      response: group,
+    },
     async ({ ctx, actor, params, body }) => shape(await updateComponentGroup(ctx, actor, params.id, body)),
   ),
   route(
-    { method: 'delete', path: '/component-groups/{id}', summary: 'Delete a component group (its components become ungrouped)', tag, scope: 'admin', params: idParams, status: 204 },
+    {
+      method: 'delete',
+      path: '/component-groups/{id}',
+      summary: 'Delete a component group (its components become ungrouped)',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      status: 204,
+    },
     async ({ ctx, actor, params }) => deleteComponentGroup(ctx, actor, params.id),
   ),
 ];

@@ -16,15 +16,33 @@ export const componentRoutes = [
     { method: 'post', path: '/components', summary: 'Create a component', tag, scope: 'admin', body: componentInput, response: component, status: 201 },
     async ({ ctx, actor, body }) => createComponent(ctx, actor, body),
   ),
-  route({ method: 'get', path: '/components/{id}', summary: 'Get a component', tag, scope: 'read', params: idParams, response: component }, async ({ ctx, params }) =>
-    getComponent(ctx, params.id),
+  route(
+    { method: 'get', path: '/components/{id}', summary: 'Get a component', tag, scope: 'read', params: idParams, response: component },
+    async ({ ctx, params }) => getComponent(ctx, params.id),
   ),
   route(
-    { method: 'patch', path: '/components/{id}', summary: 'Update a component (a status set here shows while no open incident holds it)', tag, scope: 'admin', params: idParams, body: componentPatch, response: component },
+    {
+      method: 'patch',
+      path: '/components/{id}',
+      summary: 'Update a component (a status set here shows while no open incident holds it)',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      body: componentPatch,
+      response: component,
+    },
     async ({ ctx, actor, params, body }) => updateComponent(ctx, actor, params.id, body),
   ),
   route(
-    { method: 'delete', path: '/components/{id}', summary: 'Delete a component (409 while an open incident affects it)', tag, scope: 'admin', params: idParams, status: 204 },
+    {
+      method: 'delete',
+      path: '/components/{id}',
+      summary: 'Delete a component (409 while an open incident affects it)',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      status: 204,
+    },
     async ({ ctx, actor, params }) => deleteComponent(ctx, actor, params.id),
   ),
 ];

@@ -33,26 +33,81 @@ export const incidentRoutes = [
     async ({ ctx, query }) => listIncidents(ctx, query),
   ),
   route(
-    { method: 'post', path: '/incidents', summary: 'Declare an incident with its first update', tag, scope: 'incidents:write', body: declareInput, response: incident, status: 201 },
+    {
+      method: 'post',
+      path: '/incidents',
+      summary: 'Declare an incident with its first update',
+      tag,
+      scope: 'incidents:write',
+      body: declareInput,
+      response: incident,
+      status: 201,
+    },
     async ({ ctx, actor, body }) => declareIncident(ctx, actor, { ...body, startedAt: toDate(body.startedAt), nextUpdateAt: toDate(body.nextUpdateAt) }),
   ),
-  route({ method: 'get', path: '/incidents/{id}', summary: 'Get an incident with its updates (newest first)', tag, scope: 'read', params: idParams, response: incident }, async ({ ctx, params }) =>
-    getIncident(ctx, params.id),
+  route(
+    {
+      method: 'get',
+      path: '/incidents/{id}',
+      summary: 'Get an incident with its updates (newest first)',
+      tag,
+      scope: 'read',
+      params: idParams,
+      response: incident,
+    },
+    async ({ ctx, params }) => getIncident(ctx, params.id),
   ),
   route(
-    { method: 'patch', path: '/incidents/{id}', summary: 'Edit title, severity (recorded on the timeline), impact override, contacts', tag, scope: 'incidents:write', params: idParams, body: incidentPatch, response: incident },
+    {
+      method: 'patch',
+      path: '/incidents/{id}',
+      summary: 'Edit title, severity (recorded on the timeline), impact override, contacts',
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: incidentPatch,
+      response: incident,
+    },
     async ({ ctx, actor, params, body }) => updateIncident(ctx, actor, params.id, body),
   ),
   route(
-    { method: 'get', path: '/incidents/{id}/updates', summary: "List an incident's updates, newest first", tag, scope: 'read', params: idParams, response: page(incidentUpdate) },
+    {
+      method: 'get',
+      path: '/incidents/{id}/updates',
+      summary: "List an incident's updates, newest first",
+      tag,
+      scope: 'read',
+      params: idParams,
+      response: page(incidentUpdate),
+    },
     async ({ ctx, params }) => ({ data: (await getIncident(ctx, params.id)).updates, nextCursor: null }),
   ),
   route(
-    { method: 'post', path: '/incidents/{id}/updates', summary: 'Post an update; resolving releases the components', tag, scope: 'incidents:write', params: idParams, body: updateInput, response: incident, status: 201 },
+    {
+      method: 'post',
+      path: '/incidents/{id}/updates',
+      summary: 'Post an update; resolving releases the components',
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: updateInput,
+      response: incident,
+      status: 201,
+    },
     async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
   ),
   route(
-    { method: 'post', path: '/incidents/{id}/reopen', summary: 'Reopen a resolved incident (once, within the reopen window)', tag, scope: 'incidents:write', params: idParams, body: reopenInput, response: incident, status: 201 },
+    {
+      method: 'post',
+      path: '/incidents/{id}/reopen',
+      summary: 'Reopen a resolved incident (once, within the reopen window)',
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: reopenInput,
+      response: incident,
+      status: 201,
+    },
     async ({ ctx, actor, params, body }) => reopenIncident(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
   ),
 ];
@@ -72,9 +127,20 @@ export const postmortemRoute = route(
 );
 
 export const policyRoutes = [
-  route({ method: 'get', path: '/policy', summary: 'The update cadence policy per severity', tag: 'Policy', scope: 'read', response: cadencePolicy }, async ({ ctx }) => loadCadencePolicy(ctx)),
   route(
-    { method: 'put', path: '/policy', summary: 'Replace the update cadence policy (validated)', tag: 'Policy', scope: 'admin', body: cadencePolicy, response: cadencePolicy },
+    { method: 'get', path: '/policy', summary: 'The update cadence policy per severity', tag: 'Policy', scope: 'read', response: cadencePolicy },
+    async ({ ctx }) => loadCadencePolicy(ctx),
+  ),
+  route(
+    {
+      method: 'put',
+      path: '/policy',
+      summary: 'Replace the update cadence policy (validated)',
+      tag: 'Policy',
+      scope: 'admin',
+      body: cadencePolicy,
+      response: cadencePolicy,
+    },
     async ({ ctx, actor, body }) => saveCadencePolicy(ctx, actor, body),
   ),
 ];
@@ -117,7 +183,10 @@ export const reportRoute = route(
           resolved_at: z.string().nullable(),
           minutes_to_declare: z.number().describe('from the impact start to declaration, rounded up to a tenth'),
           minutes_to_first_public_update: z.number().nullable().describe('from the impact start, rounded up to a tenth'),
-          first_public_update_on_time: z.boolean().nullable().describe("within the severity's first-update window of the impact start; null while still possible"),
+          first_public_update_on_time: z
+            .boolean()
+            .nullable()
+            .describe("within the severity's first-update window of the impact start; null while still possible"),
           public_updates: z.int(),
           updates_on_time: z.int().describe('deadlines met by a public update'),
           updates_late: z.int().describe('deadlines missed: answered late, or re-planned (a severity change) after they had passed'),

@@ -1,15 +1,11 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
+import type { AppContext, AppEnv, Authenticated } from '../env.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { HttpProblem } from '../../problem.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { authenticateApiKey } from '../../services/keys/api-keys.ts';
-import {
-  completeIdempotencyKey,
-  releaseIdempotencyKey,
-  reserveIdempotencyKey,
-  type IdempotentRequest,
-} from '../../services/idempotency.ts';
-import { BODY_PATH, mountRoutes, openApiDocument, type Authenticated, type Route } from '../define.ts';
+import { completeIdempotencyKey, releaseIdempotencyKey, reserveIdempotencyKey, type IdempotentRequest } from '../../services/idempotency.ts';
+import { BODY_PATH, mountRoutes, openApiDocument, type Route } from '../define.ts';
 import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
 import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
@@ -18,37 +14,56 @@ import { customerEmailPreviewRoute, customerRoutes, statementRoutes } from './cu
 import { maintenanceRoutes } from './maintenances.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [...componentGroupRoutes, ...componentRoutes, ...incidentRoutes, postmortemRoute, ...maintenanceRoutes, ...subscriberRoutes, ...outboxRoutes, ...policyRoutes, reportRoute, ...customerRoutes, ...statementRoutes, customerEmailPreviewRoute];
+const routes: Route[] = [
+  ...componentGroupRoutes,
+  ...componentRoutes,
+  ...incidentRoutes,
+  postmortemRoute,
+  ...maintenanceRoutes,
+  ...subscriberRoutes,
+  ...outboxRoutes,
+  ...policyRoutes,
+  reportRoute,
+  ...customerRoutes,
+  ...statementRoutes,
+  customerEmailPreviewRoute,
+];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
 function authenticator(ctx: ServiceContext) {
-  return async (c: Context): Promise<Authenticated> => {
-    const cached = c.get('auth' as never) as Authenticated | undefined;
+  return async (c: AppContext): Promise<Authenticated> => {
+    const cached = c.get('auth');
     if (cached) return cached;
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const challenge = { 'www-authenticate': 'Bearer realm="candor-admin"' };
     if (!token) {
-      throw new HttpProblem('unauthorized', 'Send an API key as `Authorization: Bearer <key>`', [
-        { path: 'Authorization', message: header ? 'not a Bearer token' : 'missing' },
-      ], challenge);
+      throw new HttpProblem(
+        'unauthorized',
+        'Send an API key as `Authorization: Bearer <key>`',
+        [{ path: 'Authorization', message: header ? 'not a Bearer token' : 'missing' }],
+        challenge,
+      );
     }
     const key = await authenticateApiKey(ctx, token);
     if (!key) {
-      throw new HttpProblem('unauthorized', 'The API key is not valid or has been revoked', [
-        { path: 'Authorization', message: 'unknown or revoked key' },
-      ], challenge);
+      throw new HttpProblem(
+        'unauthorized',
+        'The API key is not valid or has been revoked',
+        [{ path: 'Authorization', message: 'unknown or revoked key' }],
+        challenge,
+      );
     }
-    const auth = { actor: { apiKeyId: key.id, name: key.name, requestId: c.get('requestId' as never) as string }, scopes: key.scopes };
-    c.set('auth' as never, auth as never);
+    const auth = { actor: { apiKeyId: key.id, name: key.name, requestId: c.get('requestId') }, scopes: key.scopes };
+    c.set('auth', auth);
     return auth;
   };
 }
 
 /** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies, Idempotency-Key on POST. */
-export function mountAdminApi(app: Hono<any>, ctx: ServiceContext, site: () => Promise<{ pageName: string; publicUrl: string }>): void {
+export function mountAdminApi(app: Hono<AppEnv>, ctx: ServiceContext, site: () => Promise<{ pageName: string; publicUrl: string }>): void {
   const authenticate = authenticator(ctx);
   const document = openApiDocument(routes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
   const admin = app.basePath(ADMIN_BASE);
@@ -82,5 +97,3 @@ export function mountAdminApi(app: Hono<any>, ctx: ServiceContext, site: () => P
   });
   mountRoutes(admin, routes, { ctx, authenticate, site });
 }
-
-export { routes as adminRoutes };

@@ -6,11 +6,11 @@ import { MAINTENANCE_STATUSES, MAINTENANCE_UPDATE_STATUSES } from '../../domain/
 export const id = z.string().min(1).max(64);
 export const idParams = z.object({ id });
 export const timestamp = z.iso.datetime({ offset: true });
-export const nullableTimestamp = timestamp.nullable();
-export const componentStatus = z.enum(COMPONENT_STATUSES);
+const nullableTimestamp = timestamp.nullable();
+const componentStatus = z.enum(COMPONENT_STATUSES);
 export const severity = z.enum(SEVERITIES);
-export const incidentStatus = z.enum(INCIDENT_STATUSES);
-export const impact = z.enum(IMPACTS);
+const incidentStatus = z.enum(INCIDENT_STATUSES);
+const impact = z.enum(IMPACTS);
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 const description = z.string().max(2000).nullable();
 const position = z.int().min(0).max(100_000);
@@ -163,7 +163,7 @@ export const cadencePolicy = z.strictObject({
   escalation_grace_minutes: z.int(),
 });
 
-export const maintenanceStatus = z.enum(MAINTENANCE_STATUSES);
+const maintenanceStatus = z.enum(MAINTENANCE_STATUSES);
 const maintenanceSettings = {
   component_ids: z.array(id).max(500).describe('components put under maintenance while it is in progress'),
   auto_start: z.boolean().describe('start it at scheduled_for (default true)'),

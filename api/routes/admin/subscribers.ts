@@ -31,7 +31,14 @@ const subscriber = z.object({
   created_at: timestamp,
 });
 
-const shape = ({ id, email, confirmedAt, componentIds, source, createdAt }: Awaited<ReturnType<typeof getSubscriber>>) => ({ id, email, confirmedAt, componentIds, source, createdAt });
+const shape = ({ id, email, confirmedAt, componentIds, source, createdAt }: Awaited<ReturnType<typeof getSubscriber>>) => ({
+  id,
+  email,
+  confirmedAt,
+  componentIds,
+  source,
+  createdAt,
+});
 
 export const subscriberRoutes = [
   route(
@@ -50,11 +57,27 @@ export const subscriberRoutes = [
     },
   ),
   route(
-    { method: 'get', path: '/subscribers/count', summary: 'Count subscribers', tag, scope: 'read', response: z.object({ total: z.int(), confirmed: z.int(), unconfirmed: z.int() }) },
+    {
+      method: 'get',
+      path: '/subscribers/count',
+      summary: 'Count subscribers',
+      tag,
+      scope: 'read',
+      response: z.object({ total: z.int(), confirmed: z.int(), unconfirmed: z.int() }),
+    },
     async ({ ctx }) => countSubscribers(ctx),
   ),
   route(
-    { method: 'post', path: '/subscribers', summary: 'Add a subscriber (a confirmation email goes out unless confirmed: true)', tag, scope: 'admin', body: subscriberInput, response: subscriber, status: 201 },
+    {
+      method: 'post',
+      path: '/subscribers',
+      summary: 'Add a subscriber (a confirmation email goes out unless confirmed: true)',
+      tag,
+      scope: 'admin',
+      body: subscriberInput,
+      response: subscriber,
+      status: 201,
+    },
     async ({ ctx, body }) => shape(await createSubscriber(ctx, body)),
   ),
   route(
@@ -70,18 +93,35 @@ export const subscriberRoutes = [
     },
     async ({ ctx, body }) => importSubscribers(ctx, body),
   ),
-  route({ method: 'get', path: '/subscribers/{id}', summary: 'Get a subscriber', tag, scope: 'read', params: idParams, response: subscriber }, async ({ ctx, params }) =>
-    shape(await getSubscriber(ctx, params.id)),
+  route(
+    { method: 'get', path: '/subscribers/{id}', summary: 'Get a subscriber', tag, scope: 'read', params: idParams, response: subscriber },
+    async ({ ctx, params }) => shape(await getSubscriber(ctx, params.id)),
   ),
-  route({ method: 'delete', path: '/subscribers/{id}', summary: 'Remove a subscriber (and what is still queued for them)', tag, scope: 'admin', params: idParams, status: 204 }, async ({ ctx, params }) =>
-    deleteSubscriber(ctx, params.id),
+  route(
+    {
+      method: 'delete',
+      path: '/subscribers/{id}',
+      summary: 'Remove a subscriber (and what is still queued for them)',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      status: 204,
+    },
+    async ({ ctx, params }) => deleteSubscriber(ctx, params.id),
   ),
 ];
 
 const outboxTag = 'Outbox';
 export const outboxRoutes = [
   route(
-    { method: 'get', path: '/outbox', summary: 'Emails per delivery status', tag: outboxTag, scope: 'read', response: z.object({ queued: z.int(), sending: z.int(), sent: z.int(), failed: z.int() }) },
+    {
+      method: 'get',
+      path: '/outbox',
+      summary: 'Emails per delivery status',
+      tag: outboxTag,
+      scope: 'read',
+      response: z.object({ queued: z.int(), sending: z.int(), sent: z.int(), failed: z.int() }),
+    },
     async ({ ctx }) => outboxCounts(ctx),
   ),
   route(
@@ -92,7 +132,17 @@ export const outboxRoutes = [
       tag: outboxTag,
       scope: 'read',
       query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.coerce.number().int().min(0).optional() }),
-      response: page(z.object({ id: z.int(), recipient: z.string(), event_key: z.string(), template: z.string(), attempts: z.int(), last_error: z.string().nullable(), created_at: timestamp })),
+      response: page(
+        z.object({
+          id: z.int(),
+          recipient: z.string(),
+          event_key: z.string(),
+          template: z.string(),
+          attempts: z.int(),
+          last_error: z.string().nullable(),
+          created_at: timestamp,
+        }),
+      ),
     },
     async ({ ctx, query }) => failedMessages(ctx, query.limit, query.cursor),
   ),

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
 import { ValidationFailed } from '../../domain/errors.ts';
@@ -22,7 +23,7 @@ async function readBody(c: Context): Promise<Record<string, unknown>> {
     }
   }
   const form = await c.req.parseBody({ all: true });
-  const ids = form['component_ids'] ?? form['component_ids[]'];
+  const ids = form.component_ids ?? form['component_ids[]'];
   return { ...form, component_ids: ids === undefined ? [] : [ids].flat() };
 }
 
@@ -44,12 +45,12 @@ function clientIp(c: Context, trustProxy: boolean): string {
 }
 
 /** The public subscription endpoints; the pages that show their forms are Astro's. */
-export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
+export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
   // The same answer whether the address was new, pending or already subscribed.
   app.post('/subscribe', async (c) => {
     const body = await readBody(c);
     // The form's "All components" choice wins over any boxes left ticked.
-    const parsed = subscribeBody.safeParse(body['all'] === '1' ? { ...body, component_ids: [] } : body);
+    const parsed = subscribeBody.safeParse(body.all === '1' ? { ...body, component_ids: [] } : body);
     if (!parsed.success) {
       if (wantsHtml(c)) return c.redirect('/subscribe?error=email', 303);
       throw new ValidationFailed(parsed.error.issues.map((i) => ({ path: i.path.join('.') || '$', message: i.message })));
@@ -61,7 +62,7 @@ export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, set
 
   // RFC 8058 one-click (from the mail client) and the button on the unsubscribe page.
   app.post('/subscriptions/unsubscribe', async (c) => {
-    const token = c.req.query('token') ?? String((await c.req.parseBody())['token'] ?? '');
+    const token = c.req.query('token') ?? String((await c.req.parseBody()).token ?? '');
     await unsubscribe(ctx, (await settings()).secret, token);
     if (wantsHtml(c)) return c.redirect('/subscriptions/unsubscribe?done=1', 303);
     return c.text('You are unsubscribed.\n');
@@ -69,13 +70,13 @@ export function mountSubscriptionRoutes(app: Hono<any>, ctx: ServiceContext, set
 
   app.post('/subscriptions/manage', async (c) => {
     const body = await readBody(c);
-    const token = String(body['token'] ?? '');
+    const token = String(body.token ?? '');
     const { secret } = await settings();
-    if (body['action'] === 'unsubscribe') {
+    if (body.action === 'unsubscribe') {
       await unsubscribe(ctx, secret, token);
       return c.redirect('/subscriptions/unsubscribe?done=1', 303);
     }
-    const ids = body['all'] === '1' ? [] : (body['component_ids'] as string[]);
+    const ids = body.all === '1' ? [] : (body.component_ids as string[]);
     await updateSubscription(ctx, secret, token, ids);
     return c.redirect(`/subscriptions/manage?token=${encodeURIComponent(token)}&saved=1`, 303);
   });

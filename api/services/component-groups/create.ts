@@ -30,4 +30,3 @@ export async function createComponentGroup(ctx: ServiceContext, actor: Actor, in
   );
   return getComponentGroup(ctx, id);
 }
-

@@ -40,9 +40,7 @@ export async function createComponent(ctx: ServiceContext, actor: Actor, input: 
         createdAt: now,
         updatedAt: now,
       }),
-      database.db
-        .insert(componentStatusIntervals)
-        .values({ id: newId(), componentId: id, status, startedAt: now, endedAt: null, incidentId: null }),
+      database.db.insert(componentStatusIntervals).values({ id: newId(), componentId: id, status, startedAt: now, endedAt: null, incidentId: null }),
       auditEntry(database, actor, now, 'component.create', { type: 'component', id }, input),
     ]);
   });

@@ -13,11 +13,7 @@ function withoutDeletedAt({ deletedAt: _, ...component }: typeof components.$inf
 
 /** All live components in display order. */
 export async function listComponents(ctx: ServiceContext): Promise<Component[]> {
-  const rows = await ctx.database.db
-    .select()
-    .from(components)
-    .where(live)
-    .orderBy(asc(components.position), asc(components.name));
+  const rows = await ctx.database.db.select().from(components).where(live).orderBy(asc(components.position), asc(components.name));
   return rows.map(withoutDeletedAt);
 }
 

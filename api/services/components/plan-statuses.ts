@@ -5,7 +5,7 @@ import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
 import { planIntervalChange } from '../../domain/component/timeline.ts';
 
-export interface StatusChange {
+interface StatusChange {
   componentId: string;
   oldStatus: ComponentStatus;
   newStatus: ComponentStatus;
@@ -87,17 +87,13 @@ export async function planComponentStatuses(
     const next = effectiveStatus(holds, operatorStatus);
     changes.push({ componentId: c.id, oldStatus: c.status, newStatus: next });
     if (next !== c.status || operatorStatus !== c.operatorStatus) {
-      statements.push(
-        db.update(components).set({ status: next, operatorStatus, updatedAt: at }).where(eq(components.id, c.id)),
-      );
+      statements.push(db.update(components).set({ status: next, operatorStatus, updatedAt: at }).where(eq(components.id, c.id)));
     }
     const open = openIntervals.find((i) => i.componentId === c.id) ?? null;
     const cut = planIntervalChange(open, next, at);
     if (!cut) continue;
     if (open) {
-      statements.push(
-        db.update(componentStatusIntervals).set({ endedAt: cut.at }).where(eq(componentStatusIntervals.id, open.id)),
-      );
+      statements.push(db.update(componentStatusIntervals).set({ endedAt: cut.at }).where(eq(componentStatusIntervals.id, open.id)));
     }
     statements.push(
       db.insert(componentStatusIntervals).values({

@@ -20,7 +20,18 @@ export type Customer = typeof customers.$inferSelect & { componentIds: string[] 
 
 async function withScope(ctx: ServiceContext, rows: (typeof customers.$inferSelect)[]): Promise<Customer[]> {
   // In the order they were given (rowid), not the primary key's.
-  const scope = rows.length ? await ctx.database.db.select().from(customerComponents).where(inArray(customerComponents.customerId, rows.map((r) => r.id))).orderBy(sql`rowid`) : [];
+  const scope = rows.length
+    ? await ctx.database.db
+        .select()
+        .from(customerComponents)
+        .where(
+          inArray(
+            customerComponents.customerId,
+            rows.map((r) => r.id),
+          ),
+        )
+        .orderBy(sql`rowid`)
+    : [];
   return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : scope.filter((s) => s.customerId === r.id).map((s) => s.componentId) }));
 }
 
@@ -48,7 +59,14 @@ async function planStatements(ctx: ServiceContext, input: CustomerInput, id: str
   }
   if (errors.length) throw new ValidationFailed(errors);
   const now = ctx.now();
-  const values = { name: input.name, contacts: [...new Set(input.contacts.map((c) => c.trim().toLowerCase()))], planId: input.planId, allComponents: ids.length === 0, billingAnchorDay: input.billingAnchorDay ?? null, updatedAt: now };
+  const values = {
+    name: input.name,
+    contacts: [...new Set(input.contacts.map((c) => c.trim().toLowerCase()))],
+    planId: input.planId,
+    allComponents: ids.length === 0,
+    billingAnchorDay: input.billingAnchorDay ?? null,
+    updatedAt: now,
+  };
   return [
     exists ? db.update(customers).set(values).where(eq(customers.id, id)) : db.insert(customers).values({ id, ...values, createdAt: now }),
     db.delete(customerComponents).where(eq(customerComponents.customerId, id)),
@@ -63,7 +81,10 @@ export async function saveCustomer(ctx: ServiceContext, actor: Actor, input: Cus
   await database.exclusive(async () => {
     if (id) await getCustomer(ctx, id);
     const statements = await planStatements(ctx, input, customerId, Boolean(id));
-    await database.commit([...statements, auditEntry(database, actor, ctx.now(), id ? 'customer.update' : 'customer.create', { type: 'customer', id: customerId }, input)]);
+    await database.commit([
+      ...statements,
+      auditEntry(database, actor, ctx.now(), id ? 'customer.update' : 'customer.create', { type: 'customer', id: customerId }, input),
+    ]);
   });
   return getCustomer(ctx, customerId);
 }

@@ -12,7 +12,11 @@ import { customerFigures, loadRecords, periodsTouched, spanOf } from './sla-figu
  * incident touched, the downtime it caused there and the credit already owed (the same
  * figures as the SLA report and the period statement).
  */
-export async function customerEmail(ctx: ServiceContext, input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' }, site: { pageName: string; publicUrl: string }) {
+export async function customerEmail(
+  ctx: ServiceContext,
+  input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' },
+  site: { pageName: string; publicUrl: string },
+) {
   const [customer, incident] = await Promise.all([getCustomer(ctx, input.customerId), getIncident(ctx, input.incidentId)]);
   const now = ctx.now();
   const inScope = (id: string) => customer.componentIds === null || customer.componentIds.includes(id);
@@ -22,7 +26,11 @@ export async function customerEmail(ctx: ServiceContext, input: { customerId: st
     const plan = await getPlan(ctx, customer.planId);
     const periods = periodsTouched(customer.billingAnchorDay, incident.startedAt, incident.resolvedAt ?? now);
     const records = await loadRecords(ctx, spanOf(periods));
-    sla = resolutionSlaLines(incident.id, periods.map((p) => customerFigures(customer, plan, p, records, now)), plan);
+    sla = resolutionSlaLines(
+      incident.id,
+      periods.map((p) => customerFigures(customer, plan, p, records, now)),
+      plan,
+    );
   }
   const latest = incident.updates.find((u) => u.public);
   return renderCustomerEmail({

@@ -6,7 +6,10 @@ import type { Database, WriteStatement } from '../../../db/client.ts';
  * scope, or every component), as one INSERT … SELECT in the update's transaction. Unique on
  * (recipient, event): an update that adds components reaches only the newly affected.
  */
-export function customerFanOut(database: Database, input: { incidentId: string; eventKey: string; template: 'customer-notice' | 'customer-resolution'; at: Date }): WriteStatement {
+export function customerFanOut(
+  database: Database,
+  input: { incidentId: string; eventKey: string; template: 'customer-notice' | 'customer-resolution'; at: Date },
+): WriteStatement {
   const at = input.at.getTime();
   return database.db.run(sql`
     INSERT INTO outbox (recipient, event_key, template, payload, status, attempts, next_attempt_at, created_at)

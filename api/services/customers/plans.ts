@@ -28,7 +28,16 @@ export async function savePlan(ctx: ServiceContext, actor: Actor, input: PlanInp
   await database.exclusive(async () => {
     if (id) await getPlan(ctx, id);
     const now = ctx.now();
-    const values = { name: input.name, target: input.target, ladder: input.ladder, cap: input.cap, weights: input.weights, maintenanceNoticeHours: input.maintenanceNoticeHours, aggregate: input.aggregate, updatedAt: now };
+    const values = {
+      name: input.name,
+      target: input.target,
+      ladder: input.ladder,
+      cap: input.cap,
+      weights: input.weights,
+      maintenanceNoticeHours: input.maintenanceNoticeHours,
+      aggregate: input.aggregate,
+      updatedAt: now,
+    };
     await database.commit([
       id ? database.db.update(slaPlans).set(values).where(eq(slaPlans.id, id)) : database.db.insert(slaPlans).values({ id: planId, ...values, createdAt: now }),
       auditEntry(database, actor, now, id ? 'sla_plan.update' : 'sla_plan.create', { type: 'sla_plan', id: planId }, input),
@@ -43,7 +52,11 @@ export async function deletePlan(ctx: ServiceContext, actor: Actor, id: string):
   await database.exclusive(async () => {
     await getPlan(ctx, id);
     const users = await database.db.select({ id: customers.id }).from(customers).where(eq(customers.planId, id));
-    if (users.length) throw new Conflict(`SLA plan ${id} is used by ${users.length} customer(s)`, [{ path: 'id', message: `used by ${users.length} customer(s)` }]);
-    await database.commit([database.db.delete(slaPlans).where(eq(slaPlans.id, id)), auditEntry(database, actor, ctx.now(), 'sla_plan.delete', { type: 'sla_plan', id })]);
+    if (users.length)
+      throw new Conflict(`SLA plan ${id} is used by ${users.length} customer(s)`, [{ path: 'id', message: `used by ${users.length} customer(s)` }]);
+    await database.commit([
+      database.db.delete(slaPlans).where(eq(slaPlans.id, id)),
+      auditEntry(database, actor, ctx.now(), 'sla_plan.delete', { type: 'sla_plan', id }),
+    ]);
   });
 }

@@ -26,7 +26,9 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
     db
       .select()
       .from(componentStatusIntervals)
-      .where(and(lt(componentStatusIntervals.startedAt, range.to), or(isNull(componentStatusIntervals.endedAt), gt(componentStatusIntervals.endedAt, range.from))))
+      .where(
+        and(lt(componentStatusIntervals.startedAt, range.to), or(isNull(componentStatusIntervals.endedAt), gt(componentStatusIntervals.endedAt, range.from))),
+      )
       .orderBy(asc(componentStatusIntervals.startedAt)),
     db
       .select({
@@ -40,7 +42,13 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
       })
       .from(maintenanceComponents)
       .innerJoin(maintenances, sql`${maintenances.id} = ${maintenanceComponents.maintenanceId}`)
-      .where(and(isNotNull(maintenances.startedAt), lt(maintenances.startedAt, range.to), or(isNull(maintenances.completedAt), gt(maintenances.completedAt, range.from)))),
+      .where(
+        and(
+          isNotNull(maintenances.startedAt),
+          lt(maintenances.startedAt, range.to),
+          or(isNull(maintenances.completedAt), gt(maintenances.completedAt, range.from)),
+        ),
+      ),
     // Each incident holds a component from the impact start (when it was declared with it) or
     // from the update that first named it, until it resolved.
     db
@@ -51,7 +59,9 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
         startedAt: incidents.startedAt,
         declaredAt: incidents.declaredAt,
         resolvedAt: incidents.resolvedAt,
-        firstNamed: sql<number | null>`(SELECT min(u.created_at) FROM incident_updates u JOIN incident_update_components uc ON uc.update_id = u.id WHERE u.incident_id = ${incidentComponents.incidentId} AND uc.component_id = ${incidentComponents.componentId})`,
+        firstNamed: sql<
+          number | null
+        >`(SELECT min(u.created_at) FROM incident_updates u JOIN incident_update_components uc ON uc.update_id = u.id WHERE u.incident_id = ${incidentComponents.incidentId} AND uc.component_id = ${incidentComponents.componentId})`,
       })
       .from(incidentComponents)
       .innerJoin(incidents, sql`${incidents.id} = ${incidentComponents.incidentId}`)
@@ -71,7 +81,14 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
     name: c.name,
     archivedAt: c.deletedAt,
     intervals: intervalsOf.get(c.id) ?? [],
-    maintenances: (worksOf.get(c.id) ?? []).map((m) => ({ id: m.id, title: m.title, announcedAt: m.announcedAt, scheduledFor: m.scheduledFor, startedAt: m.startedAt!, endedAt: m.endedAt })),
+    maintenances: (worksOf.get(c.id) ?? []).map((m) => ({
+      id: m.id,
+      title: m.title,
+      announcedAt: m.announcedAt,
+      scheduledFor: m.scheduledFor,
+      startedAt: m.startedAt!,
+      endedAt: m.endedAt,
+    })),
     holds: (holdsOf.get(c.id) ?? []).map((h) => ({
       incidentId: h.incidentId,
       title: h.title,
@@ -82,7 +99,7 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
 }
 
 /** The components of `records` in a customer's scope. */
-export function inScope(customer: Pick<Customer, 'componentIds'>, records: ComponentRecord[]): ComponentRecord[] {
+function inScope(customer: Pick<Customer, 'componentIds'>, records: ComponentRecord[]): ComponentRecord[] {
   return customer.componentIds ? records.filter((r) => customer.componentIds!.includes(r.id)) : records;
 }
 

@@ -14,7 +14,8 @@ export function periodOf(month: string | undefined, anchorDay: number | null, no
   const y = match ? Number(match[1]) : 0;
   const m = match ? Number(match[2]) : 0;
   if (!match || m < 1 || m > 12) throw new ValidationFailed([{ path: 'period', message: 'must be a month as YYYY-MM' }]);
-  if (y < 2000 || y > now.getUTCFullYear() + 1) throw new ValidationFailed([{ path: 'period', message: `must be a month from 2000-01 to ${now.getUTCFullYear() + 1}-12` }]);
+  if (y < 2000 || y > now.getUTCFullYear() + 1)
+    throw new ValidationFailed([{ path: 'period', message: `must be a month from 2000-01 to ${now.getUTCFullYear() + 1}-12` }]);
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return billingPeriod(new Date(Date.UTC(y, m - 1, Math.min(anchorDay ?? 1, last))), anchorDay);
 }

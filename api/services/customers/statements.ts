@@ -12,23 +12,31 @@ import { periodOf, reportShape } from './sla-report.ts';
 export const STATEMENT_TEMPLATE = 'customer-statement';
 
 /** The customer's last closed billing period at `now`. */
-export function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
+function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
   const current = billingPeriod(now, anchorDay);
   return billingPeriod(new Date(current.from.getTime() - 1), anchorDay);
 }
 
 // The period is in the key (the payload is cleared once sent): `statement:<customer>:<from>..<to>`, days in UTC.
-const statementKey = (customerId: string, period: Period) => `statement:${customerId}:${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}`;
+const statementKey = (customerId: string, period: Period) =>
+  `statement:${customerId}:${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}`;
 const periodOfKey = (key: string): Period => {
   const [from, to] = key.slice(key.lastIndexOf(':') + 1).split('..');
   return { from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) };
 };
 
 /** A customer's statement for one period: the figures (as the SLA report states them) and the email. */
-export async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string }) {
+async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string }) {
   const plan = await getPlan(ctx, customer.planId);
   const figures = customerFigures(customer, plan, period, await loadRecords(ctx, period), ctx.now());
-  const email = await renderCustomerEmail({ kind: 'statement', customerName: customer.name, pageName: site.pageName, pageUrl: site.publicUrl, period, lines: statementLines(figures, plan) });
+  const email = await renderCustomerEmail({
+    kind: 'statement',
+    customerName: customer.name,
+    pageName: site.pageName,
+    pageUrl: site.publicUrl,
+    period,
+    lines: statementLines(figures, plan),
+  });
   return { figures: reportShape(figures), email };
 }
 
@@ -81,18 +89,35 @@ export async function listStatements(ctx: ServiceContext, customerId: string) {
 export async function queueDueStatements(ctx: ServiceContext): Promise<number> {
   const now = ctx.now();
   const { db } = ctx.database;
-  const due = (await db.select({ id: customers.id, contacts: customers.contacts, anchor: customers.billingAnchorDay, createdAt: customers.createdAt }).from(customers)).flatMap((c) => {
+  const due = (
+    await db.select({ id: customers.id, contacts: customers.contacts, anchor: customers.billingAnchorDay, createdAt: customers.createdAt }).from(customers)
+  ).flatMap((c) => {
     const period = lastClosedPeriod(c.anchor, now);
     return c.createdAt < period.to ? [{ ...c, period, key: statementKey(c.id, period) }] : [];
   });
   if (!due.length) return 0;
   // Read first, so an idle pass writes nothing (and moves no change counter).
-  const queued = new Set((await db.selectDistinct({ key: outbox.eventKey }).from(outbox).where(inArray(outbox.eventKey, due.map((d) => d.key)))).map((r) => r.key));
+  const queued = new Set(
+    (
+      await db
+        .selectDistinct({ key: outbox.eventKey })
+        .from(outbox)
+        .where(
+          inArray(
+            outbox.eventKey,
+            due.map((d) => d.key),
+          ),
+        )
+    ).map((r) => r.key),
+  );
   const statements = due
     .filter((d) => !queued.has(d.key))
     .flatMap((d) => {
       return d.contacts.map((recipient) =>
-        db.insert(outbox).values({ recipient, eventKey: d.key, template: STATEMENT_TEMPLATE, status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing(),
+        db
+          .insert(outbox)
+          .values({ recipient, eventKey: d.key, template: STATEMENT_TEMPLATE, status: 'queued', attempts: 0, nextAttemptAt: now, createdAt: now })
+          .onConflictDoNothing(),
       );
     });
   if (statements.length) await ctx.database.commit(statements);

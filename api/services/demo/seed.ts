@@ -106,7 +106,11 @@ export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_A
     deliverNotifications: false,
   });
   await postMaintenanceUpdate(at(lastWeek), actor, patched.id, { status: 'in_progress', body: 'The upgrade has begun.', deliverNotifications: false });
-  await postMaintenanceUpdate(at(lastWeek + 70 * MINUTE), actor, patched.id, { status: 'completed', body: 'The upgrade is complete; search is fully available.', deliverNotifications: false });
+  await postMaintenanceUpdate(at(lastWeek + 70 * MINUTE), actor, patched.id, {
+    status: 'completed',
+    body: 'The upgrade is complete; search is fully available.',
+    deliverNotifications: false,
+  });
   const saturday = utcDayStart(new Date(now + 3 * DAY)).getTime() + 2 * 60 * MINUTE;
   await scheduleMaintenance(ctx, actor, {
     title: 'Authentication database migration',

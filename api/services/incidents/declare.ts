@@ -37,7 +37,10 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
     const startedAt = input.startedAt ?? now;
     const errors = [
       ...checkOperatorDate(startedAt, now, 'started_at', { future: false }),
-      ...checkImpactOverride(input.impactOverride, impacts.map((c) => c.status)),
+      ...checkImpactOverride(
+        input.impactOverride,
+        impacts.map((c) => c.status),
+      ),
     ];
     if (errors.length) throw new ValidationFailed(errors);
     const status = input.status ?? 'investigating';

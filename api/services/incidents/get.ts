@@ -1,18 +1,12 @@
 import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import {
-  components,
-  incidentComponents,
-  incidentUpdateComponents,
-  incidentUpdates,
-  incidents,
-} from '../../../db/schema/index.ts';
+import { components, incidentComponents, incidentUpdateComponents, incidentUpdates, incidents } from '../../../db/schema/index.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import { NotFound } from '../../domain/errors.ts';
 import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
 import type { ServiceContext } from '../context.ts';
 
-export type IncidentUpdate = typeof incidentUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
+type IncidentUpdate = typeof incidentUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
 
 export type Incident = typeof incidents.$inferSelect & {
   impact: Impact;
@@ -39,13 +33,13 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
       .innerJoin(components, eq(components.id, incidentComponents.componentId))
       .where(inArray(incidentComponents.incidentId, ids))
       .orderBy(asc(components.position), asc(components.name)),
-    db
-      .select()
-      .from(incidentUpdates)
-      .where(inArray(incidentUpdates.incidentId, ids))
-      .orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)), // rowid: insertion order within one millisecond
+    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)), // rowid: insertion order within one millisecond
   ]);
-  const affected = await affectedComponents(db, incidentUpdateComponents, updates.map((u) => u.id));
+  const affected = await affectedComponents(
+    db,
+    incidentUpdateComponents,
+    updates.map((u) => u.id),
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
@@ -53,7 +47,11 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
     return [
       {
         ...row,
-        impact: impactOf(row.severity, row.impactOverride, held.filter((h) => h.incidentId === id).map((h) => h.status)),
+        impact: impactOf(
+          row.severity,
+          row.impactOverride,
+          held.filter((h) => h.incidentId === id).map((h) => h.status),
+        ),
         components: held.filter((h) => h.incidentId === id).map(({ incidentId: _, ...c }) => c),
         updates: updates
           .filter((u) => u.incidentId === id)

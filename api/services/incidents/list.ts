@@ -23,9 +23,7 @@ export async function listIncidents(ctx: ServiceContext, filter: IncidentFilter)
   ];
   if (filter.cursor) {
     const c = decodeCursor(filter.cursor);
-    conditions.push(
-      or(lt(incidents.declaredAt, c.at), and(eq(incidents.declaredAt, c.at), lt(incidents.id, c.id))),
-    );
+    conditions.push(or(lt(incidents.declaredAt, c.at), and(eq(incidents.declaredAt, c.at), lt(incidents.id, c.id))));
   }
   const rows = await ctx.database.db
     .select({ id: incidents.id, declaredAt: incidents.declaredAt })
@@ -36,7 +34,10 @@ export async function listIncidents(ctx: ServiceContext, filter: IncidentFilter)
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   return {
-    data: await loadIncidents(ctx, page.map((r) => r.id)),
+    data: await loadIncidents(
+      ctx,
+      page.map((r) => r.id),
+    ),
     nextCursor: rows.length > filter.limit && last ? encodeCursor(last.declaredAt, last.id) : null,
   };
 }

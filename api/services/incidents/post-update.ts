@@ -27,7 +27,11 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     checkTransition(incident.status, input.status);
     const now = ctx.now();
     const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []));
-    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt }, now);
+    const nextUpdateDueAt = await planDeadline(
+      ctx,
+      { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt },
+      now,
+    );
     const postmortemDueAt = input.status === 'resolved' ? postmortemDue(incident.severity, now, await loadCadencePolicy(ctx)) : incident.postmortemDueAt;
     await database.commit([
       database.db

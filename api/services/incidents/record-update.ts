@@ -72,7 +72,11 @@ export function operatorUpdate(
 export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
   const { database } = ctx;
   const { db } = database;
-  await requireComponents(ctx, record.components.map((c) => c.id), (i) => `components[${i}].id`);
+  await requireComponents(
+    ctx,
+    record.components.map((c) => c.id),
+    (i) => `components[${i}].id`,
+  );
   const resolving = record.status === 'resolved';
   const internal = checkInternalComponents(record.published, record.components);
   if (internal.length) throw new ValidationFailed(internal, 'An internal incident cannot change the public status of components');
@@ -151,8 +155,17 @@ export async function customerNotices(
   if (!owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx))) return [];
   const { database } = ctx;
   if (entry.status !== 'resolved') {
-    return [customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_notice:${entry.incidentId}`, template: 'customer-notice', at: entry.at })];
+    return [
+      customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_notice:${entry.incidentId}`, template: 'customer-notice', at: entry.at }),
+    ];
   }
   if (entry.kind === 'severity_change') return []; // a change after resolution is no new resolution
-  return [customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_resolution:${entry.incidentId}:${entry.reopenCount ?? 0}`, template: 'customer-resolution', at: entry.at })];
+  return [
+    customerFanOut(database, {
+      incidentId: entry.incidentId,
+      eventKey: `customer_resolution:${entry.incidentId}:${entry.reopenCount ?? 0}`,
+      template: 'customer-resolution',
+      at: entry.at,
+    }),
+  ];
 }

@@ -25,7 +25,11 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
     // A component deleted since the incident resolved cannot be held again.
     const heldBefore = incident.components.filter((c) => !listed.has(c.id) && live.has(c.id)).map((c) => ({ id: c.id, status: c.status }));
     const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'reopen', now, [...impacts, ...heldBefore]));
-    const nextUpdateDueAt = await planDeadline(ctx, { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt }, now);
+    const nextUpdateDueAt = await planDeadline(
+      ctx,
+      { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt },
+      now,
+    );
     await database.commit([
       database.db
         .update(incidents)

@@ -28,13 +28,24 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
     checkStaysPublic(incident.publishedAt, changes.customerVisible);
-    const overrideErrors = checkImpactOverride(changes.impactOverride, incident.components.map((c) => c.status));
+    const overrideErrors = checkImpactOverride(
+      changes.impactOverride,
+      incident.components.map((c) => c.status),
+    );
     if (overrideErrors.length) throw new ValidationFailed(overrideErrors);
     const severity = changes.severity ?? incident.severity;
     const customerVisible = changes.customerVisible ?? incident.customerVisible;
     const publishedAt = publication(incident.publishedAt, severity, customerVisible, now);
     const severityChanged = severity !== incident.severity;
-    const entry = { incidentId: id, kind: 'severity_change' as const, status: incident.status, severity, published: publishedAt !== null, reopenCount: incident.reopenCount, at: now };
+    const entry = {
+      incidentId: id,
+      kind: 'severity_change' as const,
+      status: incident.status,
+      severity,
+      published: publishedAt !== null,
+      reopenCount: incident.reopenCount,
+      at: now,
+    };
     const timeline = severityChanged
       ? await planUpdate(ctx, actor, {
           ...entry,
@@ -49,9 +60,16 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
         ? await customerNotices(ctx, entry) // published by a visibility change: customers owed a notice hear now
         : [];
     // A change of severity or visibility re-plans the deadline at once (an upgrade can make it due now).
-    const nextUpdateDueAt = await planDeadline(ctx, { severity, status: incident.status, publishedAt, lastPublicUpdateAt: lastPublicUpdate(incident.updates) }, now);
+    const nextUpdateDueAt = await planDeadline(
+      ctx,
+      { severity, status: incident.status, publishedAt, lastPublicUpdateAt: lastPublicUpdate(incident.updates) },
+      now,
+    );
     await database.commit([
-      database.db.update(incidents).set({ ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }).where(eq(incidents.id, id)),
+      database.db
+        .update(incidents)
+        .set({ ...changes, publishedAt, nextUpdateDueAt, updatedAt: now })
+        .where(eq(incidents.id, id)),
       ...timeline,
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);

@@ -7,12 +7,12 @@ import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { getMaintenance, type Maintenance } from './get.ts';
 import { maintenanceEventKey, planStep } from './record-step.ts';
 
-export const STARTED_BODY = 'The scheduled maintenance has begun. We will post updates here as the work goes on.';
+const STARTED_BODY = 'The scheduled maintenance has begun. We will post updates here as the work goes on.';
 
 /** What the clock needs of one maintenance, read from the database. */
 async function clockView(ctx: ServiceContext, id: string) {
   const m = await getMaintenance(ctx, id);
-  const lastStepAt = m.updates.reduce((latest, u) => (u.displayAt > latest ? u.displayAt : latest), m.createdAt);
+  const lastStepAt = new Date(Math.max(m.createdAt.getTime(), ...m.updates.map((u) => u.displayAt.getTime())));
   return { maintenance: m, view: { ...m, announcedAt: m.createdAt, lastStepAt } };
 }
 
@@ -32,7 +32,13 @@ export async function advanceMaintenances(ctx: ServiceContext): Promise<{ id: st
       or(
         and(
           eq(maintenances.status, 'scheduled'),
-          or(lte(maintenances.scheduledFor, at), and(isNull(maintenances.remindedAt), sql`${maintenances.scheduledFor} - coalesce(${maintenances.remindHoursBefore}, 0) * 3600000 <= ${at.getTime()}`)),
+          or(
+            lte(maintenances.scheduledFor, at),
+            and(
+              isNull(maintenances.remindedAt),
+              sql`${maintenances.scheduledFor} - coalesce(${maintenances.remindHoursBefore}, 0) * 3600000 <= ${at.getTime()}`,
+            ),
+          ),
         ),
         and(inArray(maintenances.status, ['in_progress', 'verifying']), lte(maintenances.scheduledUntil, at)),
       ),
@@ -61,16 +67,27 @@ async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step
   if (step.kind === 'remind') {
     return [
       database.db.update(maintenances).set({ remindedAt: now }).where(eq(maintenances.id, maintenance.id)),
-      maintenanceFanOut(database, { key: maintenanceEventKey(maintenance, 'reminder', ''), maintenanceId: maintenance.id, kind: 'reminder', updateId: null, at: now }),
+      maintenanceFanOut(database, {
+        key: maintenanceEventKey(maintenance, 'reminder', ''),
+        maintenanceId: maintenance.id,
+        kind: 'reminder',
+        updateId: null,
+        at: now,
+      }),
     ];
   }
   const starting = step.kind === 'start';
-  return planStep(ctx, SYSTEM_ACTOR, { ...maintenance, componentIds: maintenance.components.map((c) => c.id) }, {
-    status: starting ? 'in_progress' : 'completed',
-    body: starting ? STARTED_BODY : completionBody(maintenance.components),
-    at: step.at,
-    now,
-    author: null,
-    email: step.notify ? (starting ? 'started' : 'completed') : null,
-  });
+  return planStep(
+    ctx,
+    SYSTEM_ACTOR,
+    { ...maintenance, componentIds: maintenance.components.map((c) => c.id) },
+    {
+      status: starting ? 'in_progress' : 'completed',
+      body: starting ? STARTED_BODY : completionBody(maintenance.components),
+      at: step.at,
+      now,
+      author: null,
+      email: step.notify ? (starting ? 'started' : 'completed') : null,
+    },
+  );
 }

@@ -33,7 +33,9 @@ export async function editMaintenance(ctx: ServiceContext, actor: Actor, id: str
     if (m.status === 'completed' || m.status === 'cancelled') throw new Conflict(`The maintenance is ${m.status} and can no longer be edited`);
     if (m.status !== 'scheduled') {
       const errors = [
-        patch.scheduledFor !== undefined && patch.scheduledFor.getTime() !== m.scheduledFor.getTime() ? { path: 'scheduled_for', message: 'the work has begun; its start is on the record' } : null,
+        patch.scheduledFor !== undefined && patch.scheduledFor.getTime() !== m.scheduledFor.getTime()
+          ? { path: 'scheduled_for', message: 'the work has begun; its start is on the record' }
+          : null,
         patch.componentIds !== undefined ? { path: 'component_ids', message: 'the work has begun; its components can no longer change' } : null,
       ].filter((e) => e !== null);
       if (errors.length) throw new Conflict('The maintenance is in progress', errors);
@@ -43,7 +45,9 @@ export async function editMaintenance(ctx: ServiceContext, actor: Actor, id: str
     const rescheduled = scheduledFor.getTime() !== m.scheduledFor.getTime();
     checkWindow(scheduledFor, scheduledUntil, now, rescheduled);
     if (patch.scheduledUntil && patch.scheduledUntil.getTime() !== m.scheduledUntil.getTime() && patch.scheduledUntil <= now) {
-      throw new ValidationFailed([{ path: 'scheduled_until', message: `must be in the future (now is ${now.toISOString()}); to end it now, post a completed update` }]);
+      throw new ValidationFailed([
+        { path: 'scheduled_until', message: `must be in the future (now is ${now.toISOString()}); to end it now, post a completed update` },
+      ]);
     }
     if (patch.componentIds) await requireComponents(ctx, patch.componentIds, (i) => `component_ids[${i}]`);
 
@@ -56,7 +60,8 @@ export async function editMaintenance(ctx: ServiceContext, actor: Actor, id: str
     ];
     if (componentIds) {
       statements.push(database.db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, id)));
-      if (componentIds.length) statements.push(database.db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: id, componentId }))));
+      if (componentIds.length)
+        statements.push(database.db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: id, componentId }))));
     }
     await database.commit([...statements, auditEntry(database, actor, now, 'maintenance.edit', { type: 'maintenance', id }, Object.keys(patch))]);
   });

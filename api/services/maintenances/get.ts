@@ -4,7 +4,7 @@ import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
 
-export type MaintenanceUpdate = typeof maintenanceUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
+type MaintenanceUpdate = typeof maintenanceUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
 
 export type Maintenance = typeof maintenances.$inferSelect & {
   /** The components it puts under maintenance, with their displayed status now. */
@@ -25,13 +25,13 @@ export async function loadMaintenances(ctx: ServiceContext, ids: string[]): Prom
       .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
       .where(inArray(maintenanceComponents.maintenanceId, ids))
       .orderBy(asc(components.position), asc(components.name)),
-    db
-      .select()
-      .from(maintenanceUpdates)
-      .where(inArray(maintenanceUpdates.maintenanceId, ids))
-      .orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`)),
+    db.select().from(maintenanceUpdates).where(inArray(maintenanceUpdates.maintenanceId, ids)).orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`)),
   ]);
-  const affected = await affectedComponents(db, maintenanceUpdateComponents, updates.map((u) => u.id));
+  const affected = await affectedComponents(
+    db,
+    maintenanceUpdateComponents,
+    updates.map((u) => u.id),
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
@@ -40,9 +40,7 @@ export async function loadMaintenances(ctx: ServiceContext, ids: string[]): Prom
       {
         ...row,
         components: held.filter((h) => h.maintenanceId === id).map(({ maintenanceId: _, ...c }) => c),
-        updates: updates
-          .filter((u) => u.maintenanceId === id)
-          .map((u) => ({ ...u, affectedComponents: affected.get(u.id) ?? [] })),
+        updates: updates.filter((u) => u.maintenanceId === id).map((u) => ({ ...u, affectedComponents: affected.get(u.id) ?? [] })),
       },
     ];
   });

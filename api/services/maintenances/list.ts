@@ -38,7 +38,10 @@ export async function listMaintenances(ctx: ServiceContext, filter: MaintenanceF
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   return {
-    data: await loadMaintenances(ctx, page.map((r) => r.id)),
+    data: await loadMaintenances(
+      ctx,
+      page.map((r) => r.id),
+    ),
     nextCursor: rows.length > filter.limit && last ? encodeCursor(last.scheduledFor, last.id) : null,
   };
 }

@@ -74,7 +74,15 @@ export async function planStep(
     statements.push(db.insert(maintenanceUpdateComponents).values(plan.changes.map((c) => ({ updateId, ...c }))));
   }
   if (step.email) {
-    statements.push(maintenanceFanOut(database, { key: maintenanceEventKey(maintenance, step.email, updateId), maintenanceId: maintenance.id, kind: step.email, updateId, at: step.now }));
+    statements.push(
+      maintenanceFanOut(database, {
+        key: maintenanceEventKey(maintenance, step.email, updateId),
+        maintenanceId: maintenance.id,
+        kind: step.email,
+        updateId,
+        at: step.now,
+      }),
+    );
   }
   return statements;
 }

@@ -25,14 +25,17 @@ export interface ScheduleInput {
   author?: string | null;
 }
 
-export const DEFAULT_REMIND_HOURS = 24;
+const DEFAULT_REMIND_HOURS = 24;
 
 /** Checks a maintenance window: it ends after it starts, and (when asked) starts in the future. */
 export function checkWindow(scheduledFor: Date, scheduledUntil: Date, now: Date, startMustBeAhead: boolean): void {
   const errors: FieldError[] = [];
   if (startMustBeAhead && scheduledFor <= now) errors.push({ path: 'scheduled_for', message: `must be in the future (now is ${now.toISOString()})` });
   if (scheduledUntil <= scheduledFor) errors.push({ path: 'scheduled_until', message: 'must be after scheduled_for' });
-  errors.push(...checkOperatorDate(scheduledFor, now, 'scheduled_for', { future: true }), ...checkOperatorDate(scheduledUntil, now, 'scheduled_until', { future: true }));
+  errors.push(
+    ...checkOperatorDate(scheduledFor, now, 'scheduled_for', { future: true }),
+    ...checkOperatorDate(scheduledUntil, now, 'scheduled_until', { future: true }),
+  );
   if (errors.length) throw new ValidationFailed(errors);
 }
 
@@ -66,9 +69,18 @@ export async function scheduleMaintenance(ctx: ServiceContext, actor: Actor, inp
         createdAt: now,
         updatedAt: now,
       }),
-      ...(componentIds.length ? [database.db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: id, componentId })))] : []),
+      ...(componentIds.length
+        ? [database.db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: id, componentId })))]
+        : []),
       ...first,
-      auditEntry(database, actor, now, 'maintenance.schedule', { type: 'maintenance', id }, { title: input.title, scheduled_for: input.scheduledFor.toISOString() }),
+      auditEntry(
+        database,
+        actor,
+        now,
+        'maintenance.schedule',
+        { type: 'maintenance', id },
+        { title: input.title, scheduled_for: input.scheduledFor.toISOString() },
+      ),
     ]);
   });
   return getMaintenance(ctx, id);

@@ -46,7 +46,10 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
   const due = `((status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))`;
   for (;;) {
     // Only batches in flight are in this partial index: the lookup never walks the fresh queue.
-    const retry = await client.execute({ sql: `SELECT batch_key FROM outbox INDEXED BY outbox_in_flight_idx WHERE batch_key IS NOT NULL AND ${due} LIMIT 1`, args: [now, now] });
+    const retry = await client.execute({
+      sql: `SELECT batch_key FROM outbox INDEXED BY outbox_in_flight_idx WHERE batch_key IS NOT NULL AND ${due} LIMIT 1`,
+      args: [now, now],
+    });
     const batchKey = retry.rows[0]?.batch_key as string | undefined;
     if (!batchKey) break;
     const claimed = await client.execute({
@@ -91,7 +94,10 @@ export async function markRetry(ctx: ServiceContext, batchKey: string, at: Date,
 /** Gives rows up for good, with the reason. */
 export async function markFailed(ctx: ServiceContext, ids: number[], error: string): Promise<void> {
   if (!ids.length) return;
-  await ctx.database.db.update(outbox).set({ status: 'failed', batchKey: null, leaseUntil: null, lastError: error }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
+  await ctx.database.db
+    .update(outbox)
+    .set({ status: 'failed', batchKey: null, leaseUntil: null, lastError: error })
+    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
 }
 
 /** Rows per status. */
@@ -105,7 +111,15 @@ export async function outboxCounts(ctx: ServiceContext): Promise<Record<'queued'
 /** Failed rows with their reasons, oldest first, paged by id. */
 export async function failedMessages(ctx: ServiceContext, limit: number, after?: number) {
   const rows = await ctx.database.db
-    .select({ id: outbox.id, recipient: outbox.recipient, eventKey: outbox.eventKey, template: outbox.template, attempts: outbox.attempts, lastError: outbox.lastError, createdAt: outbox.createdAt })
+    .select({
+      id: outbox.id,
+      recipient: outbox.recipient,
+      eventKey: outbox.eventKey,
+      template: outbox.template,
+      attempts: outbox.attempts,
+      lastError: outbox.lastError,
+      createdAt: outbox.createdAt,
+    })
     .from(outbox)
     .where(and(eq(outbox.status, 'failed'), after ? sql`${outbox.id} > ${after}` : undefined))
     .orderBy(asc(outbox.id))

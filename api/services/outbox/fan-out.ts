@@ -6,7 +6,10 @@ import type { Database, WriteStatement } from '../../../db/client.ts';
  * of `affected`: a query of component ids), as a single set-based INSERT … SELECT inside the
  * change's own transaction. Unique on (recipient, event): replaying it adds nothing.
  */
-function subscriberFanOut(database: Database, event: { key: string; template: string; payload: Record<string, string> | null; affected: SQL; at: Date }): WriteStatement {
+function subscriberFanOut(
+  database: Database,
+  event: { key: string; template: string; payload: Record<string, string> | null; affected: SQL; at: Date },
+): WriteStatement {
   const at = event.at.getTime();
   const payload = event.payload ? JSON.stringify(event.payload) : null;
   return database.db.run(sql`
@@ -35,7 +38,10 @@ export function incidentUpdateFanOut(database: Database, update: { updateId: str
  * Subscribers of the maintenance's components hear of it. `key` makes each once-only email
  * (announced, reminder, started, completed, cancelled) go out once per recipient, ever.
  */
-export function maintenanceFanOut(database: Database, event: { key: string; maintenanceId: string; kind: string; updateId: string | null; at: Date }): WriteStatement {
+export function maintenanceFanOut(
+  database: Database,
+  event: { key: string; maintenanceId: string; kind: string; updateId: string | null; at: Date },
+): WriteStatement {
   return subscriberFanOut(database, {
     key: event.key,
     template: 'maintenance',

@@ -6,7 +6,7 @@ import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import type { ServiceContext } from '../context.ts';
 import { publicIncident } from './incidents.ts';
 
-export interface HistoryEntry {
+interface HistoryEntry {
   kind: 'incident' | 'maintenance';
   id: string;
   title: string;
@@ -23,7 +23,7 @@ export interface HistoryPage {
   pages: number;
 }
 
-export const HISTORY_PAGE_SIZE = 25;
+const HISTORY_PAGE_SIZE = 25;
 
 /**
  * Resolved public incidents and completed maintenances, newest start first, one page at a
@@ -39,7 +39,15 @@ export async function publicHistory(ctx: ServiceContext, page: number): Promise<
     db.select({ n: sql<number>`count(*)` }).from(incidents).where(resolved),
     db.select({ n: sql<number>`count(*)` }).from(maintenances).where(completed),
     db
-      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, impactOverride: incidents.impactOverride, reopenCount: incidents.reopenCount, startedAt: incidents.startedAt, endedAt: incidents.resolvedAt })
+      .select({
+        id: incidents.id,
+        title: incidents.title,
+        severity: incidents.severity,
+        impactOverride: incidents.impactOverride,
+        reopenCount: incidents.reopenCount,
+        startedAt: incidents.startedAt,
+        endedAt: incidents.resolvedAt,
+      })
       .from(incidents)
       .where(resolved)
       .orderBy(desc(incidents.startedAt), desc(incidents.id))
@@ -53,18 +61,45 @@ export async function publicHistory(ctx: ServiceContext, page: number): Promise<
   ]);
   const total = (incidentCount?.n ?? 0) + (maintenanceCount?.n ?? 0);
   const heldRows = incidentRows.length
-    ? await db.select({ incidentId: incidentComponents.incidentId, status: incidentComponents.status }).from(incidentComponents).where(inArray(incidentComponents.incidentId, incidentRows.map((r) => r.id)))
+    ? await db
+        .select({ incidentId: incidentComponents.incidentId, status: incidentComponents.status })
+        .from(incidentComponents)
+        .where(
+          inArray(
+            incidentComponents.incidentId,
+            incidentRows.map((r) => r.id),
+          ),
+        )
     : [];
   const held = (id: string): ComponentStatus[] => heldRows.filter((h) => h.incidentId === id).map((h) => h.status);
   // Reopened incidents: the time they spent resolved in between is not part of how long they lasted.
   const reopened = incidentRows.filter((r) => r.reopenCount > 0).map((r) => r.id);
   const timeline = reopened.length
-    ? await db.select({ incidentId: incidentUpdates.incidentId, kind: incidentUpdates.kind, status: incidentUpdates.status, createdAt: incidentUpdates.createdAt }).from(incidentUpdates).where(inArray(incidentUpdates.incidentId, reopened))
+    ? await db
+        .select({ incidentId: incidentUpdates.incidentId, kind: incidentUpdates.kind, status: incidentUpdates.status, createdAt: incidentUpdates.createdAt })
+        .from(incidentUpdates)
+        .where(inArray(incidentUpdates.incidentId, reopened))
     : [];
   const gaps = (id: string) => resolvedGaps(timeline.filter((e) => e.incidentId === id));
   const entries: HistoryEntry[] = [
-    ...incidentRows.map((r) => ({ kind: 'incident' as const, id: r.id, title: r.title, impact: impactOf(r.severity, r.impactOverride, held(r.id)), startedAt: r.startedAt, endedAt: r.endedAt!, resolvedGaps: gaps(r.id) })),
-    ...maintenanceRows.map((r) => ({ kind: 'maintenance' as const, id: r.id, title: r.title, impact: 'maintenance' as const, startedAt: r.startedAt!, endedAt: r.endedAt!, resolvedGaps: [] })),
+    ...incidentRows.map((r) => ({
+      kind: 'incident' as const,
+      id: r.id,
+      title: r.title,
+      impact: impactOf(r.severity, r.impactOverride, held(r.id)),
+      startedAt: r.startedAt,
+      endedAt: r.endedAt!,
+      resolvedGaps: gaps(r.id),
+    })),
+    ...maintenanceRows.map((r) => ({
+      kind: 'maintenance' as const,
+      id: r.id,
+      title: r.title,
+      impact: 'maintenance' as const,
+      startedAt: r.startedAt!,
+      endedAt: r.endedAt!,
+      resolvedGaps: [],
+    })),
   ].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : -1));
   return {
     page,

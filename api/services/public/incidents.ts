@@ -8,7 +8,7 @@ import { loadIncidents, type Incident } from '../incidents/get.ts';
 export const publicIncident = isNotNull(incidents.publishedAt);
 
 /** An incident as the public sees it: only the entries the public saw (no severity changes, no notes from an internal phase). */
-export function publicView(incident: Incident): Incident {
+function publicView(incident: Incident): Incident {
   return { ...incident, updates: incident.updates.filter((u) => u.public) };
 }
 
@@ -23,7 +23,10 @@ export async function openPublicIncidents(ctx: ServiceContext): Promise<Incident
     .from(incidents)
     .where(and(publicIncident, ne(incidents.status, 'resolved')))
     .orderBy(desc(incidents.declaredAt));
-  return loadPublic(ctx, rows.map((r) => r.id));
+  return loadPublic(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 /** Public incidents resolved since `since`, most recent first. */
@@ -33,7 +36,10 @@ export async function resolvedPublicIncidents(ctx: ServiceContext, since: Date):
     .from(incidents)
     .where(and(publicIncident, eq(incidents.status, 'resolved'), gte(incidents.resolvedAt, since)))
     .orderBy(desc(incidents.resolvedAt));
-  return loadPublic(ctx, rows.map((r) => r.id));
+  return loadPublic(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 /** The most recent public incidents of any status (for feeds and the JSON API). */
@@ -48,12 +54,19 @@ export async function recentPublicIncidents(ctx: ServiceContext, limit: number, 
     .where(and(publicIncident, touching))
     .orderBy(desc(incidents.updatedAt), desc(incidents.id))
     .limit(limit);
-  return loadPublic(ctx, rows.map((r) => r.id));
+  return loadPublic(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 /** One public incident, or NotFound (a non-public one is not found either). */
 export async function getPublicIncident(ctx: ServiceContext, id: string): Promise<Incident> {
-  const row = await ctx.database.db.select({ id: incidents.id }).from(incidents).where(and(eq(incidents.id, id), publicIncident)).get();
+  const row = await ctx.database.db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(eq(incidents.id, id), publicIncident))
+    .get();
   if (!row) throw new NotFound('incident', id);
   const [incident] = await loadPublic(ctx, [id]);
   return incident!;

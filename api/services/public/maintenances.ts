@@ -9,7 +9,10 @@ async function byStatus(ctx: ServiceContext, statuses: Maintenance['status'][]):
     .from(maintenances)
     .where(inArray(maintenances.status, statuses))
     .orderBy(asc(maintenances.scheduledFor), asc(maintenances.id));
-  return loadMaintenances(ctx, rows.map((r) => r.id));
+  return loadMaintenances(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 /** Maintenances not yet begun, soonest first. */
@@ -22,7 +25,10 @@ export const activeMaintenances = (ctx: ServiceContext) => byStatus(ctx, ['in_pr
 export async function recentMaintenances(ctx: ServiceContext, limit: number, componentId?: string): Promise<Maintenance[]> {
   const { db } = ctx.database;
   const touching = componentId
-    ? inArray(maintenances.id, db.select({ id: maintenanceComponents.maintenanceId }).from(maintenanceComponents).where(eq(maintenanceComponents.componentId, componentId)))
+    ? inArray(
+        maintenances.id,
+        db.select({ id: maintenanceComponents.maintenanceId }).from(maintenanceComponents).where(eq(maintenanceComponents.componentId, componentId)),
+      )
     : undefined;
   const rows = await db
     .select({ id: maintenances.id })
@@ -30,5 +36,8 @@ export async function recentMaintenances(ctx: ServiceContext, limit: number, com
     .where(and(ne(maintenances.status, 'cancelled'), touching))
     .orderBy(desc(maintenances.updatedAt), desc(maintenances.id))
     .limit(limit);
-  return loadMaintenances(ctx, rows.map((r) => r.id));
+  return loadMaintenances(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }

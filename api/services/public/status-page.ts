@@ -10,7 +10,7 @@ import { maintenanceWindows } from '../maintenances/windows.ts';
 import { activeMaintenances, upcomingMaintenances } from './maintenances.ts';
 import type { Maintenance } from '../maintenances/get.ts';
 
-export const UPTIME_DAYS = 90;
+const UPTIME_DAYS = 90;
 export const RECENT_DAYS = 7;
 
 export interface UptimeDay extends DayAvailability {
@@ -18,7 +18,7 @@ export interface UptimeDay extends DayAvailability {
   incidents: { id: string; title: string }[];
 }
 
-export interface PublicComponent {
+interface PublicComponent {
   id: string;
   name: string;
   description: string | null;
@@ -87,7 +87,10 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
       onlyShowIfDegraded: c.onlyShowIfDegraded,
       uptime: c.showcase
         ? {
-            days: dailyAvailability(mine, UPTIME_DAYS, now, DEFAULT_DOWNTIME_WEIGHTS, maintained).map((day) => ({ ...day, incidents: incidentDays.get(`${c.id}/${day.date}`) ?? [] })),
+            days: dailyAvailability(mine, UPTIME_DAYS, now, DEFAULT_DOWNTIME_WEIGHTS, maintained).map((day) => ({
+              ...day,
+              incidents: incidentDays.get(`${c.id}/${day.date}`) ?? [],
+            })),
             uptime: availability(mine, windowStart, now, DEFAULT_DOWNTIME_WEIGHTS, maintained).uptime,
           }
         : null,
@@ -103,13 +106,27 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
     components: members.map(toPublic),
   });
   const grouped = [
-    ...groups.map((g) => section(g.id, g.name, shown.filter((c) => c.groupId === g.id))),
-    section(null, null, shown.filter((c) => !c.groupId || !groupIds.has(c.groupId))),
+    ...groups.map((g) =>
+      section(
+        g.id,
+        g.name,
+        shown.filter((c) => c.groupId === g.id),
+      ),
+    ),
+    section(
+      null,
+      null,
+      shown.filter((c) => !c.groupId || !groupIds.has(c.groupId)),
+    ),
   ].filter((g) => g.components.length > 0);
 
   return {
     generatedAt: now,
-    status: overallStatus(live.map((c) => c.status), openIncidents.map((i) => i.impact), active.length),
+    status: overallStatus(
+      live.map((c) => c.status),
+      openIncidents.map((i) => i.impact),
+      active.length,
+    ),
     groups: grouped,
     openIncidents,
     recentIncidents,
@@ -123,7 +140,13 @@ async function incidentsByComponentDay(ctx: ServiceContext, componentIds: string
   const out = new Map<string, { id: string; title: string }[]>();
   if (!componentIds.length) return out;
   const rows = await ctx.database.db
-    .select({ componentId: incidentComponents.componentId, id: incidents.id, title: incidents.title, startedAt: incidents.startedAt, resolvedAt: incidents.resolvedAt })
+    .select({
+      componentId: incidentComponents.componentId,
+      id: incidents.id,
+      title: incidents.title,
+      startedAt: incidents.startedAt,
+      resolvedAt: incidents.resolvedAt,
+    })
     .from(incidentComponents)
     .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
     .where(and(inArray(incidentComponents.componentId, componentIds), publicIncident, or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, since))));

@@ -18,14 +18,27 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
     .where(and(publicIncident, gte(incidents.declaredAt, from), lt(incidents.declaredAt, to)))
     .orderBy(asc(incidents.declaredAt));
   const updates = rows.length
-    ? await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, rows.map((r) => r.id)))
+    ? await db
+        .select()
+        .from(incidentUpdates)
+        .where(
+          inArray(
+            incidentUpdates.incidentId,
+            rows.map((r) => r.id),
+          ),
+        )
     : [];
   // The first customer notice each incident sent, against the severity's customer-email deadline.
   const notices = rows.length
     ? await db
         .select({ eventKey: outbox.eventKey, sentAt: sql<number | null>`min(${outbox.sentAt})` })
         .from(outbox)
-        .where(inArray(outbox.eventKey, rows.map((r) => `customer_notice:${r.id}`)))
+        .where(
+          inArray(
+            outbox.eventKey,
+            rows.map((r) => `customer_notice:${r.id}`),
+          ),
+        )
         .groupBy(outbox.eventKey)
     : [];
   const policy = await loadCadencePolicy(ctx);
@@ -35,7 +48,11 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
       const firstPublic = entries.filter((u) => u.public).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
       return {
         ...r,
-        ...customerEmailDeadline(r, notices.find((n) => n.eventKey === `customer_notice:${r.id}`), policy),
+        ...customerEmailDeadline(
+          r,
+          notices.find((n) => n.eventKey === `customer_notice:${r.id}`),
+          policy,
+        ),
         entries,
         firstUpdateMinutes: policy.severities[firstPublic?.severity ?? r.severity].firstUpdateMinutes,
       };
@@ -45,7 +62,11 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
   return { from, to, ...report };
 }
 
-function customerEmailDeadline(incident: { publishedAt: Date | null; severity: Severity }, notice: { sentAt: number | null } | undefined, policy: CadencePolicy) {
+function customerEmailDeadline(
+  incident: { publishedAt: Date | null; severity: Severity },
+  notice: { sentAt: number | null } | undefined,
+  policy: CadencePolicy,
+) {
   // No notice row: no customer was affected, so nothing was owed.
   const due = notice && incident.publishedAt ? customerEmailDue(incident.severity, incident.publishedAt, policy) : null;
   if (!due) return { customerEmailDueAt: null, customerEmailSentAt: null };

@@ -22,7 +22,16 @@ function where(filter: Omit<SubscriberFilter, 'limit' | 'cursor'>): SQL | undefi
 
 async function withFilters(ctx: ServiceContext, rows: (typeof subscribers.$inferSelect)[]): Promise<Subscriber[]> {
   const filters = rows.length
-    ? await ctx.database.db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, rows.map((r) => r.id))).orderBy(sql`rowid`)
+    ? await ctx.database.db
+        .select()
+        .from(subscriberComponents)
+        .where(
+          inArray(
+            subscriberComponents.subscriberId,
+            rows.map((r) => r.id),
+          ),
+        )
+        .orderBy(sql`rowid`)
     : [];
   return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : filters.filter((f) => f.subscriberId === r.id).map((f) => f.componentId) }));
 }
@@ -43,9 +52,7 @@ export async function listSubscribers(ctx: ServiceContext, filter: SubscriberFil
 }
 
 export async function countSubscribers(ctx: ServiceContext) {
-  const [row] = await ctx.database.db
-    .select({ total: sql<number>`count(*)`, confirmed: sql<number>`count(${subscribers.confirmedAt})` })
-    .from(subscribers);
+  const [row] = await ctx.database.db.select({ total: sql<number>`count(*)`, confirmed: sql<number>`count(${subscribers.confirmedAt})` }).from(subscribers);
   return { total: row?.total ?? 0, confirmed: row?.confirmed ?? 0, unconfirmed: (row?.total ?? 0) - (row?.confirmed ?? 0) };
 }
 

@@ -8,10 +8,17 @@ import { sha256 } from './tokens.ts';
 export async function confirmSubscription(ctx: ServiceContext, token: string): Promise<{ id: string; email: string }> {
   const { database } = ctx;
   return database.exclusive(async () => {
-    const row = await database.db.select().from(subscribers).where(eq(subscribers.confirmTokenHash, sha256(token))).get();
+    const row = await database.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.confirmTokenHash, sha256(token)))
+      .get();
     const now = ctx.now();
-    if (!row || !row.confirmExpiresAt || row.confirmExpiresAt < now) {
-      throw new ValidationFailed([{ path: 'token', message: 'this confirmation link is unknown or has expired; subscribe again' }], 'The confirmation link is not valid');
+    if (!row?.confirmExpiresAt || row.confirmExpiresAt < now) {
+      throw new ValidationFailed(
+        [{ path: 'token', message: 'this confirmation link is unknown or has expired; subscribe again' }],
+        'The confirmation link is not valid',
+      );
     }
     await database.commit([
       database.db.update(subscribers).set({ confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null }).where(eq(subscribers.id, row.id)),

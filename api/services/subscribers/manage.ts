@@ -11,7 +11,10 @@ const invalid = () => new ValidationFailed([{ path: 'token', message: 'this link
 export async function getSubscription(ctx: ServiceContext, secret: string, token: string) {
   const subscriber = await subscriberForToken(ctx, secret, token);
   if (!subscriber) throw invalid();
-  const filter = await ctx.database.db.select({ id: subscriberComponents.componentId }).from(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriber.id));
+  const filter = await ctx.database.db
+    .select({ id: subscriberComponents.componentId })
+    .from(subscriberComponents)
+    .where(eq(subscriberComponents.subscriberId, subscriber.id));
   return { id: subscriber.id, email: subscriber.email, componentIds: subscriber.allComponents ? null : filter.map((f) => f.id) };
 }
 
@@ -25,7 +28,10 @@ export async function updateSubscription(ctx: ServiceContext, secret: string, to
     const ids = [...new Set(componentIds)];
     await requireComponents(ctx, ids, (i) => `component_ids[${i}]`);
     await database.commit([
-      db.update(subscribers).set({ allComponents: ids.length === 0 }).where(eq(subscribers.id, subscriber.id)),
+      db
+        .update(subscribers)
+        .set({ allComponents: ids.length === 0 })
+        .where(eq(subscribers.id, subscriber.id)),
       db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriber.id)),
       ...(ids.length ? [db.insert(subscriberComponents).values(ids.map((componentId) => ({ subscriberId: subscriber.id, componentId })))] : []),
     ]);

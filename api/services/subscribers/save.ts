@@ -24,7 +24,10 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
  * confirmed. An address already confirmed is left as it is (the caller must not reveal which
  * happened). Returns the statements and the subscriber id.
  */
-export async function planSubscription(ctx: ServiceContext, request: SubscriptionRequest): Promise<{ id: string; statements: WriteStatement[]; created: boolean }> {
+export async function planSubscription(
+  ctx: ServiceContext,
+  request: SubscriptionRequest,
+): Promise<{ id: string; statements: WriteStatement[]; created: boolean }> {
   const { db } = ctx.database;
   const email = normaliseEmail(request.email);
   const componentIds = [...new Set(request.componentIds ?? [])];

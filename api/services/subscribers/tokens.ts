@@ -16,12 +16,16 @@ export const randomToken = () => randomBytes(24).toString('base64url');
 export async function signingSecret(ctx: ServiceContext, configured: string | undefined): Promise<string> {
   if (configured) return configured;
   const { db } = ctx.database;
-  await db.insert(settings).values({ key: 'signing_secret', value: randomBytes(32).toString('hex') }).onConflictDoNothing();
+  await db
+    .insert(settings)
+    .values({ key: 'signing_secret', value: randomBytes(32).toString('hex') })
+    .onConflictDoNothing();
   const row = await db.select().from(settings).where(eq(settings.key, 'signing_secret')).get();
   return row!.value;
 }
 
-const signature = (secret: string, id: string, version: number) => createHmac('sha256', secret).update(`manage:${id}:${version}`).digest('base64url').slice(0, 32);
+const signature = (secret: string, id: string, version: number) =>
+  createHmac('sha256', secret).update(`manage:${id}:${version}`).digest('base64url').slice(0, 32);
 
 /** A subscriber's manage/unsubscribe token: their id and a signature. Nothing is stored; bumping tokenVersion voids it. */
 export function manageToken(secret: string, subscriber: { id: string; tokenVersion: number }): string {
