@@ -1,4 +1,5 @@
-import { complete, escapeHtml, type Prepared } from './render.ts';
+import { complete, type Prepared } from './render.ts';
+import { escapeHtml } from '../api/markdown.ts';
 
 /** The plain-text twin of `_footer.mjml`: why the email came, and the links `personalise` fills. */
 export const SUBSCRIBER_TEXT_FOOTER = [

@@ -75,8 +75,3 @@ export function complete(prepared: Prepared, values: Record<string, string>): st
 export function fill(template: string, values: Record<string, string>): string {
   return complete(prepare(template, values), {});
 }
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}

@@ -10,15 +10,10 @@ import type { Maintenance } from '../services/maintenances/get.ts';
 import { recentMaintenances } from '../services/public/maintenances.ts';
 import { PUBLIC_API_HEADERS, type PageInfo } from './statuspage.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
+import { INCIDENT_STATUS_LABELS, utc } from '../domain/words.ts';
+import { escapeHtml } from '../markdown.ts';
 
 const FEED_LIMIT = 50;
-
-const STATUS_LABELS: Record<Incident['status'], string> = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-};
 
 const MAINTENANCE_LABELS: Record<Maintenance['status'], string> = {
   scheduled: 'Scheduled maintenance',
@@ -27,10 +22,6 @@ const MAINTENANCE_LABELS: Record<Maintenance['status'], string> = {
   completed: 'Maintenance completed',
   cancelled: 'Maintenance cancelled',
 };
-
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The entry content: every update, newest first, with its status and UTC time, as HTML. */
 function entryHtml(components: { name: string }[], updates: { label: string; displayAt: Date; body: string }[], lead = ''): string {
@@ -50,13 +41,13 @@ interface Entry {
 
 const incidentEntry = (i: Incident): Entry => ({
   path: `/incidents/${i.id}`,
-  title: `${i.title} (${STATUS_LABELS[i.status]})`,
+  title: `${i.title} (${INCIDENT_STATUS_LABELS[i.status]})`,
   updatedAt: i.updatedAt,
   publishedAt: i.declaredAt,
   latest: i.updates[0]?.body,
   content: entryHtml(
     i.components,
-    i.updates.map((u) => ({ label: STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+    i.updates.map((u) => ({ label: INCIDENT_STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
   ),
 });
 

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
 import { LeadingWorker } from './leading-worker.ts';
+import { utc } from '../domain/words.ts';
 
 export interface WatcherOptions {
   ctx: ServiceContext;
@@ -108,7 +109,7 @@ export class CadenceWatcher extends LeadingWorker {
         title: i.title,
         recipient: i.commander ?? this.options.defaultCommander ?? null,
         headline: overdue ? 'Postmortem overdue' : 'Postmortem due within a day',
-        message: `The postmortem of this ${i.severity} incident is due by ${due.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+        message: `The postmortem of this ${i.severity} incident is due by ${utc(due)}.`,
       });
     }
     if (!notices.length) return [];

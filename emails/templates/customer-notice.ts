@@ -1,7 +1,9 @@
 import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
-import { compileTemplate, escapeHtml, fill } from '../render.ts';
+import { compileTemplate, fill } from '../render.ts';
+import { escapeHtml } from '../../api/markdown.ts';
 import { periodLabel } from '../sla-text.ts';
+import { utc } from '../../api/domain/words.ts';
 
 interface CustomerIncidentEmail {
   kind: 'notice' | 'resolution';
@@ -36,7 +38,6 @@ interface CustomerStatementEmail {
 
 export type CustomerEmailProps = CustomerIncidentEmail | CustomerStatementEmail;
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const clean = (s: string) => withoutControlCharacters(s).replace(/\s+/g, ' ').trim();
 
 function subject(props: { kind: 'notice' | 'resolution'; title: string; updated: boolean } | { kind: 'statement'; period: { from: Date; to: Date } }): string {

@@ -2,8 +2,10 @@ import type { ComponentStatus } from '../../api/domain/component/status.ts';
 import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
 import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
-import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
+import { compileTemplate, prepare, type Prepared } from '../render.ts';
+import { escapeHtml } from '../../api/markdown.ts';
 import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
+import { componentStatusWords, IMPACT_LABELS, utc } from '../../api/domain/words.ts';
 
 export interface IncidentUpdateProps {
   pageName: string;
@@ -26,17 +28,6 @@ const STATUS: Record<IncidentStatus, { label: string; color: string; intro: stri
   monitoring: { label: 'Monitoring', color: '#0550ae', intro: 'A fix is in place and we are watching to make sure it holds.' },
   resolved: { label: 'Resolved', color: '#1a7f37', intro: 'This incident is resolved.' },
 };
-
-const IMPACT: Record<Impact, string> = { none: 'No impact', minor: 'Minor impact', major: 'Major impact', critical: 'Critical impact' };
-const COMPONENT: Record<ComponentStatus, string> = {
-  operational: 'operational',
-  degraded_performance: 'degraded performance',
-  partial_outage: 'partial outage',
-  major_outage: 'major outage',
-  under_maintenance: 'under maintenance',
-};
-
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** "[Resolved] Elevated API errors": short and specific. */
 export function subject(props: Pick<IncidentUpdateProps, 'status' | 'title'>): string {
@@ -62,13 +53,13 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
   const html = await compileTemplate('incident-update', { status_color: status.color });
   const subjectLine = subject(props);
   const components = props.components.length
-    ? `<strong>Affected:</strong> ${props.components.map((c) => `${escapeHtml(c.name)} (${COMPONENT[c.status]})`).join(', ')}`
+    ? `<strong>Affected:</strong> ${props.components.map((c) => `${escapeHtml(c.name)} (${componentStatusWords(c.status)})`).join(', ')}`
     : '';
   const filled = prepare(html, {
     subject: escapeHtml(subjectLine),
     preview: escapeHtml(withoutControlCharacters(props.body).slice(0, 140)),
     status_label: status.label,
-    impact_label: IMPACT[props.impact],
+    impact_label: IMPACT_LABELS[props.impact],
     title: escapeHtml(withoutControlCharacters(props.title)),
     timing: escapeHtml(timing(props)),
     intro: escapeHtml(status.intro),
@@ -85,7 +76,9 @@ export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<
     '',
     '{{body}}',
     '',
-    ...(props.components.length ? [`Affected: ${props.components.map((c) => `${c.name.replace(/[{}]/g, '')} (${COMPONENT[c.status]})`).join(', ')}`, ''] : []),
+    ...(props.components.length
+      ? [`Affected: ${props.components.map((c) => `${c.name.replace(/[{}]/g, '')} (${componentStatusWords(c.status)})`).join(', ')}`, '']
+      : []),
     `Follow this incident: ${props.incidentUrl}`,
     '',
     ...SUBSCRIBER_TEXT_FOOTER,

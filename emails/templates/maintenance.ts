@@ -1,8 +1,10 @@
 import type { MaintenanceEmail } from '../../api/domain/maintenance/lifecycle.ts';
 import { formatDuration } from '../../api/domain/incident/duration.ts';
 import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
-import { compileTemplate, escapeHtml, prepare, type Prepared } from '../render.ts';
+import { compileTemplate, prepare, type Prepared } from '../render.ts';
+import { escapeHtml } from '../../api/markdown.ts';
 import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
+import { utc } from '../../api/domain/words.ts';
 
 export interface MaintenanceEmailProps {
   pageName: string;
@@ -27,8 +29,6 @@ const KIND: Record<MaintenanceEmail, { label: string; color: string; intro: stri
   completed: { label: 'Maintenance completed', color: '#1a7f37', intro: 'This planned maintenance is complete.' },
   cancelled: { label: 'Maintenance cancelled', color: '#59636e', intro: 'This planned maintenance will not take place as announced.' },
 };
-
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** "2026-11-24 21:00–23:00 UTC", or both dates when the window spans midnight (UTC). */
 export function windowText(from: Date, to: Date): string {

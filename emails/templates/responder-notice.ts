@@ -1,5 +1,6 @@
 import { withoutControlCharacters } from '../../api/markdown.ts';
-import { compileTemplate, escapeHtml, fill } from '../render.ts';
+import { compileTemplate, fill } from '../render.ts';
+import { escapeHtml } from '../../api/markdown.ts';
 
 export interface ResponderNoticeProps {
   headline: string;

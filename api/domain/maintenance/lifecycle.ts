@@ -1,3 +1,4 @@
+import { componentStatusWords } from '../words.ts';
 import type { ComponentStatus } from '../component/status.ts';
 import { InvalidTransition } from '../errors.ts';
 
@@ -108,14 +109,6 @@ export function maintenanceWindow(m: { startedAt: Date | null; completedAt: Date
   return m.startedAt ? { from: m.startedAt, to: m.completedAt ?? now } : null;
 }
 
-const STATUS_WORDS: Record<ComponentStatus, string> = {
-  operational: 'operational',
-  under_maintenance: 'under maintenance',
-  degraded_performance: 'degraded performance',
-  partial_outage: 'partial outage',
-  major_outage: 'major outage',
-};
-
 /**
  * What the clock says when it completes a maintenance, from the components' displayed status
  * at that moment: "back in normal operation" only when nothing but this maintenance held them;
@@ -124,5 +117,5 @@ const STATUS_WORDS: Record<ComponentStatus, string> = {
 export function completionBody(components: { name: string; status: ComponentStatus }[]): string {
   const still = components.filter((c) => c.status !== 'operational' && c.status !== 'under_maintenance');
   if (!still.length) return 'The scheduled maintenance is complete and all affected services are back in normal operation.';
-  return `The scheduled maintenance is complete. Still affected: ${still.map((c) => `${c.name} (${STATUS_WORDS[c.status]})`).join(', ')}; see the open incident for updates.`;
+  return `The scheduled maintenance is complete. Still affected: ${still.map((c) => `${c.name} (${componentStatusWords(c.status)})`).join(', ')}; see the open incident for updates.`;
 }

@@ -1,17 +1,17 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { apiKeys } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { SCOPES, type Scope } from '../../domain/access.ts';
 import { NotFound, ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
+import { sha256 } from '../secrets.ts';
 
 export type ApiKey = Omit<typeof apiKeys.$inferSelect, 'secretHash'>;
 
 // A key reads `candor_<id>_<secret>`: the id finds the row, the secret is checked against its
 // stored sha256 in constant time. Neither half is ever logged.
 const KEY_PATTERN = /^candor_([a-z0-9]{12})_([0-9a-f]{64})$/;
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 function publicPart({ secretHash: _, ...key }: typeof apiKeys.$inferSelect): ApiKey {
   return key;
@@ -29,7 +29,7 @@ export async function createApiKey(ctx: ServiceContext, input: { name: string; s
   if (errors.length) throw new ValidationFailed(errors);
   const id = newId();
   const secret = randomBytes(32).toString('hex');
-  const row = { id, name, scopes: [...new Set(input.scopes)] as Scope[], secretHash: sha256(secret).toString('hex'), createdAt: ctx.now() };
+  const row = { id, name, scopes: [...new Set(input.scopes)] as Scope[], secretHash: sha256(secret), createdAt: ctx.now() };
   await ctx.database.exclusive(() => ctx.database.commit([ctx.database.db.insert(apiKeys).values(row)]));
   return { key: publicPart({ ...row, lastUsedAt: null, revokedAt: null }), secret: `candor_${id}_${secret}` };
 }
@@ -56,10 +56,10 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<Api
 export async function authenticateApiKey(ctx: ServiceContext, token: string): Promise<ApiKey | null> {
   const match = KEY_PATTERN.exec(token);
   if (!match) return null;
-  const [, id, secret] = match as unknown as [string, string, string];
+  const [, id = '', secret = ''] = match;
   const row = await ctx.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
   const expected = row ? Buffer.from(row.secretHash, 'hex') : Buffer.alloc(32);
-  const valid = timingSafeEqual(sha256(secret), expected) && row !== undefined && row.revokedAt === null;
+  const valid = timingSafeEqual(Buffer.from(sha256(secret), 'hex'), expected) && row !== undefined && row.revokedAt === null;
   if (!valid || !row) return null;
   const now = ctx.now();
   // last_used_at is bookkeeping, not page data: written directly, at most once a minute.

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { subscribers } from '../../../db/schema/index.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
-import { sha256 } from './tokens.ts';
+import { sha256 } from '../secrets.ts';
 
 /** Confirms the subscription a confirmation token belongs to; an unknown or expired token is refused. */
 export async function confirmSubscription(ctx: ServiceContext, token: string): Promise<{ id: string; email: string }> {

@@ -4,7 +4,8 @@ import { outbox, subscriberComponents, subscribers } from '../../../db/schema/in
 import { newId } from '../../../db/ids.ts';
 import type { ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
-import { CONFIRM_TTL_MS, randomToken, sha256 } from './tokens.ts';
+import { CONFIRM_TTL_MS, randomToken } from './tokens.ts';
+import { sha256 } from '../secrets.ts';
 
 export interface SubscriptionRequest {
   email: string;

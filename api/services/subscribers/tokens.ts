@@ -1,11 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { settings, subscribers } from '../../../db/schema/index.ts';
 import type { ServiceContext } from '../context.ts';
 
 export const CONFIRM_TTL_MS = 48 * 60 * 60 * 1000;
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export const randomToken = () => randomBytes(24).toString('base64url');
 
 /**

@@ -1,14 +1,22 @@
-import type { ComponentStatus } from '../../api/domain/component/status.ts';
-import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
-import type { MaintenanceStatus } from '../../api/domain/maintenance/lifecycle.ts';
+import type { ComponentStatus } from './component/status.ts';
+import type { Impact, IncidentStatus } from './incident/lifecycle.ts';
+import type { MaintenanceStatus } from './maintenance/lifecycle.ts';
 
-export const STATUS_LABELS: Record<ComponentStatus, string> = {
+// The one place Candor's surfaces (page, feeds, emails, responder notices) take their words
+// for statuses and their UTC times from.
+
+export const COMPONENT_STATUS_LABELS: Record<ComponentStatus, string> = {
   operational: 'Operational',
   degraded_performance: 'Degraded performance',
   partial_outage: 'Partial outage',
   major_outage: 'Major outage',
   under_maintenance: 'Under maintenance',
 };
+
+/** A component status inside a sentence: "partial outage". */
+export function componentStatusWords(status: ComponentStatus): string {
+  return COMPONENT_STATUS_LABELS[status].toLowerCase();
+}
 
 export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, string> = {
   investigating: 'Investigating',
@@ -24,7 +32,15 @@ export const IMPACT_LABELS: Record<Impact, string> = {
   critical: 'Critical impact',
 };
 
-/** "2026-11-23 14:05 UTC": what the page prints before the script localises it. */
+export const MAINTENANCE_STATUS_LABELS: Record<MaintenanceStatus, string> = {
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};
+
+/** "2026-11-23 14:05 UTC". */
 export function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -38,14 +54,6 @@ export function utcTime(d: Date): string {
 export function monthOf(d: Date): string {
   return d.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
-
-export const MAINTENANCE_STATUS_LABELS: Record<MaintenanceStatus, string> = {
-  scheduled: 'Scheduled',
-  in_progress: 'In progress',
-  verifying: 'Verifying',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-};
 
 /** Whether two times fall on the same UTC day (a window's end then prints as a time only). */
 export function sameUtcDay(a: Date, b: Date): boolean {
