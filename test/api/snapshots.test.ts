@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
 import { pageKey } from '../../api/public/pages.ts';
 import { silentLogger } from '../../api/log.ts';
+import { within } from '../helpers/server.ts';
 
 // The snapshot layer in front of a real node:http server, with a renderer that counts calls.
 let version: number;
@@ -50,8 +51,7 @@ describe('serving', () => {
     expect(renders).toEqual(['/']);
     version = 2;
     snapshots.refresh();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await (await get('/')).text()).toContain('version 2');
+    await within(1000, async () => (await (await get('/')).text()).includes('version 2'));
     expect(renders).toEqual(['/', '/']);
   });
 
@@ -63,15 +63,14 @@ describe('serving', () => {
     expect(during.every((b) => b.includes('version 1'))).toBe(true);
     expect(renders).toEqual(['/', '/']);
     release!();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await (await get('/')).text()).toContain('version 2');
+    await within(1000, async () => (await (await get('/')).text()).includes('version 2'));
     expect(renders).toHaveLength(2);
   });
 
   test('concurrent first requests share one render', async () => {
     hold();
     const pending = Array.from({ length: 10 }, () => get('/history'));
-    await new Promise((r) => setTimeout(r, 20));
+    await within(1000, async () => renders.length === 1); // the one render has begun, the rest wait on it
     release!();
     const statuses = (await Promise.all(pending)).map((r) => r.status);
     expect(statuses).toEqual(Array(10).fill(200));
@@ -108,7 +107,7 @@ describe('HTTP caching', () => {
     expect((await get('/', { 'if-none-match': '"stale"' })).status).toBe(200);
     version = 2;
     snapshots.refresh();
-    await new Promise((r) => setTimeout(r, 20));
+    await within(1000, async () => renders.length === 2 && (await get('/', { 'if-none-match': etag })).status === 200);
     const changed = await get('/', { 'if-none-match': etag });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);

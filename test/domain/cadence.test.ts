@@ -26,11 +26,18 @@ describe('nextUpdateDue', () => {
       t('11:30'),
     ],
     ['SEV-1 with nothing public yet: 20 min from publication', state({ lastPublicUpdateAt: null }), t('10:20')],
-    ['an upgrade SEV-2 → SEV-1 shortens the interval from the same last update', state({ severity: 'SEV-1', lastPublicUpdateAt: t('10:00') }), t('10:30')],
-    ['a downgrade SEV-1 → SEV-3 lengthens it', state({ severity: 'SEV-3', lastPublicUpdateAt: t('10:00') }), t('14:00')],
     ['monitoring still owes updates', state({ status: 'monitoring', lastPublicUpdateAt: t('11:00') }), t('11:30')],
   ] as const)('%s', (_, s, expected) => {
     expect(nextUpdateDue(s)).toEqual(expected);
+  });
+
+  test.each([
+    ['an upgrade SEV-2 → SEV-1 shortens the interval from the same last update', 'SEV-2', 'SEV-1', t('11:00'), t('10:30')],
+    ['a downgrade SEV-1 → SEV-3 lengthens it', 'SEV-1', 'SEV-3', t('10:30'), t('14:00')],
+  ] as const)('%s', (_, from, to, before, after) => {
+    const last = { lastPublicUpdateAt: t('10:00') };
+    expect(nextUpdateDue(state({ severity: from, ...last }))).toEqual(before);
+    expect(nextUpdateDue(state({ severity: to, ...last }))).toEqual(after);
   });
 
   test('a tightened policy (SEV-1 every 15 min) is honoured', () => {

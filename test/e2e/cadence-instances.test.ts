@@ -43,12 +43,27 @@ test('two instances, one reminder', async () => {
   await admin('PUT', '/policy', { ...policy, reminder_lead_minutes: 30 });
   await admin('POST', '/incidents', { title: 'Payments failing', severity: 'SEV-1', body: 'b', commander: 'alice@example.com' });
   await within(5000, async () => hooks.length >= 1);
-  await new Promise((r) => setTimeout(r, 1000)); // many more ticks on both instances
+  await leaderTicks('cadence-watcher', 10); // many more ticks: a second reminder would have come by now
   const count = async (q: ReturnType<typeof sql>) => Number((await fixture.database.db.get<{ n: number }>(q))!.n);
   expect(await count(sql`SELECT count(*) AS n FROM cadence_notices WHERE kind = 'reminder'`)).toBe(1);
   expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE template = 'responder-notice' AND recipient = 'alice@example.com'`)).toBe(1);
   expect(hooks).toEqual(['/hook']);
 });
+
+/** Waits until the leader of `lease` has renewed it `n` more times (each renewal is one tick of its work). */
+async function leaderTicks(lease: string, n: number) {
+  const expiry = async () => Number((await fixture.database.db.get<{ at: number }>(sql`SELECT expires_at AS at FROM leases WHERE name = ${lease}`))?.at ?? 0);
+  let last = await expiry();
+  let seen = 0;
+  await within(10_000, async () => {
+    const now = await expiry();
+    if (now > last) {
+      seen++;
+      last = now;
+    }
+    return seen >= n;
+  });
+}
 
 test('two instances, one maintenance clock', async () => {
   const admin = fixture.admin(servers[1]!);
@@ -56,7 +71,7 @@ test('two instances, one maintenance clock', async () => {
   const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
   const m = await admin('POST', '/maintenances', { title: 'Failover drill', body: 'b', scheduled_for: soon(2500), scheduled_until: soon(4000) });
   await within(15_000, async () => (await admin('GET', `/maintenances/${m.id}`)).status === 'completed');
-  await new Promise((r) => setTimeout(r, 500)); // more ticks on both instances
+  await leaderTicks('maintenance-clock', 5); // more ticks: a second step or email would have come by now
   const done = await admin('GET', `/maintenances/${m.id}`);
   expect(done.updates.map((u: { status: string; author: string }) => `${u.status} ${u.author}`)).toEqual([
     'completed system',

@@ -7,6 +7,7 @@ import { INCIDENT_STATUSES } from '../../api/domain/incident/lifecycle.ts';
 import { MAINTENANCE_EMAILS } from '../../api/domain/maintenance/lifecycle.ts';
 import { renderMaintenance, windowText } from '../../emails/templates/maintenance.ts';
 import { renderCustomerEmail } from '../../emails/templates/customer-notice.ts';
+import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
 
 const recipient = {
   email: 'ops@example.com',
@@ -213,5 +214,51 @@ describe('customer emails', () => {
     });
     expect(email.subject).toBe('[Updated] Resolved: API down');
     expect(email.text).toContain('From 2026-03-01 10:00 UTC to 2026-03-01 12:00 UTC: 1 h (not counting the time it was resolved before it reopened).');
+  });
+});
+
+describe('hostile text in customer and responder emails', () => {
+  const hostile = 'API <script>alert(1)</script> & "quotes" \u0007bell';
+
+  test('the customer notice compiles strictly and escapes names, titles and bodies', async () => {
+    const email = await renderCustomerEmail({
+      kind: 'notice',
+      customerName: hostile,
+      pageName: 'Acme',
+      incidentUrl: 'https://status.example.com/incidents/inc1?a=1&b=2',
+      title: hostile,
+      startedAt: new Date('2026-03-01T10:00:00Z'),
+      resolvedAt: null,
+      resolvedGaps: [],
+      now: new Date('2026-03-01T10:30:00Z'),
+      affected: ['<b>API</b>'],
+      body: '<img src=x onerror=alert(1)> **bold**',
+      updated: false,
+      sla: [],
+    });
+    expect(email.subject).toBe('Service incident affecting you: API <script>alert(1)</script> & "quotes" bell');
+    expect(email.html).not.toMatch(/<script|<img|\u0007/);
+    expect(email.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(email.html).toContain('API &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
+    expect(email.html).toContain('Affected: &lt;b&gt;API&lt;/b&gt;.');
+    expect(email.html).toContain('<strong>bold</strong>');
+    expect(email.html).toContain('href="https://status.example.com/incidents/inc1?a=1&amp;b=2"');
+    expect(email.text).toContain('Since 2026-03-01 10:00 UTC (30 min so far).');
+  });
+
+  test('the responder notice compiles strictly and escapes the title and message', async () => {
+    const html = await compileTemplate('responder-notice');
+    expect(html).toContain('{{title}}');
+    const email = await renderResponderNotice({
+      headline: 'Update overdue',
+      title: hostile,
+      message: `Due at 10:30 <b>now</b>`,
+      incidentUrl: 'https://status.example.com/incidents/inc1',
+    });
+    expect(email.subject).toBe('Update overdue: API <script>alert(1)</script> & "quotes" bell');
+    expect(email.html).not.toMatch(/<script|<b>now|\u0007/);
+    expect(email.html).toContain('Due at 10:30 &lt;b&gt;now&lt;/b&gt;');
+    expect(email.html).toContain('href="https://status.example.com/incidents/inc1"');
+    expect(email.text).toContain('Due at 10:30 <b>now</b>');
   });
 });

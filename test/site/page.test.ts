@@ -65,11 +65,10 @@ describe('what a person sees', () => {
     await html('/'); // the snapshot exists and is hot
     await admin('PATCH', `/components/${search.id}`, { status: 'degraded_performance' });
     const posted = await admin('POST', '/incidents', { title: 'Search results delayed', severity: 'SEV-2', body: 'Indexing is behind.' });
-    const took = await within(1000, async () => {
+    await within(1000, async () => {
       const page = await html('/');
       return page.includes('Search results delayed') && /Search<\/span>\s*<span class="status" data-status="degraded_performance"/.test(page);
     });
-    expect(took).toBeLessThan(1000);
     await admin('POST', `/incidents/${posted.id}/updates`, { status: 'resolved', body: 'Caught up.' });
     await admin('PATCH', `/components/${search.id}`, { status: 'operational' });
   });

@@ -292,11 +292,10 @@ test('an update posted through the admin API shows in summary.json and both feed
   await Promise.all(['/api/v2/summary.json', '/history.atom', '/history.rss'].map(getText));
   const before = new XMLParser().parse(await getText('/history.atom')).feed.entry.find((e: any) => e.id.endsWith(ids.open));
   await admin('POST', `/incidents/${ids.open}/updates`, { status: 'identified', body: 'Found a bad deploy; rolling back.' });
-  const took = await within(1000, async () => {
+  await within(1000, async () => {
     const bodies = await Promise.all(['/api/v2/summary.json', '/history.atom', '/history.rss'].map(getText));
     return bodies.every((t) => t.includes('Found a bad deploy; rolling back.'));
   });
-  expect(took).toBeLessThan(1000);
   const after = new XMLParser().parse(await getText('/history.atom')).feed.entry.find((e: any) => e.id.endsWith(ids.open));
   expect(after.id).toBe(before.id);
   expect(Date.parse(after.updated)).toBeGreaterThan(Date.parse(before.updated));
