@@ -1,67 +1,42 @@
 import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { components, incidentComponents, incidentUpdateComponents, incidentUpdates, incidents } from '../../../db/schema/index.ts';
-import type { ComponentStatus } from '../../domain/component/status.ts';
 import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import { NotFound } from '../../domain/errors.ts';
-import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
 import type { ServiceContext } from '../context.ts';
+import { loadEvents, type Loaded, type TimelineQueries } from '../timeline.ts';
 
-type IncidentUpdate = typeof incidentUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
+/** An incident with the components it holds (or last held), at the status it holds each, and its updates (newest first). */
+export type Incident = Loaded<typeof incidents.$inferSelect, typeof incidentUpdates.$inferSelect> & { impact: Impact };
 
-export type Incident = typeof incidents.$inferSelect & {
-  impact: Impact;
-  /** Components this incident affects, with the status it holds (or last held) each at. */
-  components: { id: string; name: string; status: ComponentStatus }[];
-  /** Newest first. */
-  updates: IncidentUpdate[];
-};
+function queries(ctx: ServiceContext): TimelineQueries<typeof incidents.$inferSelect, typeof incidentUpdates.$inferSelect> {
+  const { db } = ctx.database;
+  return {
+    rows: (ids) => db.select().from(incidents).where(inArray(incidents.id, ids)),
+    components: (ids) =>
+      db
+        .select({ eventId: incidentComponents.incidentId, id: components.id, name: components.name, status: incidentComponents.status })
+        .from(incidentComponents)
+        .innerJoin(components, eq(components.id, incidentComponents.componentId))
+        .where(inArray(incidentComponents.incidentId, ids))
+        .orderBy(asc(components.position), asc(components.name)),
+    updates: async (ids) =>
+      (await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`))) // rowid: insertion order within one millisecond
+        .map((update) => ({ eventId: update.incidentId, update })),
+    updateComponents: incidentUpdateComponents,
+  };
+}
 
 /** Loads incidents with their components and updates, in the order of `ids`. */
 export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise<Incident[]> {
-  if (ids.length === 0) return [];
-  const { db } = ctx.database;
-  const [rows, held, updates] = await Promise.all([
-    db.select().from(incidents).where(inArray(incidents.id, ids)),
-    db
-      .select({
-        incidentId: incidentComponents.incidentId,
-        id: components.id,
-        name: components.name,
-        status: incidentComponents.status,
-      })
-      .from(incidentComponents)
-      .innerJoin(components, eq(components.id, incidentComponents.componentId))
-      .where(inArray(incidentComponents.incidentId, ids))
-      .orderBy(asc(components.position), asc(components.name)),
-    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)), // rowid: insertion order within one millisecond
-  ]);
-  const affected = await affectedComponents(
-    db,
-    incidentUpdateComponents,
-    updates.map((u) => u.id),
-  );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    return [
-      {
-        ...row,
-        impact: impactOf(
-          row.severity,
-          row.impactOverride,
-          held.filter((h) => h.incidentId === id).map((h) => h.status),
-        ),
-        components: held.filter((h) => h.incidentId === id).map(({ incidentId: _, ...c }) => c),
-        updates: updates
-          .filter((u) => u.incidentId === id)
-          .map((u) => ({
-            ...u,
-            affectedComponents: affected.get(u.id) ?? [],
-          })),
-      },
-    ];
-  });
+  const loaded = await loadEvents(ctx.database.db, queries(ctx), ids);
+  return loaded.map((i) => ({
+    ...i,
+    impact: impactOf(
+      i.severity,
+      i.impactOverride,
+      i.components.map((c) => c.status),
+    ),
+  }));
 }
 
 /** One incident with its components and updates, or NotFound. */

@@ -2,48 +2,37 @@ import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { components, maintenanceComponents, maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
-import { affectedComponents, type AffectedComponent } from '../affected-components.ts';
+import { loadEvents, type Loaded, type TimelineQueries } from '../timeline.ts';
 
-type MaintenanceUpdate = typeof maintenanceUpdates.$inferSelect & { affectedComponents: AffectedComponent[] };
+/** A maintenance with the components it puts under maintenance (at their displayed status now) and its updates (newest first). */
+export type Maintenance = Loaded<typeof maintenances.$inferSelect, typeof maintenanceUpdates.$inferSelect>;
 
-export type Maintenance = typeof maintenances.$inferSelect & {
-  /** The components it puts under maintenance, with their displayed status now. */
-  components: { id: string; name: string; status: (typeof components.$inferSelect)['status'] }[];
-  /** Newest first. */
-  updates: MaintenanceUpdate[];
-};
+function queries(ctx: ServiceContext): TimelineQueries<typeof maintenances.$inferSelect, typeof maintenanceUpdates.$inferSelect> {
+  const { db } = ctx.database;
+  return {
+    rows: (ids) => db.select().from(maintenances).where(inArray(maintenances.id, ids)),
+    components: (ids) =>
+      db
+        .select({ eventId: maintenanceComponents.maintenanceId, id: components.id, name: components.name, status: components.status })
+        .from(maintenanceComponents)
+        .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
+        .where(inArray(maintenanceComponents.maintenanceId, ids))
+        .orderBy(asc(components.position), asc(components.name)),
+    updates: async (ids) =>
+      (
+        await db
+          .select()
+          .from(maintenanceUpdates)
+          .where(inArray(maintenanceUpdates.maintenanceId, ids))
+          .orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`))
+      ).map((update) => ({ eventId: update.maintenanceId, update })),
+    updateComponents: maintenanceUpdateComponents,
+  };
+}
 
 /** Loads maintenances with their components and updates, in the order of `ids`. */
-export async function loadMaintenances(ctx: ServiceContext, ids: string[]): Promise<Maintenance[]> {
-  if (ids.length === 0) return [];
-  const { db } = ctx.database;
-  const [rows, held, updates] = await Promise.all([
-    db.select().from(maintenances).where(inArray(maintenances.id, ids)),
-    db
-      .select({ maintenanceId: maintenanceComponents.maintenanceId, id: components.id, name: components.name, status: components.status })
-      .from(maintenanceComponents)
-      .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
-      .where(inArray(maintenanceComponents.maintenanceId, ids))
-      .orderBy(asc(components.position), asc(components.name)),
-    db.select().from(maintenanceUpdates).where(inArray(maintenanceUpdates.maintenanceId, ids)).orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`)),
-  ]);
-  const affected = await affectedComponents(
-    db,
-    maintenanceUpdateComponents,
-    updates.map((u) => u.id),
-  );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    return [
-      {
-        ...row,
-        components: held.filter((h) => h.maintenanceId === id).map(({ maintenanceId: _, ...c }) => c),
-        updates: updates.filter((u) => u.maintenanceId === id).map((u) => ({ ...u, affectedComponents: affected.get(u.id) ?? [] })),
-      },
-    ];
-  });
+export function loadMaintenances(ctx: ServiceContext, ids: string[]): Promise<Maintenance[]> {
+  return loadEvents(ctx.database.db, queries(ctx), ids);
 }
 
 /** One maintenance with its components and updates, or NotFound. */

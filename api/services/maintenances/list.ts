@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { MaintenanceStatus } from '../../domain/maintenance/lifecycle.ts';
 import type { ServiceContext } from '../context.ts';
-import { decodeCursor, encodeCursor, type Page } from '../paging.ts';
+import type { Page } from '../paging.ts';
+import { pageEvents } from '../timeline.ts';
 import { loadMaintenances, type Maintenance } from './get.ts';
 
 export interface MaintenanceFilter {
@@ -20,28 +21,22 @@ const STATES: Record<NonNullable<MaintenanceFilter['state']>, MaintenanceStatus[
 };
 
 /** Maintenances, latest scheduled start first, filtered and paged by cursor. */
-export async function listMaintenances(ctx: ServiceContext, filter: MaintenanceFilter): Promise<Page<Maintenance>> {
-  const conditions: (SQL | undefined)[] = [
+export function listMaintenances(ctx: ServiceContext, filter: MaintenanceFilter): Promise<Page<Maintenance>> {
+  const { db } = ctx.database;
+  const source = {
+    id: maintenances.id,
+    sort: maintenances.scheduledFor,
+    select: (where: SQL | undefined, limit: number) =>
+      db
+        .select({ id: maintenances.id, at: maintenances.scheduledFor })
+        .from(maintenances)
+        .where(where)
+        .orderBy(desc(maintenances.scheduledFor), desc(maintenances.id))
+        .limit(limit),
+  };
+  const conditions = [
     filter.status ? eq(maintenances.status, filter.status) : undefined,
     filter.state ? inArray(maintenances.status, STATES[filter.state]) : undefined,
   ];
-  if (filter.cursor) {
-    const c = decodeCursor(filter.cursor);
-    conditions.push(or(lt(maintenances.scheduledFor, c.at), and(eq(maintenances.scheduledFor, c.at), lt(maintenances.id, c.id))));
-  }
-  const rows = await ctx.database.db
-    .select({ id: maintenances.id, scheduledFor: maintenances.scheduledFor })
-    .from(maintenances)
-    .where(and(...conditions))
-    .orderBy(desc(maintenances.scheduledFor), desc(maintenances.id))
-    .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return {
-    data: await loadMaintenances(
-      ctx,
-      page.map((r) => r.id),
-    ),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor(last.scheduledFor, last.id) : null,
-  };
+  return pageEvents(source, conditions, filter, (ids) => loadMaintenances(ctx, ids));
 }

@@ -1,0 +1,81 @@
+import { and, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { Drizzle } from '../../db/client.ts';
+import type { incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
+import type { ComponentStatus } from '../domain/component/status.ts';
+import { affectedComponents, type AffectedComponent } from './affected-components.ts';
+import { decodeCursor, encodeCursor, type Page } from './paging.ts';
+
+// Incidents and maintenances are both events on the public timeline: a row, the components it
+// names, and its updates (each with the components it changed). What differs is read by the
+// queries each passes in; loading and paging are done once, here.
+
+/** An event's component as its loader reads it. */
+interface EventComponent {
+  eventId: string;
+  id: string;
+  name: string;
+  status: ComponentStatus;
+}
+
+export interface TimelineQueries<Row extends { id: string }, Update extends { id: string }> {
+  rows(ids: string[]): Promise<Row[]>;
+  components(ids: string[]): Promise<EventComponent[]>;
+  /** Updates of these events, newest first, each with the id of its event. */
+  updates(ids: string[]): Promise<{ eventId: string; update: Update }[]>;
+  updateComponents: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents;
+}
+
+export type Loaded<Row, Update> = Row & {
+  components: { id: string; name: string; status: ComponentStatus }[];
+  /** Newest first. */
+  updates: (Update & { affectedComponents: AffectedComponent[] })[];
+};
+
+/** Loads events with their components and updates, in the order of `ids`. */
+export async function loadEvents<Row extends { id: string }, Update extends { id: string }>(
+  db: Drizzle,
+  queries: TimelineQueries<Row, Update>,
+  ids: string[],
+): Promise<Loaded<Row, Update>[]> {
+  if (ids.length === 0) return [];
+  const [rows, named, updates] = await Promise.all([queries.rows(ids), queries.components(ids), queries.updates(ids)]);
+  const affected = await affectedComponents(
+    db,
+    queries.updateComponents,
+    updates.map((u) => u.update.id),
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    if (!row) return [];
+    return [
+      {
+        ...row,
+        components: named.filter((c) => c.eventId === id).map(({ eventId: _, ...c }) => c),
+        updates: updates.filter((u) => u.eventId === id).map(({ update }) => ({ ...update, affectedComponents: affected.get(update.id) ?? [] })),
+      },
+    ];
+  });
+}
+
+/** One page of events, newest first by `source.sort`, filtered by `conditions` and continued from `cursor`. */
+export async function pageEvents<T>(
+  source: { id: SQLiteColumn; sort: SQLiteColumn; select(where: SQL | undefined, limit: number): Promise<{ id: string; at: Date }[]> },
+  conditions: (SQL | undefined)[],
+  filter: { limit: number; cursor?: string },
+  load: (ids: string[]) => Promise<T[]>,
+): Promise<Page<T>> {
+  const where = [...conditions];
+  if (filter.cursor) {
+    const c = decodeCursor(filter.cursor);
+    where.push(or(lt(source.sort, c.at), and(eq(source.sort, c.at), lt(source.id, c.id))));
+  }
+  const rows = await source.select(and(...where), filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    data: await load(page.map((r) => r.id)),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(last.at, last.id) : null,
+  };
+}
