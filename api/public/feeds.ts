@@ -43,7 +43,8 @@ const incidentEntry = (i: Incident): Entry => ({
   path: `/incidents/${i.id}`,
   title: `${i.title} (${INCIDENT_STATUS_LABELS[i.status]})`,
   updatedAt: i.updatedAt,
-  publishedAt: i.declaredAt,
+  // Its public life starts when it became public, not when it was declared internally.
+  publishedAt: i.publishedAt ?? i.declaredAt,
   latest: i.updates[0]?.body,
   content: entryHtml(
     i.components,

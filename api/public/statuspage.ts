@@ -129,7 +129,7 @@ function incidentJson(c: Context, incident: Incident) {
     name: incident.title,
     // As Statuspage does: a resolved incident with a published postmortem reads `postmortem`.
     status: incident.status === 'resolved' && incident.postmortemPublishedAt ? 'postmortem' : incident.status,
-    created_at: incident.declaredAt.toISOString(),
+    created_at: (incident.publishedAt ?? incident.declaredAt).toISOString(), // public from here
     updated_at: incident.updatedAt.toISOString(),
     monitoring_at: iso(incident.monitoringAt),
     resolved_at: iso(incident.resolvedAt),

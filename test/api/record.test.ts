@@ -161,6 +161,7 @@ describe('5. internal notes stay internal', () => {
     ]);
     const feed = await atom();
     expect(feed).not.toContain('Internal:');
+    expect(feed).toContain('<published>2026-11-02T11:30:00.000Z</published>');
     const [record] = (await report()).incidents;
     expect(record).toMatchObject({ published_at: '2026-11-02T11:30:00.000Z', public_updates: 1, minutes_to_first_public_update: 40 });
   });
