@@ -37,9 +37,20 @@ export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extend
   site: () => Promise<{ pageName: string; publicUrl: string }>;
 }
 
+/** What the edge hands a route: the request's raw path parameters, query and body, and who asked. */
+interface RawInput {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  actor: Actor;
+  ctx: ServiceContext;
+  site: () => Promise<{ pageName: string; publicUrl: string }>;
+}
+
 export interface Route {
   spec: RouteSpec<AnyObject, AnyObject, z.ZodType>;
-  handler: (input: HandlerInput<AnyObject, AnyObject, z.ZodType>) => Promise<unknown>;
+  /** Validates the raw input against the spec's schemas (422 naming every bad field) and runs the handler. */
+  run(input: RawInput): Promise<unknown>;
 }
 
 /** Declares a route; the handler gets validated, camelCased input and returns the service's result. */
@@ -48,7 +59,24 @@ export function route<
   Q extends AnyObject = z.ZodObject<Record<string, never>>,
   B extends z.ZodType = z.ZodUndefined,
 >(spec: RouteSpec<P, Q, B>, handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>): Route {
-  return { spec, handler } as unknown as Route;
+  return {
+    spec,
+    run(input) {
+      const errors: FieldError[] = [];
+      const params = spec.params ? validate(spec.params, input.params, errors) : {};
+      const query = spec.query ? validate(spec.query, input.query, errors) : {};
+      const body = spec.body ? validate(spec.body, input.body, errors) : undefined;
+      if (errors.length > 0) throw new ValidationFailed(errors);
+      return handler({
+        params: fromApiJson(params),
+        query: fromApiJson(query),
+        body: fromApiJson(body),
+        actor: input.actor,
+        ctx: input.ctx,
+        site: input.site,
+      });
+    },
+  };
 }
 
 /** The path of the whole request body, when no single field is to blame. */
@@ -108,7 +136,7 @@ export function mountRoutes(
   routes: Route[],
   deps: { ctx: ServiceContext; authenticate(c: AppContext): Promise<Authenticated>; site: () => Promise<{ pageName: string; publicUrl: string }> },
 ): void {
-  for (const { spec, handler } of routes) {
+  for (const { spec, run } of routes) {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     app.on(spec.method.toUpperCase(), honoPath, async (c) => {
       const auth = await deps.authenticate(c);
@@ -117,20 +145,8 @@ export function mountRoutes(
           { path: 'Authorization', message: `needs scope ${spec.scope} (or admin); key has ${auth.scopes.join(', ')}` },
         ]);
       }
-      const errors: FieldError[] = [];
-      const params = validate(spec.params ?? z.object({}), c.req.param(), errors);
-      const query = validate(spec.query ?? z.object({}), c.req.query(), errors);
-      const raw = spec.body ? await readJsonBody(c, spec.acceptsCsv) : undefined;
-      const body = spec.body ? validate(spec.body, raw, errors) : undefined;
-      if (errors.length > 0) throw new ValidationFailed(errors);
-      const result = await handler({
-        params: fromApiJson(params),
-        query: fromApiJson(query),
-        body: fromApiJson(body),
-        actor: auth.actor,
-        ctx: deps.ctx,
-        site: deps.site,
-      });
+      const body = spec.body ? await readJsonBody(c, spec.acceptsCsv) : undefined;
+      const result = await run({ params: c.req.param(), query: c.req.query(), body, actor: auth.actor, ctx: deps.ctx, site: deps.site });
       if (spec.status === 204) return c.body(null, 204);
       const json = toApiJson(result);
       return c.json(spec.response ? spec.response.parse(json) : json, spec.status ?? 200);
