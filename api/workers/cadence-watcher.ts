@@ -8,6 +8,7 @@ import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
 import { LeadingWorker } from './leading-worker.ts';
 import { utc } from '../domain/words.ts';
+import { eventKey } from '../domain/outbox/events.ts';
 
 export interface WatcherOptions {
   ctx: ServiceContext;
@@ -145,7 +146,7 @@ export class CadenceWatcher extends LeadingWorker {
             .insert(outbox)
             .values({
               recipient: n.recipient,
-              eventKey: `notice:${n.key}`,
+              eventKey: eventKey({ kind: 'notice', key: n.key }),
               template: 'responder-notice',
               payload: { headline: n.headline, title: n.title, message: n.message, incident_url: `${publicUrl}/incidents/${n.incidentId}` },
               nextAttemptAt: now,

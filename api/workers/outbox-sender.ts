@@ -183,7 +183,8 @@ export class OutboxSender {
         });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else {
-        throw new Error(`unknown email template ${row.template}`);
+        const unknown: never = row.template; // every template is handled above
+        throw new Error(`unknown email template ${String(unknown)}`);
       }
     }
     return { messages, skipped };

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
+import { EMAIL_TEMPLATES } from '../../api/domain/outbox/events.ts';
 import { components } from './components.ts';
 
 export const subscribers = sqliteTable(
@@ -45,7 +46,7 @@ export const outbox = sqliteTable(
     recipient: text().notNull(),
     /** What happened, e.g. `incident_update:<id>`; with recipient, unique: no email twice. */
     eventKey: text().notNull(),
-    template: text().notNull(),
+    template: text({ enum: EMAIL_TEMPLATES }).notNull(),
     /** The subscriber it is for (links in the email), when it is for one. */
     subscriberId: text(),
     /** Template data that is not in the database (e.g. a confirmation token). */

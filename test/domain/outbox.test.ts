@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { emailTemplate, eventKey, statementPeriodOf, type OutboxEvent } from '../../api/domain/outbox/events.ts';
 import { decideFailure, MAX_ATTEMPTS, retryAfterSeconds, RETRY_POLICY } from '../../api/domain/outbox/delivery.ts';
 import { nextWindow, SUBSCRIBE_LIMIT } from '../../api/domain/rate-limit.ts';
 
@@ -52,5 +53,31 @@ describe('rate limit windows', () => {
 
   test('Retry-After says when the window ends', () => {
     expect(nextWindow({ windowStart: t0, count: 5 }, at(SUBSCRIBE_LIMIT.windowMs - 10_000)).retryAfterSeconds).toBe(10);
+  });
+});
+
+describe('outbox event keys: what makes two events the same', () => {
+  const at = new Date('2026-11-24T02:00:00Z');
+  test.each([
+    [{ kind: 'incident_update', updateId: 'u1' }, 'incident_update:u1'],
+    [{ kind: 'maintenance', maintenanceId: 'm1', email: 'started', updateId: 'u2', scheduledFor: at }, 'maintenance:m1:started'],
+    [{ kind: 'maintenance', maintenanceId: 'm1', email: 'reminder', updateId: null, scheduledFor: at }, `maintenance:m1:reminder:${at.getTime()}`],
+    [{ kind: 'maintenance', maintenanceId: 'm1', email: 'update', updateId: 'u3', scheduledFor: at }, 'maintenance_update:u3'],
+    [{ kind: 'confirm', subscriberId: 's1', tokenHash: 'abcdef0123456789ffff' }, 'confirm:s1:abcdef0123456789'],
+    [{ kind: 'customer_notice', incidentId: 'i1' }, 'customer_notice:i1'],
+    [{ kind: 'customer_resolution', incidentId: 'i1', reopenCount: 1 }, 'customer_resolution:i1:1'],
+    [
+      { kind: 'statement', customerId: 'c1', from: new Date('2026-10-26T00:00:00Z'), to: new Date('2026-11-26T00:00:00Z') },
+      'statement:c1:2026-10-26..2026-11-26',
+    ],
+    [{ kind: 'notice', key: 'reminder:i1:123' }, 'notice:reminder:i1:123'],
+  ] as [OutboxEvent, string][])('%j → %s', (event, key) => {
+    expect(eventKey(event)).toBe(key);
+  });
+
+  test('a statement key gives back its period; an unknown template name is refused', () => {
+    expect(statementPeriodOf('statement:c1:2026-10-26..2026-11-26')).toEqual({ from: new Date('2026-10-26T00:00:00Z'), to: new Date('2026-11-26T00:00:00Z') });
+    expect(emailTemplate('customer-statement')).toBe('customer-statement');
+    expect(() => emailTemplate('newsletter')).toThrow('unknown email template newsletter');
   });
 });

@@ -8,8 +8,9 @@ import { getCustomer, type Customer } from './customers.ts';
 import { getPlan } from './plans.ts';
 import { customerFigures, loadRecords, type Period } from './sla-figures.ts';
 import { periodOf, reportShape } from './sla-report.ts';
+import { eventKey, statementPeriodOf, type EmailTemplate } from '../../domain/outbox/events.ts';
 
-export const STATEMENT_TEMPLATE = 'customer-statement';
+export const STATEMENT_TEMPLATE = 'customer-statement' satisfies EmailTemplate;
 
 /** The customer's last closed billing period at `now`. */
 function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
@@ -17,13 +18,7 @@ function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
   return billingPeriod(new Date(current.from.getTime() - 1), anchorDay);
 }
 
-// The period is in the key (the payload is cleared once sent): `statement:<customer>:<from>..<to>`, days in UTC.
-const statementKey = (customerId: string, period: Period) =>
-  `statement:${customerId}:${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}`;
-const periodOfKey = (key: string): Period => {
-  const [from, to] = key.slice(key.lastIndexOf(':') + 1).split('..');
-  return { from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) };
-};
+const statementKey = (customerId: string, period: Period) => eventKey({ kind: 'statement', customerId, ...period });
 
 /** A customer's statement for one period: the figures (as the SLA report states them) and the email. */
 async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string }) {
@@ -52,7 +47,7 @@ export async function previewStatement(ctx: ServiceContext, customerId: string, 
 /** The email for a queued statement (the outbox sender's side). */
 export async function statementEmail(ctx: ServiceContext, eventKey: string, site: { pageName: string; publicUrl: string }) {
   const customer = await getCustomer(ctx, eventKey.split(':')[1] ?? '');
-  return (await customerStatement(ctx, customer, periodOfKey(eventKey), site)).email;
+  return (await customerStatement(ctx, customer, statementPeriodOf(eventKey), site)).email;
 }
 
 /** The statements a customer was sent (or has queued), newest period first. */
@@ -72,7 +67,7 @@ export async function listStatements(ctx: ServiceContext, customerId: string) {
     .groupBy(outbox.eventKey)
     .orderBy(desc(outbox.eventKey));
   return rows.map((r) => ({
-    period: periodOfKey(r.eventKey),
+    period: statementPeriodOf(r.eventKey),
     queuedAt: new Date(r.queuedAt),
     lastSentAt: r.lastSentAt === null ? null : new Date(r.lastSentAt),
     recipients: r.recipients,

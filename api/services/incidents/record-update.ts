@@ -12,6 +12,7 @@ import { requireComponents } from '../references.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
 import { incidentUpdateFanOut } from '../outbox/fan-out.ts';
 import { customerFanOut } from '../customers/notify.ts';
+import { eventKey } from '../../domain/outbox/events.ts';
 
 export interface ComponentImpact {
   id: string;
@@ -156,14 +157,19 @@ export async function customerNotices(
   const { database } = ctx;
   if (entry.status !== 'resolved') {
     return [
-      customerFanOut(database, { incidentId: entry.incidentId, eventKey: `customer_notice:${entry.incidentId}`, template: 'customer-notice', at: entry.at }),
+      customerFanOut(database, {
+        incidentId: entry.incidentId,
+        eventKey: eventKey({ kind: 'customer_notice', incidentId: entry.incidentId }),
+        template: 'customer-notice',
+        at: entry.at,
+      }),
     ];
   }
   if (entry.kind === 'severity_change') return []; // a change after resolution is no new resolution
   return [
     customerFanOut(database, {
       incidentId: entry.incidentId,
-      eventKey: `customer_resolution:${entry.incidentId}:${entry.reopenCount ?? 0}`,
+      eventKey: eventKey({ kind: 'customer_resolution', incidentId: entry.incidentId, reopenCount: entry.reopenCount ?? 0 }),
       template: 'customer-resolution',
       at: entry.at,
     }),

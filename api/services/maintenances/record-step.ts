@@ -6,6 +6,7 @@ import { holdsComponents, type MaintenanceEmail, type MaintenanceStatus } from '
 import type { Actor, ServiceContext } from '../context.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
+import { eventKey } from '../../domain/outbox/events.ts';
 
 export interface Step {
   status: MaintenanceStatus;
@@ -21,10 +22,7 @@ export interface Step {
 
 /** The key that makes an email go out once per recipient: once ever, except notes (once per update). */
 export function maintenanceEventKey(maintenance: { id: string; scheduledFor: Date }, email: MaintenanceEmail, updateId: string): string {
-  if (email === 'update') return `maintenance_update:${updateId}`;
-  // A rescheduled maintenance earns a new reminder.
-  if (email === 'reminder') return `maintenance:${maintenance.id}:reminder:${maintenance.scheduledFor.getTime()}`;
-  return `maintenance:${maintenance.id}:${email}`;
+  return eventKey({ kind: 'maintenance', maintenanceId: maintenance.id, email, updateId, scheduledFor: maintenance.scheduledFor });
 }
 
 /**

@@ -3,12 +3,13 @@ import { outbox } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
 import type { ServiceContext } from '../context.ts';
+import { emailTemplate, type EmailTemplate } from '../../domain/outbox/events.ts';
 
 export interface ClaimedRow {
   id: number;
   recipient: string;
   eventKey: string;
-  template: string;
+  template: EmailTemplate;
   subscriberId: string | null;
   payload: Record<string, string> | null;
   attempts: number;
@@ -26,7 +27,7 @@ function toRow(r: Record<string, unknown>): ClaimedRow {
     id: Number(r.id),
     recipient: String(r.recipient),
     eventKey: String(r.event_key),
-    template: String(r.template),
+    template: emailTemplate(String(r.template)),
     subscriberId: r.subscriber_id === null ? null : String(r.subscriber_id),
     payload: r.payload ? (JSON.parse(String(r.payload)) as Record<string, string>) : null,
     attempts: Number(r.attempts),

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, WriteStatement } from '../../../db/client.ts';
+import { eventKey, type EmailTemplate } from '../../domain/outbox/events.ts';
 
 /**
  * One outbox row per confirmed subscriber who asked for this event (all components, or one
@@ -8,7 +9,7 @@ import type { Database, WriteStatement } from '../../../db/client.ts';
  */
 function subscriberFanOut(
   database: Database,
-  event: { key: string; template: string; payload: Record<string, string> | null; affected: SQL; at: Date },
+  event: { key: string; template: EmailTemplate; payload: Record<string, string> | null; affected: SQL; at: Date },
 ): WriteStatement {
   const at = event.at.getTime();
   const payload = event.payload ? JSON.stringify(event.payload) : null;
@@ -26,7 +27,7 @@ function subscriberFanOut(
 /** Subscribers of the incident's components hear of one of its updates. */
 export function incidentUpdateFanOut(database: Database, update: { updateId: string; incidentId: string; at: Date }): WriteStatement {
   return subscriberFanOut(database, {
-    key: `incident_update:${update.updateId}`,
+    key: eventKey({ kind: 'incident_update', updateId: update.updateId }),
     template: 'incident-update',
     payload: null,
     affected: sql`SELECT component_id FROM incident_components WHERE incident_id = ${update.incidentId}`,

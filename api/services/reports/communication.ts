@@ -7,6 +7,7 @@ import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { publicIncident } from '../public/incidents.ts';
+import { eventKey } from '../../domain/outbox/events.ts';
 
 /** The communication report over public incidents declared in [from, to). */
 export async function communicationReportFor(ctx: ServiceContext, from: Date, to: Date) {
@@ -36,7 +37,7 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
         .where(
           inArray(
             outbox.eventKey,
-            rows.map((r) => `customer_notice:${r.id}`),
+            rows.map((r) => eventKey({ kind: 'customer_notice', incidentId: r.id })),
           ),
         )
         .groupBy(outbox.eventKey)
@@ -50,7 +51,7 @@ export async function communicationReportFor(ctx: ServiceContext, from: Date, to
         ...r,
         ...customerEmailDeadline(
           r,
-          notices.find((n) => n.eventKey === `customer_notice:${r.id}`),
+          notices.find((n) => n.eventKey === eventKey({ kind: 'customer_notice', incidentId: r.id })),
           policy,
         ),
         entries,

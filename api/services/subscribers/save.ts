@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
 import { CONFIRM_TTL_MS, randomToken } from './tokens.ts';
 import { sha256 } from '../secrets.ts';
+import { eventKey } from '../../domain/outbox/events.ts';
 
 export interface SubscriptionRequest {
   email: string;
@@ -57,7 +58,7 @@ export async function planSubscription(
     statements.push(
       db.insert(outbox).values({
         recipient: email,
-        eventKey: `confirm:${id}:${sha256(token).slice(0, 16)}`,
+        eventKey: eventKey({ kind: 'confirm', subscriberId: id, tokenHash: sha256(token) }),
         template: 'subscription-confirmation',
         subscriberId: id,
         payload: { token },
