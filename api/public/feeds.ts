@@ -39,31 +39,50 @@ interface Entry {
   content: string;
 }
 
-const incidentEntry = (i: Incident): Entry => ({
-  path: `/incidents/${i.id}`,
-  title: `${i.title} (${INCIDENT_STATUS_LABELS[i.status]})`,
-  updatedAt: i.updatedAt,
-  // Its public life starts when it became public, not when it was declared internally.
-  publishedAt: i.publishedAt ?? i.declaredAt,
-  latest: i.updates[0]?.body,
-  content: entryHtml(
-    i.components,
-    i.updates.map((u) => ({ label: INCIDENT_STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
-  ),
-});
+/** One event on the timeline as a feed entry: every update under its label, newest first. */
+function eventEntry(e: {
+  path: string;
+  title: string;
+  label: string;
+  updatedAt: Date;
+  publishedAt: Date;
+  components: { name: string }[];
+  updates: { label: string; displayAt: Date; body: string }[];
+  lead?: string;
+}): Entry {
+  return {
+    path: e.path,
+    title: `${e.title} (${e.label})`,
+    updatedAt: e.updatedAt,
+    publishedAt: e.publishedAt,
+    latest: e.updates[0]?.body,
+    content: entryHtml(e.components, e.updates, e.lead),
+  };
+}
 
-const maintenanceEntry = (m: Maintenance): Entry => ({
-  path: `/maintenances/${m.id}`,
-  title: `${m.title} (${MAINTENANCE_LABELS[m.status]})`,
-  updatedAt: m.updatedAt,
-  publishedAt: m.createdAt,
-  latest: m.updates[0]?.body,
-  content: entryHtml(
-    m.components,
-    m.updates.map((u) => ({ label: MAINTENANCE_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
-    `<p>Scheduled ${utc(m.scheduledFor)} – ${utc(m.scheduledUntil)}</p>`,
-  ),
-});
+const incidentEntry = (i: Incident): Entry =>
+  eventEntry({
+    path: `/incidents/${i.id}`,
+    title: i.title,
+    label: INCIDENT_STATUS_LABELS[i.status],
+    updatedAt: i.updatedAt,
+    // Its public life starts when it became public, not when it was declared internally.
+    publishedAt: i.publishedAt ?? i.declaredAt,
+    components: i.components,
+    updates: i.updates.map((u) => ({ label: INCIDENT_STATUS_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+  });
+
+const maintenanceEntry = (m: Maintenance): Entry =>
+  eventEntry({
+    path: `/maintenances/${m.id}`,
+    title: m.title,
+    label: MAINTENANCE_LABELS[m.status],
+    updatedAt: m.updatedAt,
+    publishedAt: m.createdAt,
+    components: m.components,
+    updates: m.updates.map((u) => ({ label: MAINTENANCE_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+    lead: `<p>Scheduled ${utc(m.scheduledFor)} – ${utc(m.scheduledUntil)}</p>`,
+  });
 
 async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: string | null): Promise<Feed> {
   const [incidents, maintenances, updated] = await Promise.all([

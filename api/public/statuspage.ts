@@ -123,22 +123,52 @@ function componentsOf(c: Context, named: { id: string }[]) {
   });
 }
 
-function incidentJson(c: Context, incident: Incident) {
+/** What Statuspage shows of any event on the timeline: an incident, or a maintenance shown as one. */
+interface EventView {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  monitoringAt: Date | null;
+  resolvedAt: Date | null;
+  impact: string;
+  path: string;
+  startedAt: Date;
+  updates: Incident['updates'] | Maintenance['updates'];
+  components: { id: string }[];
+}
+
+/** One event in Statuspage's incident shape, then its own fields (Candor's under `candor`). */
+function eventJson<Extra extends object>(c: Context, e: EventView, extra: Extra) {
   return {
-    id: incident.id,
+    id: e.id,
+    name: e.name,
+    status: e.status,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+    monitoring_at: iso(e.monitoringAt),
+    resolved_at: iso(e.resolvedAt),
+    impact: e.impact,
+    shortlink: `${c.page.url}${e.path}`,
+    started_at: e.startedAt.toISOString(),
+    page_id: c.pageId,
+    incident_updates: updatesJson(e.id, e.updates),
+    components: componentsOf(c, e.components),
+    ...extra,
+  };
+}
+
+function incidentJson(c: Context, incident: Incident) {
+  const view = {
+    ...incident,
     name: incident.title,
     // As Statuspage does: a resolved incident with a published postmortem reads `postmortem`.
     status: incident.status === 'resolved' && incident.postmortemPublishedAt ? 'postmortem' : incident.status,
-    created_at: (incident.publishedAt ?? incident.declaredAt).toISOString(), // public from here
-    updated_at: incident.updatedAt.toISOString(),
-    monitoring_at: iso(incident.monitoringAt),
-    resolved_at: iso(incident.resolvedAt),
-    impact: incident.impact,
-    shortlink: `${c.page.url}/incidents/${incident.id}`,
-    started_at: incident.startedAt.toISOString(),
-    page_id: c.pageId,
-    incident_updates: updatesJson(incident.id, incident.updates),
-    components: componentsOf(c, incident.components),
+    createdAt: incident.publishedAt ?? incident.declaredAt, // public from here
+    path: `/incidents/${incident.id}`,
+  };
+  return eventJson(c, view, {
     reminder_intervals: null,
     // Candor's own fields, in one object Statuspage clients ignore.
     candor: {
@@ -146,31 +176,27 @@ function incidentJson(c: Context, incident: Incident) {
       next_update_due_at: iso(incident.nextUpdateDueAt),
       next_update_overdue: incident.status !== 'resolved' && updateOverdue(incident.nextUpdateDueAt, c.now),
     },
-  };
+  });
 }
 
 /** A maintenance as Statuspage shows one: an incident with impact `maintenance` and its window. */
 function maintenanceJson(c: Context, m: Maintenance) {
-  return {
-    id: m.id,
+  // Statuspage's started_at of a maintenance is when it was created; when the work really
+  // began and ended is in `candor`.
+  const view = {
+    ...m,
     name: m.title,
-    status: m.status,
-    created_at: m.createdAt.toISOString(),
-    updated_at: m.updatedAt.toISOString(),
-    monitoring_at: null,
-    resolved_at: iso(m.completedAt),
+    monitoringAt: null,
+    resolvedAt: m.completedAt,
     impact: 'maintenance',
-    shortlink: `${c.page.url}/maintenances/${m.id}`,
-    // Statuspage's started_at of a maintenance is when it was created; when the work really
-    // began and ended is in `candor`.
-    started_at: m.createdAt.toISOString(),
-    page_id: c.pageId,
-    incident_updates: updatesJson(m.id, m.updates),
-    components: componentsOf(c, m.components),
+    path: `/maintenances/${m.id}`,
+    startedAt: m.createdAt,
+  };
+  return eventJson(c, view, {
     scheduled_for: m.scheduledFor.toISOString(),
     scheduled_until: m.scheduledUntil.toISOString(),
     candor: { work_started_at: iso(m.startedAt), work_completed_at: iso(m.completedAt) },
-  };
+  });
 }
 
 /** The most recent public incidents Statuspage's incidents.json lists. */
