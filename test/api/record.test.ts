@@ -321,6 +321,18 @@ describe('smaller, same rule', () => {
     expect(await notices()).toBe(1);
   });
 
+  test('customers told of an incident hear of its resolution, even after a downgrade to a severity that owes none', async () => {
+    const plan = (await t.call('POST', '/sla-plans', { body: { name: 'P', target: 99.9, ladder: [], cap: 100 } })).json.id;
+    await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });
+    const { json: inc } = await declare({ components: [{ id: api, status: 'major_outage' }] });
+    await t.call('PATCH', `/incidents/${inc.id}`, { body: { severity: 'SEV-3' } });
+    await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'ok' } });
+    const keys = (await t.database.db.all<{ k: string }>(sql`SELECT event_key AS k FROM outbox WHERE recipient = 'ops@globex.test' ORDER BY id`)).map(
+      (r) => r.k,
+    );
+    expect(keys).toEqual([`customer_notice:${inc.id}`, `customer_resolution:${inc.id}:0`]);
+  });
+
   test('overlapping incidents on one component: the downtime is attributed to each, and both are listed', async () => {
     const plan = (await t.call('POST', '/sla-plans', { body: { name: 'P', target: 99.9, ladder: [{ below: 99.9, credit: 10 }], cap: 100 } })).json.id;
     await t.call('POST', '/customers', { body: { name: 'Globex', contacts: ['ops@globex.test'], plan_id: plan, component_ids: [api] } });

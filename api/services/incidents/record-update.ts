@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
-import { incidentComponents, incidentUpdateComponents, incidentUpdates } from '../../../db/schema/index.ts';
+import { incidentComponents, incidentUpdateComponents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import { checkInternalComponents, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
@@ -146,20 +146,25 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
 /**
  * Customers with an SLA hear of public incidents whose severity owes customer emails (the
  * policy's `customer_email_minutes`): a notice once affected — also the moment a severity
- * change or publication makes it owed — and their figures at resolution. Contractual, so not
- * subject to `deliver_notifications`. Unique event keys make each one go out once.
+ * change or publication makes it owed — and their figures at resolution (also when it was
+ * downgraded after they were told). Contractual, so not subject to `deliver_notifications`.
+ * Unique event keys make each one go out once.
  */
 export async function customerNotices(
   ctx: ServiceContext,
   entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number; at: Date },
 ): Promise<WriteStatement[]> {
-  if (!owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx))) return [];
   const { database } = ctx;
+  const notice = eventKey({ kind: 'customer_notice', incidentId: entry.incidentId });
+  const owed = owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx));
+  // Customers told of an incident hear of its resolution, even if it was downgraded since.
+  const noticed = async () => (await database.db.select({ id: outbox.id }).from(outbox).where(eq(outbox.eventKey, notice)).limit(1)).length > 0;
+  if (!owed && (entry.status !== 'resolved' || !(await noticed()))) return [];
   if (entry.status !== 'resolved') {
     return [
       customerFanOut(database, {
         incidentId: entry.incidentId,
-        eventKey: eventKey({ kind: 'customer_notice', incidentId: entry.incidentId }),
+        eventKey: notice,
         template: 'customer-notice',
         at: entry.at,
       }),
