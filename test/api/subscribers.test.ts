@@ -55,6 +55,15 @@ describe('subscribing', () => {
     expect((await subscriberRow('known@example.com')).confirmedAt).not.toBeNull();
   });
 
+  test.each(['/subscribe', '/subscriptions/manage', '/subscriptions/unsubscribe'])('%s refuses a body over 32 KB with 413, nothing written', async (path) => {
+    const before = await snapshot(t.database);
+    const big = `email=a%40example.com&all=1&pad=${'x'.repeat(200_000)}`;
+    const res = await t.publicCall('POST', path, { body: big, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ code: 'body_too_large', errors: [{ path: '$', message: 'at most 32768 bytes' }] });
+    expect(await snapshot(t.database)).toEqual(before);
+  });
+
   test('an invalid address is refused, naming the field', async () => {
     const res = await subscribeJson('not-an-address');
     expect(res.status).toBe(422);

@@ -1,17 +1,17 @@
 import type { Hono } from 'hono';
 import type { AppContext, AppEnv, Authenticated } from '../env.ts';
-import { bodyLimit } from 'hono/body-limit';
 import { HttpProblem } from '../../problem.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { authenticateApiKey } from '../../services/keys/api-keys.ts';
 import { completeIdempotencyKey, releaseIdempotencyKey, reserveIdempotencyKey, type IdempotentRequest } from '../../services/idempotency.ts';
-import { BODY_PATH, mountRoutes, openApiDocument, type Route } from '../define.ts';
+import { mountRoutes, openApiDocument, type Route } from '../define.ts';
 import { componentGroupRoutes } from './component-groups.ts';
 import { componentRoutes } from './components.ts';
 import { incidentRoutes, policyRoutes, postmortemRoute, reportRoute } from './incidents.ts';
 import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
 import { customerEmailPreviewRoute, customerRoutes, statementRoutes } from './customers.ts';
 import { maintenanceRoutes } from './maintenances.ts';
+import { limitBody } from '../body-limit.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -68,17 +68,7 @@ export function mountAdminApi(app: Hono<AppEnv>, ctx: ServiceContext, site: () =
   const document = openApiDocument(routes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
   const admin = app.basePath(ADMIN_BASE);
   admin.get('/openapi.json', (c) => c.json(document));
-  admin.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpProblem('body_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, [
-          { path: BODY_PATH, message: `at most ${MAX_BODY_BYTES} bytes` },
-        ]);
-      },
-    }),
-  );
+  admin.use('*', limitBody(MAX_BODY_BYTES));
   admin.post('*', async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) return next();

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../services/context.ts';
 import type { SubscriptionSettings } from '../../services/subscribers/links.ts';
 import { unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
 import { subscribe } from '../../services/subscribers/subscribe.ts';
+import { limitBody } from '../body-limit.ts';
 
 const subscribeBody = z.object({
   email: z.email('not an email address').max(320),
@@ -44,8 +45,12 @@ function clientIp(c: Context, trustProxy: boolean): string {
   }
 }
 
+const PUBLIC_BODY_BYTES = 32 * 1024;
+
 /** The public subscription endpoints; the pages that show their forms are Astro's. */
 export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
+  // A form with every component ticked is a few KB; nothing public needs more.
+  for (const path of ['/subscribe', '/subscriptions/*']) app.post(path, limitBody(PUBLIC_BODY_BYTES));
   // The same answer whether the address was new, pending or already subscribed.
   app.post('/subscribe', async (c) => {
     const body = await readBody(c);
