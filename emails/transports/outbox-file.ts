@@ -12,6 +12,8 @@ function eml(message: EmailMessage, id: string): string {
     header('To', message.to),
     header('Subject', message.subject),
     header('Message-ID', `<${id}@candor.local>`),
+    // Mail without a Date header is scored as spam (and some clients sort it as 1970).
+    header('Date', new Date().toUTCString()),
     ...Object.entries(message.headers ?? {}).map(([k, v]) => header(k, v)),
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,

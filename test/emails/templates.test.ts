@@ -1,4 +1,9 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { silentLogger } from '../../api/log.ts';
+import { outboxFileTransport } from '../../emails/transports/outbox-file.ts';
 import { personalise } from '../../emails/personalise.ts';
 import { compileTemplate } from '../../emails/render.ts';
 import { renderIncidentUpdate, subject } from '../../emails/templates/incident-update.ts';
@@ -262,5 +267,27 @@ describe('hostile text in customer and responder emails', () => {
     expect(email.html).toContain('Due at 10:30 &lt;b&gt;now&lt;/b&gt;');
     expect(email.html).toContain('href="https://status.example.com/incidents/inc1"');
     expect(email.text).toContain('Due at 10:30 <b>now</b>');
+  });
+});
+
+describe('deliverability basics', () => {
+  test.each(['incident-update', 'maintenance', 'subscription-confirmation', 'customer-notice', 'responder-notice'])(
+    '%s declares its language',
+    async (name) => {
+      expect(await compileTemplate(name, { status_color: '#000000', band_color: '#000000' })).toContain('<html lang="en"');
+    },
+  );
+
+  test('the .eml writer dates every email (RFC 5322 Date header)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'candor-eml-'));
+    try {
+      const transport = outboxFileTransport(dir, silentLogger);
+      await transport.sendBatch([{ from: 'Acme <status@example.com>', to: 'a@example.com', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' }], 'key-1');
+      const [file] = readdirSync(dir);
+      const eml = readFileSync(join(dir, file!), 'utf8');
+      expect(eml).toMatch(/^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
