@@ -1,22 +1,38 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema/index.ts';
 import { RateLimited } from '../domain/errors.ts';
 import { nextWindow, SUBSCRIBE_LIMIT } from '../domain/rate-limit.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Counts one request against each key (e.g. `ip:…`, `email:…`); throws RateLimited when any is over. */
+/** How often a count is retried when another request (in any process) moved it first. */
+const MAX_RACES = 50;
+
+/**
+ * Counts one request against each key (e.g. `ip:…`, `email:…`); throws RateLimited when any is
+ * over. Each count is a compare-and-set on the row read, so concurrent requests — in this
+ * process or another — each count once: none is lost, whatever the interleaving.
+ */
 export async function consumeRateLimit(ctx: ServiceContext, keys: { key: string; path: string }[], policy = SUBSCRIBE_LIMIT): Promise<void> {
-  const { db } = ctx.database;
-  const now = ctx.now();
   let refused: RateLimited | null = null;
   for (const { key, path } of keys) {
-    const row = await db.select().from(rateLimits).where(eq(rateLimits.key, key)).get();
-    const next = nextWindow(row ?? null, now, policy);
-    await db
-      .insert(rateLimits)
-      .values({ key, windowStart: next.windowStart, count: next.count })
-      .onConflictDoUpdate({ target: rateLimits.key, set: { windowStart: next.windowStart, count: next.count } });
+    const next = await countOnce(ctx, key, policy);
     if (!next.allowed) refused ??= new RateLimited(next.retryAfterSeconds, path);
   }
   if (refused) throw refused;
+}
+
+async function countOnce(ctx: ServiceContext, key: string, policy: typeof SUBSCRIBE_LIMIT) {
+  const { db } = ctx.database;
+  for (let race = 0; race < MAX_RACES; race++) {
+    const row = await db.select().from(rateLimits).where(eq(rateLimits.key, key)).get();
+    const next = nextWindow(row ?? null, ctx.now(), policy);
+    const written = row
+      ? await db
+          .update(rateLimits)
+          .set({ windowStart: next.windowStart, count: next.count })
+          .where(and(eq(rateLimits.key, key), eq(rateLimits.windowStart, row.windowStart), eq(rateLimits.count, row.count)))
+      : await db.insert(rateLimits).values({ key, windowStart: next.windowStart, count: next.count }).onConflictDoNothing();
+    if (written.rowsAffected === 1) return next;
+  }
+  throw new Error(`rate limit ${key}: still contended after ${MAX_RACES} attempts`);
 }
