@@ -11,6 +11,7 @@ import type { ServiceContext } from './services/context.ts';
 import type { SubscriptionSettings } from './services/subscribers/links.ts';
 import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 import type { AppEnv } from './routes/env.ts';
+import { mountHealthRoutes } from './routes/health.ts';
 
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;
@@ -50,6 +51,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppO
   mountAdminApi(app, ctx, async () => (subscriptions ? await subscriptions() : { pageName: 'Status', publicUrl: '' }));
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
+  mountHealthRoutes(app, ctx);
   if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);
 
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
