@@ -27,7 +27,15 @@ export class HttpProblem extends Error {
 }
 
 /** Codes raised at the HTTP edge, before any service runs. */
-type EdgeCode = 'unauthorized' | 'forbidden' | 'malformed_json' | 'malformed_csv' | 'body_too_large' | 'unsupported_media_type' | 'internal_error';
+type EdgeCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'malformed_json'
+  | 'malformed_csv'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'database_unavailable'
+  | 'internal_error';
 export type ProblemCode = DomainErrorCode | EdgeCode;
 
 interface ProblemKind {
@@ -125,6 +133,12 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     meaning: 'The body is not sent as a type this endpoint reads.',
     fix: 'Send `Content-Type: application/json` (or `text/csv` where an import accepts it).',
   },
+  database_unavailable: {
+    status: 503,
+    title: 'Service Unavailable',
+    meaning: 'This instance cannot reach its database right now (down, unreachable, or busy with another writer). Nothing was written.',
+    fix: 'Retry after the seconds in `Retry-After`; behind a load balancer, another instance may answer.',
+  },
   internal_error: {
     status: 500,
     title: 'Internal Server Error',
@@ -170,6 +184,34 @@ export function errorToResponse(c: AppContext, err: unknown, log: (cause: unknow
   if (err instanceof DomainError) {
     return problemResponse(problem(c, err.code, err.message, err.errors));
   }
+  if (databaseUnavailable(err)) {
+    log(err);
+    return problemResponse(problem(c, 'database_unavailable', 'The database is unavailable; try again shortly'), { 'retry-after': '5' });
+  }
   log(err);
   return problemResponse(problem(c, 'internal_error', 'Something went wrong on our side; the request id identifies it in our logs'));
+}
+
+// Errors that say the database could not be reached or was held by another writer, anywhere in
+// the cause chain (drizzle wraps the client's error, which wraps the socket's).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+
+/** Whether `err` means the database is out of reach for now (503), not that the request was wrong. */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (e.message === 'fetch failed') return true;
+  }
+  return false;
 }

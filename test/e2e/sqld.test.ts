@@ -63,3 +63,20 @@ test('the admin API runs on sqld: a key made by one instance works on the other'
   const { id } = (await res.json()) as { id: string };
   expect((await getIncident({ database: a, now: () => new Date() }, id)).title).toBe('Via HTTP on sqld');
 });
+
+test('with its sqld down, an instance answers 503 with Retry-After: alive, not ready', async () => {
+  const own = await startSqld();
+  const database = await createDb(own.url);
+  await database.migrate();
+  const { secret } = await createApiKey({ database, now: () => new Date() }, { name: 'down', scopes: ['admin'] });
+  const app = createApp({ ctx: { database, now: () => new Date() }, logger: silentLogger });
+  expect((await app.request('/readyz')).status).toBe(200);
+  await own.stop();
+  const res = await app.request('/api/admin/v1/incidents', { headers: { authorization: `Bearer ${secret}` } });
+  expect(res.status).toBe(503);
+  expect(res.headers.get('retry-after')).toBe('5');
+  expect(await res.json()).toMatchObject({ code: 'database_unavailable', type: '/problems/database_unavailable', title: 'Service Unavailable' });
+  expect((await app.request('/healthz')).status).toBe(200);
+  expect((await app.request('/readyz')).status).toBe(503);
+  database.close();
+});
