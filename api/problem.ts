@@ -207,7 +207,7 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /** Whether `err` means the database is out of reach for now (503), not that the request was wrong. */
-export function databaseUnavailable(err: unknown): boolean {
+function databaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
