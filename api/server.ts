@@ -14,7 +14,7 @@ import { loopbackRenderer, pageRoutes } from './public/pages.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
-import { isEmpty, seedDemo } from './services/demo/seed.ts';
+import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
 import { signingSecret } from './services/subscribers/tokens.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
@@ -42,7 +42,7 @@ async function main() {
   const database = await createDb(config.databaseUrl, config.databaseAuthToken);
   await database.migrate();
   const ctx: ServiceContext = { database, now: () => new Date() };
-  if (config.demo && (await isEmpty(ctx))) {
+  if (config.demo && (await isEmpty(ctx)) && (await claimDemoSeed(ctx))) {
     await seedDemo(ctx);
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
   }

@@ -7,6 +7,8 @@ import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { createComponent } from '../../api/services/components/create.ts';
 import { listComponents } from '../../api/services/components/list.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
+import { claimDemoSeed } from '../../api/services/demo/seed.ts';
+import { createTestDb } from '../helpers/db.ts';
 
 test(':memory: databases work, including concurrent writes and reads', async () => {
   const database = await createDb(':memory:');
@@ -35,5 +37,19 @@ test('a file database is created with its folder, in WAL mode, and every commit 
     database.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the demo page is claimed once, whichever of several instances asks first', async () => {
+  const first = await createTestDb();
+  const others = await Promise.all([createDb(first.url), createDb(first.url)]);
+  try {
+    const now = () => new Date('2026-11-26T06:00:00Z');
+    const claims = await Promise.all([first.database, ...others].map((database) => claimDemoSeed({ database, now })));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await claimDemoSeed({ database: first.database, now })).toBe(false);
+  } finally {
+    for (const o of others) o.close();
+    first.cleanup();
   }
 });

@@ -1,4 +1,4 @@
-import { components, incidents } from '../../../db/schema/index.ts';
+import { components, incidents, settings } from '../../../db/schema/index.ts';
 import { createComponentGroup } from '../component-groups/create.ts';
 import { createComponent } from '../components/create.ts';
 import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
@@ -19,6 +19,15 @@ export async function isEmpty(ctx: ServiceContext): Promise<boolean> {
   const { db } = ctx.database;
   const [c, i] = await Promise.all([db.select({ id: components.id }).from(components).limit(1), db.select({ id: incidents.id }).from(incidents).limit(1)]);
   return c.length === 0 && i.length === 0;
+}
+
+/**
+ * Claims the one demo seeding of this database: true for the first instance to ask, false for
+ * every other (several instances starting together on an empty database seed it once).
+ */
+export async function claimDemoSeed(ctx: ServiceContext): Promise<boolean> {
+  const claimed = await ctx.database.db.insert(settings).values({ key: 'demo_seeded_at', value: ctx.now().toISOString() }).onConflictDoNothing();
+  return claimed.rowsAffected === 1;
 }
 
 /**
