@@ -1,10 +1,9 @@
 import type { ComponentStatus } from '../../api/domain/component/status.ts';
 import type { Impact, IncidentStatus } from '../../api/domain/incident/lifecycle.ts';
 import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/domain/incident/duration.ts';
-import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
-import { compileTemplate, prepare, type Prepared } from '../render.ts';
-import { escapeHtml } from '../../api/markdown.ts';
-import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
+import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
+import type { Prepared } from '../render.ts';
+import { renderSubscriberEmail } from '../subscriber-email.ts';
 import { componentStatusWords, IMPACT_LABELS, utc } from '../../api/domain/words.ts';
 
 export interface IncidentUpdateProps {
@@ -48,47 +47,18 @@ function timing(props: IncidentUpdateProps): string {
  * The email for one incident update with its per-event slots filled; per-recipient slots
  * (`recipient`, `manage_url`, `unsubscribe_url`) are left for `personalise`.
  */
-export async function renderIncidentUpdate(props: IncidentUpdateProps): Promise<{ subject: string; html: Prepared; text: Prepared }> {
+export function renderIncidentUpdate(props: IncidentUpdateProps): Promise<{ subject: string; html: Prepared; text: Prepared }> {
   const status = STATUS[props.status];
-  const html = await compileTemplate('incident-update', { status_color: status.color });
-  const subjectLine = subject(props);
-  const components = props.components.length
-    ? `<strong>Affected:</strong> ${props.components.map((c) => `${escapeHtml(c.name)} (${componentStatusWords(c.status)})`).join(', ')}`
-    : '';
-  const filled = prepare(html, {
-    subject: escapeHtml(subjectLine),
-    preview: escapeHtml(withoutControlCharacters(props.body).slice(0, 140)),
-    status_label: status.label,
-    impact_label: IMPACT_LABELS[props.impact],
-    title: escapeHtml(withoutControlCharacters(props.title)),
-    timing: escapeHtml(timing(props)),
-    intro: escapeHtml(status.intro),
-    body_html: renderMarkdown(withoutControlCharacters(props.body)),
-    components_html: components,
-    incident_url: escapeHtml(props.incidentUrl),
-    page_name: escapeHtml(props.pageName),
-  });
-  const textTemplate = [
-    `${status.label.toUpperCase()}: {{title}}`,
-    '{{timing}}',
-    '',
-    status.intro,
-    '',
-    '{{body}}',
-    '',
-    ...(props.components.length
-      ? [`Affected: ${props.components.map((c) => `${c.name.replace(/[{}]/g, '')} (${componentStatusWords(c.status)})`).join(', ')}`, '']
-      : []),
-    `Follow this incident: ${props.incidentUrl}`,
-    '',
-    ...SUBSCRIBER_TEXT_FOOTER,
-  ].join('\n');
-  // Slots are found in the template text before the incident's own words go in.
-  const text = prepare(textTemplate, {
-    title: withoutControlCharacters(props.title),
+  const named = (name: (n: string) => string) => props.components.map((c) => `${name(c.name)} (${componentStatusWords(c.status)})`).join(', ');
+  return renderSubscriberEmail({
+    subject: subject(props),
+    band: { color: status.color, text: `${status.label} · ${IMPACT_LABELS[props.impact]}`, label: status.label },
+    title: props.title,
     timing: timing(props),
-    body: withoutControlCharacters(props.body),
-    page_name: withoutControlCharacters(props.pageName),
+    intro: status.intro,
+    body: props.body,
+    components: props.components.length ? { label: 'Affected', html: named(escapeHtml), text: named(withoutControlCharacters) } : null,
+    link: { label: 'Follow this incident', textLabel: 'Follow this incident', url: props.incidentUrl },
+    pageName: props.pageName,
   });
-  return { subject: subjectLine, html: filled, text };
 }

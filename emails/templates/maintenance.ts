@@ -1,9 +1,8 @@
 import type { MaintenanceEmail } from '../../api/domain/maintenance/lifecycle.ts';
 import { formatDuration } from '../../api/domain/incident/duration.ts';
-import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts';
-import { compileTemplate, prepare, type Prepared } from '../render.ts';
-import { escapeHtml } from '../../api/markdown.ts';
-import { SUBSCRIBER_TEXT_FOOTER } from '../personalise.ts';
+import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
+import type { Prepared } from '../render.ts';
+import { renderSubscriberEmail } from '../subscriber-email.ts';
 import { utc } from '../../api/domain/words.ts';
 
 export interface MaintenanceEmailProps {
@@ -54,43 +53,19 @@ function timing(p: MaintenanceEmailProps): string {
  * A maintenance email with its per-event slots filled; per-recipient slots (`recipient`,
  * `manage_url`, `unsubscribe_url`) are left for `personalise`.
  */
-export async function renderMaintenance(props: MaintenanceEmailProps): Promise<{ subject: string; html: Prepared; text: Prepared }> {
+export function renderMaintenance(props: MaintenanceEmailProps): Promise<{ subject: string; html: Prepared; text: Prepared }> {
   const kind = KIND[props.kind];
-  const html = await compileTemplate('maintenance', { band_color: kind.color });
-  const subjectLine = maintenanceSubject(props);
   const components = props.components.map((c) => withoutControlCharacters(c));
-  const filled = prepare(html, {
-    subject: escapeHtml(subjectLine),
-    preview: escapeHtml(`${timing(props)} ${withoutControlCharacters(props.body)}`.slice(0, 140)),
-    label: kind.label,
-    title: escapeHtml(withoutControlCharacters(props.title)),
-    timing: escapeHtml(timing(props)),
-    intro: escapeHtml(kind.intro),
-    body_html: renderMarkdown(withoutControlCharacters(props.body)),
-    components_html: components.length ? `<strong>Affects:</strong> ${components.map(escapeHtml).join(', ')}` : '',
-    maintenance_url: escapeHtml(props.maintenanceUrl),
-    page_name: escapeHtml(props.pageName),
-  });
-  const textTemplate = [
-    `${kind.label.toUpperCase()}: {{title}}`,
-    '{{timing}}',
-    '',
-    kind.intro,
-    '',
-    '{{body}}',
-    '',
-    ...(components.length ? ['Affects: {{components}}', ''] : []),
-    'Details: {{maintenance_url}}',
-    '',
-    ...SUBSCRIBER_TEXT_FOOTER,
-  ].join('\n');
-  const text = prepare(textTemplate, {
-    title: withoutControlCharacters(props.title),
+  return renderSubscriberEmail({
+    subject: maintenanceSubject(props),
+    band: { color: kind.color, text: kind.label, label: kind.label },
+    title: props.title,
     timing: timing(props),
-    body: withoutControlCharacters(props.body),
-    components: components.join(', '),
-    maintenance_url: props.maintenanceUrl,
-    page_name: withoutControlCharacters(props.pageName),
+    intro: kind.intro,
+    body: props.body,
+    preview: `${timing(props)} ${withoutControlCharacters(props.body)}`.slice(0, 140),
+    components: components.length ? { label: 'Affects', html: components.map(escapeHtml).join(', '), text: components.join(', ') } : null,
+    link: { label: 'See this maintenance', textLabel: 'Details', url: props.maintenanceUrl },
+    pageName: props.pageName,
   });
-  return { subject: subjectLine, html: filled, text };
 }

@@ -271,12 +271,9 @@ describe('hostile text in customer and responder emails', () => {
 });
 
 describe('deliverability basics', () => {
-  test.each(['incident-update', 'maintenance', 'subscription-confirmation', 'customer-notice', 'responder-notice'])(
-    '%s declares its language',
-    async (name) => {
-      expect(await compileTemplate(name, { status_color: '#000000', band_color: '#000000' })).toContain('<html lang="en"');
-    },
-  );
+  test.each(['subscriber-event', 'subscription-confirmation', 'customer-notice', 'responder-notice'])('%s declares its language', async (name) => {
+    expect(await compileTemplate(name, { status_color: '#000000', band_color: '#000000' })).toContain('<html lang="en"');
+  });
 
   test('the .eml writer dates every email (RFC 5322 Date header)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'candor-eml-'));
@@ -290,4 +287,13 @@ describe('deliverability basics', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('component names that look like slots are kept as written in both parts', async () => {
+  const email = personalise(
+    await renderIncidentUpdate({ ...base, status: 'identified', resolvedAt: null, components: [{ name: 'API {{manage_url}}', status: 'partial_outage' }] }),
+    recipient,
+  );
+  expect(email.text).toContain('Affected: API {{manage_url}} (partial outage)');
+  expect(email.html).toContain('API {{manage_url}} (partial outage)');
 });
