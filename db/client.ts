@@ -55,8 +55,23 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
   const db = drizzle({ client, schema, casing: 'snake_case' });
 
   let tail: Promise<unknown> = Promise.resolve();
+  // Another process may write between this one's reads and its commit. Where that breaks a
+  // uniqueness the database enforces, nothing of this commit was written: the work runs again,
+  // reads what the other process wrote, and decides anew (or refuses as the rules say).
+  const attempt = async <T>(work: () => Promise<T>): Promise<T> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (tries >= 3 || !isUniqueViolation(err)) throw err;
+      }
+    }
+  };
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work, work);
+    const run = tail.then(
+      () => attempt(work),
+      () => attempt(work),
+    );
     tail = run.catch(() => undefined);
     return run;
   };
@@ -95,4 +110,14 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
       client.close();
     },
   };
+}
+
+/** Whether `err` (or one it wraps) is a UNIQUE or PRIMARY KEY constraint failure. */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    const codes = [(e as { code?: unknown }).code, (e as { extendedCode?: unknown }).extendedCode];
+    if (codes.some((c) => c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY')) return true;
+    if (/\b(UNIQUE|PRIMARY KEY) constraint failed\b/.test(e.message)) return true;
+  }
+  return false;
 }

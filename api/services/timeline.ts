@@ -1,10 +1,13 @@
 import { and, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Drizzle } from '../../db/client.ts';
+import type { Drizzle, WriteStatement } from '../../db/client.ts';
+import { newId } from '../../db/ids.ts';
 import type { incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
 import { affectedComponents, type AffectedComponent } from './affected-components.ts';
 import { decodeCursor, encodeCursor, type Page } from './paging.ts';
+import type { ServiceContext } from './context.ts';
+import { planComponentStatuses, type StatusChange } from './components/plan-statuses.ts';
 
 // Incidents and maintenances are both events on the public timeline: a row, the components it
 // names, and its updates (each with the components it changed). What differs is read by the
@@ -78,4 +81,33 @@ export async function pageEvents<T>(
     data: await load(page.map((r) => r.id)),
     nextCursor: rows.length > filter.limit && last ? encodeCursor(last.at, last.id) : null,
   };
+}
+
+/**
+ * Plans one entry on an event's timeline, in the event's own transaction: the displayed status
+ * of `componentIds` and their status intervals as of `at`, the update row, the components it
+ * affected, and what follows from it (`follow`: holdings, emails).
+ */
+export async function planEntry(
+  ctx: ServiceContext,
+  entry: {
+    componentIds: string[];
+    at: Date;
+    pending: Parameters<typeof planComponentStatuses>[3];
+    update: (updateId: string) => WriteStatement;
+    updateComponents: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents;
+    /** Which of the considered components the update names (default: every one considered). */
+    affected?: (changes: StatusChange[]) => StatusChange[];
+    follow: (updateId: string) => Promise<WriteStatement[]>;
+  },
+): Promise<WriteStatement[]> {
+  const plan = await planComponentStatuses(ctx.database, entry.componentIds, entry.at, entry.pending);
+  const updateId = newId();
+  const affected = entry.affected ? entry.affected(plan.changes) : plan.changes;
+  return [
+    entry.update(updateId),
+    ...plan.statements,
+    ...(affected.length ? [ctx.database.db.insert(entry.updateComponents).values(affected.map((c) => ({ updateId, ...c })))] : []),
+    ...(await entry.follow(updateId)),
+  ];
 }

@@ -8,6 +8,8 @@ import { createComponent } from '../../api/services/components/create.ts';
 import { listComponents } from '../../api/services/components/list.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { claimDemoSeed } from '../../api/services/demo/seed.ts';
+import { planSubscription } from '../../api/services/subscribers/save.ts';
+import { sql } from 'drizzle-orm';
 import { createTestDb } from '../helpers/db.ts';
 
 test(':memory: databases work, including concurrent writes and reads', async () => {
@@ -50,6 +52,34 @@ test('the demo page is claimed once, whichever of several instances asks first',
     expect(await claimDemoSeed({ database: first.database, now })).toBe(false);
   } finally {
     for (const o of others) o.close();
+    first.cleanup();
+  }
+});
+
+test('two processes that both read "no subscriber yet" and insert: the loser re-reads and decides anew', async () => {
+  const first = await createTestDb();
+  const other = await createDb(first.url);
+  try {
+    const now = () => new Date('2026-11-26T06:00:00Z');
+    // Both plan before either commits — the interleaving two processes can produce.
+    let planned = 0;
+    let bothPlanned!: () => void;
+    const barrier = new Promise<void>((r) => (bothPlanned = r));
+    const attempts: number[] = [];
+    const race = (database: typeof other, who: number) =>
+      database.exclusive(async () => {
+        attempts.push(who);
+        const plan = await planSubscription({ database, now }, { email: 'race@example.com', source: 'page' });
+        if (++planned === 2) bothPlanned();
+        await barrier;
+        await database.commit(plan.statements);
+      });
+    await Promise.all([race(first.database, 1), race(other, 2)]);
+    const rows = await first.database.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM subscribers WHERE email = 'race@example.com'`);
+    expect(rows[0]!.n).toBe(1);
+    expect(attempts).toHaveLength(3); // one of the two ran again
+  } finally {
+    other.close();
     first.cleanup();
   }
 });

@@ -5,7 +5,7 @@ import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
 import { planIntervalChange } from '../../domain/component/timeline.ts';
 
-interface StatusChange {
+export interface StatusChange {
   componentId: string;
   oldStatus: ComponentStatus;
   newStatus: ComponentStatus;

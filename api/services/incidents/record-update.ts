@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
-import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import { checkInternalComponents, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
 import { owesCustomerEmails } from '../../domain/incident/cadence.ts';
@@ -9,7 +8,7 @@ import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
-import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { planEntry } from '../timeline.ts';
 import { incidentUpdateFanOut } from '../outbox/fan-out.ts';
 import { customerFanOut } from '../customers/notify.ts';
 import { eventKey } from '../../domain/outbox/events.ts';
@@ -96,51 +95,47 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
   if (!resolving) for (const c of record.components) holdings.set(c.id, c.status);
   const touched = resolving ? [...new Set([...holdings.keys(), ...record.components.map((c) => c.id)])] : record.components.map((c) => c.id);
 
-  const plan = await planComponentStatuses(database, touched, record.effectiveAt, {
-    incident: { id: record.incidentId, holdings: resolving ? null : holdings },
-  });
-  const updateId = newId();
-  const statements: WriteStatement[] = [
-    db.insert(incidentUpdates).values({
-      id: updateId,
-      incidentId: record.incidentId,
-      kind: record.kind,
-      status: record.status,
-      severity: record.severity,
-      body: record.body,
-      createdAt: record.at,
-      displayAt: record.at,
-      author: record.author ?? actor.name,
-      apiKeyId: actor.apiKeyId,
-      deliverNotifications: record.deliverNotifications,
-      // Severity changes are internal entries; everything else is public when the incident is.
-      public: record.published && record.kind !== 'severity_change',
-      dueAt: record.dueAt ?? null,
-    }),
-    ...plan.statements,
-  ];
   const listed = new Set(record.components.map((c) => c.id));
-  const affected = plan.changes.filter((c) => listed.has(c.componentId) || c.oldStatus !== c.newStatus);
-  if (affected.length) {
-    statements.push(db.insert(incidentUpdateComponents).values(affected.map((c) => ({ updateId, ...c }))));
-  }
-  if (!resolving) {
-    for (const c of record.components) {
-      statements.push(
-        db
-          .insert(incidentComponents)
-          .values({ incidentId: record.incidentId, componentId: c.id, status: c.status })
-          .onConflictDoUpdate({ target: [incidentComponents.incidentId, incidentComponents.componentId], set: { status: c.status } }),
-      );
-    }
-  }
-  // Subscribers hear of public updates that ask for it; after the holdings above, so the
-  // fan-out sees every component the incident now affects.
-  if (record.deliverNotifications && record.published && record.kind !== 'severity_change') {
-    statements.push(incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at }));
-  }
-  statements.push(...(await customerNotices(ctx, record)));
-  return statements;
+  return planEntry(ctx, {
+    componentIds: touched,
+    at: record.effectiveAt,
+    pending: { incident: { id: record.incidentId, holdings: resolving ? null : holdings } },
+    update: (id) =>
+      db.insert(incidentUpdates).values({
+        id,
+        incidentId: record.incidentId,
+        kind: record.kind,
+        status: record.status,
+        severity: record.severity,
+        body: record.body,
+        createdAt: record.at,
+        displayAt: record.at,
+        author: record.author ?? actor.name,
+        apiKeyId: actor.apiKeyId,
+        deliverNotifications: record.deliverNotifications,
+        // Severity changes are internal entries; everything else is public when the incident is.
+        public: record.published && record.kind !== 'severity_change',
+        dueAt: record.dueAt ?? null,
+      }),
+    updateComponents: incidentUpdateComponents,
+    affected: (changes) => changes.filter((c) => listed.has(c.componentId) || c.oldStatus !== c.newStatus),
+    follow: async (updateId) => [
+      ...(resolving
+        ? []
+        : record.components.map((c) =>
+            db
+              .insert(incidentComponents)
+              .values({ incidentId: record.incidentId, componentId: c.id, status: c.status })
+              .onConflictDoUpdate({ target: [incidentComponents.incidentId, incidentComponents.componentId], set: { status: c.status } }),
+          )),
+      // Subscribers hear of public updates that ask for it; after the holdings above, so the
+      // fan-out sees every component the incident now affects.
+      ...(record.deliverNotifications && record.published && record.kind !== 'severity_change'
+        ? [incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at })]
+        : []),
+      ...(await customerNotices(ctx, record)),
+    ],
+  });
 }
 
 /**

@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
-import { newId } from '../../../db/ids.ts';
 import { holdsComponents, type MaintenanceEmail, type MaintenanceStatus } from '../../domain/maintenance/lifecycle.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { planEntry } from '../timeline.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { eventKey } from '../../domain/outbox/events.ts';
 
@@ -39,48 +38,46 @@ export async function planStep(
 ): Promise<WriteStatement[]> {
   const { database } = ctx;
   const { db } = database;
-  const plan = await planComponentStatuses(database, maintenance.componentIds, step.at, {
-    maintenance: { id: maintenance.id, holds: holdsComponents(step.status) },
-  });
-  const updateId = newId();
   const begins = holdsComponents(step.status) && !maintenance.startedAt;
-  const statements: WriteStatement[] = [
-    db.insert(maintenanceUpdates).values({
-      id: updateId,
-      maintenanceId: maintenance.id,
-      status: step.status,
-      body: step.body,
-      createdAt: step.now,
-      displayAt: step.at,
-      author: step.author ?? actor.name,
-      apiKeyId: actor.apiKeyId,
-      deliverNotifications: step.email !== null,
-    }),
-    ...plan.statements,
-    db
-      .update(maintenances)
-      .set({
-        status: step.status,
-        startedAt: begins ? step.at : maintenance.startedAt,
-        completedAt: step.status === 'completed' ? step.at : maintenance.completedAt,
-        cancelledAt: step.status === 'cancelled' ? step.at : null,
-        updatedAt: step.now,
-      })
-      .where(eq(maintenances.id, maintenance.id)),
-  ];
-  if (plan.changes.length) {
-    statements.push(db.insert(maintenanceUpdateComponents).values(plan.changes.map((c) => ({ updateId, ...c }))));
-  }
-  if (step.email) {
-    statements.push(
-      maintenanceFanOut(database, {
-        key: maintenanceEventKey(maintenance, step.email, updateId),
+  return planEntry(ctx, {
+    componentIds: maintenance.componentIds,
+    at: step.at,
+    pending: { maintenance: { id: maintenance.id, holds: holdsComponents(step.status) } },
+    update: (id) =>
+      db.insert(maintenanceUpdates).values({
+        id,
         maintenanceId: maintenance.id,
-        kind: step.email,
-        updateId,
-        at: step.now,
+        status: step.status,
+        body: step.body,
+        createdAt: step.now,
+        displayAt: step.at,
+        author: step.author ?? actor.name,
+        apiKeyId: actor.apiKeyId,
+        deliverNotifications: step.email !== null,
       }),
-    );
-  }
-  return statements;
+    updateComponents: maintenanceUpdateComponents,
+    follow: async (updateId) => [
+      db
+        .update(maintenances)
+        .set({
+          status: step.status,
+          startedAt: begins ? step.at : maintenance.startedAt,
+          completedAt: step.status === 'completed' ? step.at : maintenance.completedAt,
+          cancelledAt: step.status === 'cancelled' ? step.at : null,
+          updatedAt: step.now,
+        })
+        .where(eq(maintenances.id, maintenance.id)),
+      ...(step.email
+        ? [
+            maintenanceFanOut(database, {
+              key: maintenanceEventKey(maintenance, step.email, updateId),
+              maintenanceId: maintenance.id,
+              kind: step.email,
+              updateId,
+              at: step.now,
+            }),
+          ]
+        : []),
+    ],
+  });
 }
