@@ -4,7 +4,7 @@ import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import type { Prepared } from '../render.ts';
 import { renderSubscriberEmail } from '../subscriber-email.ts';
-import { componentStatusWords, IMPACT_LABELS, utc } from '../../api/domain/words.ts';
+import { componentStatusWords, IMPACT_LABELS, INCIDENT_STATUS_LABELS, utc } from '../../api/domain/words.ts';
 
 export interface IncidentUpdateProps {
   pageName: string;
@@ -21,16 +21,16 @@ export interface IncidentUpdateProps {
   components: { name: string; status: ComponentStatus }[];
 }
 
-const STATUS: Record<IncidentStatus, { label: string; color: string; intro: string }> = {
-  investigating: { label: 'Investigating', color: '#b3001b', intro: 'We are aware of a problem and are looking into it. Here is what we know so far.' },
-  identified: { label: 'Identified', color: '#9a3d00', intro: 'We have found the cause and are working on a fix.' },
-  monitoring: { label: 'Monitoring', color: '#0550ae', intro: 'A fix is in place and we are watching to make sure it holds.' },
-  resolved: { label: 'Resolved', color: '#1a7f37', intro: 'This incident is resolved.' },
+const STATUS: Record<IncidentStatus, { color: string; intro: string }> = {
+  investigating: { color: '#b3001b', intro: 'We are aware of a problem and are looking into it. Here is what we know so far.' },
+  identified: { color: '#9a3d00', intro: 'We have found the cause and are working on a fix.' },
+  monitoring: { color: '#0550ae', intro: 'A fix is in place and we are watching to make sure it holds.' },
+  resolved: { color: '#1a7f37', intro: 'This incident is resolved.' },
 };
 
 /** "[Resolved] Elevated API errors": short and specific. */
 export function subject(props: Pick<IncidentUpdateProps, 'status' | 'title'>): string {
-  return `[${STATUS[props.status].label}] ${withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim()}`;
+  return `[${INCIDENT_STATUS_LABELS[props.status]}] ${withoutControlCharacters(props.title).replace(/\s+/g, ' ').trim()}`;
 }
 
 function timing(props: IncidentUpdateProps): string {
@@ -52,7 +52,11 @@ export function renderIncidentUpdate(props: IncidentUpdateProps): Promise<{ subj
   const named = (name: (n: string) => string) => props.components.map((c) => `${name(c.name)} (${componentStatusWords(c.status)})`).join(', ');
   return renderSubscriberEmail({
     subject: subject(props),
-    band: { color: status.color, text: `${status.label} · ${IMPACT_LABELS[props.impact]}`, label: status.label },
+    band: {
+      color: status.color,
+      text: `${INCIDENT_STATUS_LABELS[props.status]} · ${IMPACT_LABELS[props.impact]}`,
+      label: INCIDENT_STATUS_LABELS[props.status],
+    },
     title: props.title,
     timing: timing(props),
     intro: status.intro,
