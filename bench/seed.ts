@@ -50,10 +50,13 @@ export async function seedLargePage(ctx: ServiceContext, options = { groups: 6, 
     const declared = open
       ? now - (10 + i * 7) * MINUTE
       : now - span + Math.floor((i / options.incidents) * (span - DAY)) + Math.floor(rand() * 6 * 60) * MINUTE;
-    const components = [...new Set([pick(), pick()])].map((id) => ({ id, status: impacts[Math.floor(rand() * impacts.length)]! }));
+    const severity = open ? 'SEV-2' : severities[Math.floor(rand() * severities.length)]!;
+    const named = [...new Set([pick(), pick()])].map((id) => ({ id, status: impacts[Math.floor(rand() * impacts.length)]! }));
+    // Internal (SEV-4) incidents cannot move what the public page shows.
+    const components = severity === 'SEV-4' ? [] : named;
     const incident = await declareIncident(at(declared), SYSTEM_ACTOR, {
-      title: `Incident ${i + 1}: elevated errors in ${components.length} component(s)`,
-      severity: open ? 'SEV-2' : severities[Math.floor(rand() * severities.length)]!,
+      title: `Incident ${i + 1}: elevated errors in ${named.length} component(s)`,
+      severity,
       customerVisible: true,
       startedAt: new Date(declared - Math.floor(rand() * 10) * MINUTE),
       body: 'We are investigating reports of elevated error rates. More soon.',

@@ -72,10 +72,8 @@ export function periodFigures(input: PeriodInput) {
   const final = now.getTime() >= to;
   const components = input.components.map((c) => {
     const recordedUntil = Math.min(until, c.archivedAt?.getTime() ?? Infinity);
-    const windows = c.maintenances.flatMap((m) => {
-      const w = excludedWindow(m, terms.maintenanceNoticeHours, new Date(recordedUntil));
-      return w ? [w] : [];
-    });
+    const works = c.maintenances.map((m) => ({ m, window: excludedWindow(m, terms.maintenanceNoticeHours, new Date(recordedUntil)) }));
+    const windows = works.flatMap((w) => (w.window ? [w.window] : []));
     // Maintenance the plan does not exclude counts as downtime (weight 1) for this plan.
     const measure = (a: number, b: number) =>
       b > a ? availability(c.intervals, new Date(a), new Date(b), terms.weights, windows, 1) : { measuredMs: 0, downtimeMs: 0 };
@@ -92,17 +90,14 @@ export function periodFigures(input: PeriodInput) {
         downtimeMs: measure(Math.max(from, h.from.getTime()), Math.min(recordedUntil, h.to?.getTime() ?? Infinity)).downtimeMs,
       }))
       .filter((i) => i.downtimeMs > 0);
-    const maintenances = c.maintenances
-      .map((m) => {
-        const w = excludedWindow(m, terms.maintenanceNoticeHours, new Date(recordedUntil));
-        const ran: Window = { from: m.startedAt, to: m.endedAt ?? new Date(recordedUntil) };
-        return {
-          id: m.id,
-          title: m.title,
-          excluded: w !== null,
-          minutes: minutesUp(w ? overlapMs(w, from, recordedUntil) : overlapMs(ran, from, recordedUntil)),
-        };
-      })
+    // Each maintenance with the minutes the plan left out, or (announced too late) the minutes it ran.
+    const maintenances = works
+      .map(({ m, window }) => ({
+        id: m.id,
+        title: m.title,
+        excluded: window !== null,
+        minutes: minutesUp(overlapMs(window ?? { from: m.startedAt, to: m.endedAt ?? new Date(recordedUntil) }, from, recordedUntil)),
+      }))
       .filter((m) => m.minutes > 0);
     return {
       id: c.id,
@@ -115,7 +110,8 @@ export function periodFigures(input: PeriodInput) {
     };
   });
   const overall = customerAvailability(components, terms.aggregate);
-  const credit = overall.availability === null ? { step: null as LadderStep | null, credit: 0 } : creditFor(overall.availability * 100, terms);
+  const none: { step: LadderStep | null; credit: number } = { step: null, credit: 0 };
+  const credit = overall.availability === null ? none : creditFor(overall.availability * 100, terms);
   const measured = components.filter((c) => c.measuredMs > 0);
   const byIncident = new Map<string, { id: string; title: string; from: number; downtimes: number[] }>();
   for (const c of measured) {
