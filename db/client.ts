@@ -56,14 +56,15 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
 
   let tail: Promise<unknown> = Promise.resolve();
   // Another process may write between this one's reads and its commit. Where that breaks a
-  // uniqueness the database enforces, nothing of this commit was written: the work runs again,
-  // reads what the other process wrote, and decides anew (or refuses as the rules say).
+  // uniqueness the database enforces, or a versioned row changed since it was read (the write
+  // guard), nothing of this commit was written: the work runs again, reads what the other
+  // process wrote, and decides anew (or refuses as the rules say).
   const attempt = async <T>(work: () => Promise<T>): Promise<T> => {
     for (let tries = 1; ; tries++) {
       try {
         return await work();
       } catch (err) {
-        if (tries >= 3 || !isUniqueViolation(err)) throw err;
+        if (tries >= 3 || !lostRace(err)) throw err;
       }
     }
   };
@@ -112,12 +113,12 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
   };
 }
 
-/** Whether `err` (or one it wraps) is a UNIQUE or PRIMARY KEY constraint failure. */
-function isUniqueViolation(err: unknown): boolean {
+/** Whether `err` (or one it wraps) says another writer got there first: a UNIQUE or PRIMARY KEY failure, or the write guard. */
+function lostRace(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
     const codes = [(e as { code?: unknown }).code, (e as { extendedCode?: unknown }).extendedCode];
     if (codes.some((c) => c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY')) return true;
-    if (/\b(UNIQUE|PRIMARY KEY) constraint failed\b/.test(e.message)) return true;
+    if (/\b(UNIQUE|PRIMARY KEY) constraint failed\b|\bwrite_guard_changed_one\b/.test(e.message)) return true;
   }
   return false;
 }

@@ -24,6 +24,8 @@ export const incidents = sqliteTable(
     resolvedAt: integer({ mode: 'timestamp_ms' }),
     nextUpdateDueAt: integer({ mode: 'timestamp_ms' }),
     reopenCount: integer().notNull().default(0),
+    /** Bumped by every write that changes the incident: a write made on an older read is refused. */
+    version: integer().notNull().default(0),
     commander: text(),
     escalationContact: text(),
     postmortemBody: text(),

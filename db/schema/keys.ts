@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
+import { check, sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 
 export const apiKeys = sqliteTable('api_keys', {
   id: text().primaryKey(),
@@ -50,3 +51,12 @@ export const changeCounter = sqliteTable('change_counter', {
   id: integer().primaryKey(),
   value: integer().notNull(),
 });
+
+/**
+ * Single-row guard for optimistic writes: a write that must change exactly one row (an
+ * incident at the version its use case read) is followed in its transaction by an upsert of
+ * `changes()` here, which the CHECK refuses unless that was 1 — so a stale write aborts whole.
+ */
+export const writeGuard = sqliteTable('write_guard', { id: integer().primaryKey(), changed: integer().notNull() }, (t) => [
+  check('write_guard_changed_one', sql`${t.changed} = 1`),
+]);

@@ -9,6 +9,8 @@ import { listComponents } from '../../api/services/components/list.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { claimDemoSeed } from '../../api/services/demo/seed.ts';
 import { planSubscription } from '../../api/services/subscribers/save.ts';
+import { getIncident } from '../../api/services/incidents/get.ts';
+import { postIncidentUpdate } from '../../api/services/incidents/post-update.ts';
 import { sql } from 'drizzle-orm';
 import { createTestDb } from '../helpers/db.ts';
 
@@ -78,6 +80,62 @@ test('two processes that both read "no subscriber yet" and insert: the loser re-
     const rows = await first.database.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM subscribers WHERE email = 'race@example.com'`);
     expect(rows[0]!.n).toBe(1);
     expect(attempts).toHaveLength(3); // one of the two ran again
+  } finally {
+    other.close();
+    first.cleanup();
+  }
+});
+
+test('two processes resolving one incident at once: one resolution on the record, one Resolved email; the other is told it is already resolved', async () => {
+  const first = await createTestDb();
+  const other = await createDb(first.url);
+  try {
+    const now = () => new Date('2026-11-26T06:00:00Z');
+    const a = { database: first.database, now };
+    const b = { database: other, now };
+    await first.database.db.run(
+      sql`INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at) VALUES ('sub000000001', 's@example.com', 1, 1, 1, 'admin', 1)`,
+    );
+    const component = await createComponent(a, SYSTEM_ACTOR, { name: 'API' });
+    const incident = await declareIncident(a, SYSTEM_ACTOR, {
+      title: 'Down',
+      severity: 'SEV-1',
+      body: 'b',
+      components: [{ id: component.id, status: 'major_outage' }],
+    });
+    // Both read the open incident before either commits: the interleaving two instances produce.
+    let read = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((r) => (bothRead = r));
+    const slowRead = (database: typeof other) => {
+      const exclusive = database.exclusive;
+      let once = true;
+      database.exclusive = (work) =>
+        exclusive(async () => {
+          if (once) {
+            once = false;
+            await getIncident({ database, now }, incident.id);
+            if (++read === 2) bothRead();
+            await barrier;
+          }
+          return work();
+        });
+    };
+    slowRead(first.database);
+    slowRead(other);
+    const results = await Promise.allSettled([
+      postIncidentUpdate(a, SYSTEM_ACTOR, incident.id, { status: 'resolved', body: 'Fixed (A)' }),
+      postIncidentUpdate(b, SYSTEM_ACTOR, incident.id, { status: 'resolved', body: 'Fixed (B)' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'invalid_transition', message: 'The incident is already resolved' });
+    const resolutions = await first.database.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM incident_updates WHERE status = 'resolved'`);
+    expect(resolutions[0]!.n).toBe(1);
+    const emails = await first.database.db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM outbox WHERE template = 'incident-update' AND recipient = 's@example.com'`,
+    );
+    expect(emails[0]!.n).toBe(2); // the declaration and one resolution
   } finally {
     other.close();
     first.cleanup();

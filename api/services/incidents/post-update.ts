@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { incidents } from '../../../db/schema/index.ts';
 import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { postmortemDue } from '../../domain/incident/cadence.ts';
 import { auditEntry } from '../audit.ts';
@@ -8,6 +6,7 @@ import { loadCadencePolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
+import { writeIncident } from './write.ts';
 
 export interface UpdateInput {
   status: IncidentStatus;
@@ -34,18 +33,15 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     );
     const postmortemDueAt = input.status === 'resolved' ? postmortemDue(incident.severity, now, await loadCadencePolicy(ctx)) : incident.postmortemDueAt;
     await database.commit([
-      database.db
-        .update(incidents)
-        .set({
-          status: input.status,
-          identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
-          monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
-          resolvedAt: input.status === 'resolved' ? now : null,
-          nextUpdateDueAt,
-          postmortemDueAt,
-          updatedAt: now,
-        })
-        .where(eq(incidents.id, id)),
+      ...writeIncident(database, incident, {
+        status: input.status,
+        identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
+        monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
+        resolvedAt: input.status === 'resolved' ? now : null,
+        nextUpdateDueAt,
+        postmortemDueAt,
+        updatedAt: now,
+      }),
       ...update,
       auditEntry(database, actor, now, 'incident.update', { type: 'incident', id }, { status: input.status }),
     ]);

@@ -1,9 +1,8 @@
-import { eq } from 'drizzle-orm';
-import { incidents } from '../../../db/schema/index.ts';
 import { Conflict } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getIncident, type Incident } from './get.ts';
+import { writeIncident } from './write.ts';
 
 /** Saves a resolved incident's postmortem; `publish` shows it on the page and in the JSON. */
 export async function savePostmortem(ctx: ServiceContext, actor: Actor, id: string, input: { body: string; publish: boolean }): Promise<Incident> {
@@ -15,10 +14,11 @@ export async function savePostmortem(ctx: ServiceContext, actor: Actor, id: stri
     }
     const now = ctx.now();
     await database.commit([
-      database.db
-        .update(incidents)
-        .set({ postmortemBody: input.body, postmortemPublishedAt: input.publish ? (incident.postmortemPublishedAt ?? now) : null, updatedAt: now })
-        .where(eq(incidents.id, id)),
+      ...writeIncident(database, incident, {
+        postmortemBody: input.body,
+        postmortemPublishedAt: input.publish ? (incident.postmortemPublishedAt ?? now) : null,
+        updatedAt: now,
+      }),
       auditEntry(database, actor, now, input.publish ? 'incident.postmortem.publish' : 'incident.postmortem.save', { type: 'incident', id }),
     ]);
   });

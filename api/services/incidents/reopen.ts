@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { incidents } from '../../../db/schema/index.ts';
 import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -8,6 +6,7 @@ import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import type { UpdateInput } from './post-update.ts';
 import { operatorUpdate, planUpdate } from './record-update.ts';
+import { writeIncident } from './write.ts';
 
 /** As an update, to an open status; components not listed return to what the incident last held them at. */
 export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resolved'> };
@@ -31,10 +30,7 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
       now,
     );
     await database.commit([
-      database.db
-        .update(incidents)
-        .set({ status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, nextUpdateDueAt, updatedAt: now })
-        .where(eq(incidents.id, id)),
+      ...writeIncident(database, incident, { status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, nextUpdateDueAt, updatedAt: now }),
       ...update,
       auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
     ]);

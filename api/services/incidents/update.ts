@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { incidents } from '../../../db/schema/index.ts';
 import { checkImpactOverride, checkStaysPublic, publication, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
@@ -7,6 +5,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { lastPublicUpdate, planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { customerNotices, planUpdate } from './record-update.ts';
+import { writeIncident } from './write.ts';
 
 export interface IncidentChanges {
   title?: string;
@@ -66,10 +65,7 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
       now,
     );
     await database.commit([
-      database.db
-        .update(incidents)
-        .set({ ...changes, publishedAt, nextUpdateDueAt, updatedAt: now })
-        .where(eq(incidents.id, id)),
+      ...writeIncident(database, incident, { ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }),
       ...timeline,
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);
