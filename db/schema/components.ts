@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { COMPONENT_STATUSES } from '../../api/domain/component/status.ts';
 import { timestamps } from './columns.ts';
 
@@ -46,5 +47,9 @@ export const componentStatusIntervals = sqliteTable(
     /** The incident whose update caused this interval, if any. */
     incidentId: text(),
   },
-  (t) => [index('intervals_component_idx').on(t.componentId, t.startedAt)],
+  (t) => [
+    index('intervals_component_idx').on(t.componentId, t.startedAt),
+    // The timeline's invariant, enforced by the database: one open interval per component.
+    uniqueIndex('intervals_one_open_idx').on(t.componentId).where(sql`ended_at IS NULL`),
+  ],
 );

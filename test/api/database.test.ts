@@ -141,3 +141,43 @@ test('two processes resolving one incident at once: one resolution on the record
     first.cleanup();
   }
 });
+
+test('two processes moving one component for two incidents at once: one open interval, the worst status shown', async () => {
+  const first = await createTestDb();
+  const other = await createDb(first.url);
+  try {
+    const now = () => new Date('2026-11-26T06:00:00Z');
+    const a = { database: first.database, now };
+    const b = { database: other, now };
+    const component = await createComponent(a, SYSTEM_ACTOR, { name: 'API' });
+    let read = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((r) => (bothRead = r));
+    // Both read the component's timeline before either commits.
+    for (const database of [first.database, other]) {
+      const exclusive = database.exclusive;
+      let once = true;
+      database.exclusive = (work) =>
+        exclusive(async () => {
+          if (once) {
+            once = false;
+            if (++read === 2) bothRead();
+            await barrier;
+          }
+          return work();
+        });
+    }
+    await Promise.all([
+      declareIncident(a, SYSTEM_ACTOR, { title: 'Errors', severity: 'SEV-2', body: 'b', components: [{ id: component.id, status: 'partial_outage' }] }),
+      declareIncident(b, SYSTEM_ACTOR, { title: 'Outage', severity: 'SEV-1', body: 'b', components: [{ id: component.id, status: 'major_outage' }] }),
+    ]);
+    const open = await first.database.db.all<{ status: string }>(
+      sql`SELECT status FROM component_status_intervals WHERE component_id = ${component.id} AND ended_at IS NULL`,
+    );
+    expect(open).toEqual([{ status: 'major_outage' }]);
+    expect((await listComponents(a)).find((c) => c.id === component.id)?.status).toBe('major_outage');
+  } finally {
+    other.close();
+    first.cleanup();
+  }
+});

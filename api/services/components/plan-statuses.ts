@@ -93,7 +93,12 @@ export async function planComponentStatuses(
     const cut = planIntervalChange(open, next, at);
     if (!cut) continue;
     if (open) {
-      statements.push(db.update(componentStatusIntervals).set({ endedAt: cut.at }).where(eq(componentStatusIntervals.id, open.id)));
+      statements.push(
+        db
+          .update(componentStatusIntervals)
+          .set({ endedAt: cut.at })
+          .where(and(eq(componentStatusIntervals.id, open.id), isNull(componentStatusIntervals.endedAt))),
+      );
     }
     statements.push(
       db.insert(componentStatusIntervals).values({
