@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { createDb } from '../../db/client.ts';
+import { createDb, type Database } from '../../db/client.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { createComponent } from '../../api/services/components/create.ts';
 import { listComponents } from '../../api/services/components/list.ts';
@@ -96,33 +96,14 @@ test('two processes resolving one incident at once: one resolution on the record
     await first.database.db.run(
       sql`INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at) VALUES ('sub000000001', 's@example.com', 1, 1, 1, 'admin', 1)`,
     );
-    const component = await createComponent(a, SYSTEM_ACTOR, { name: 'API' });
+    // No components: nothing but the incident's own version stands between the two writes.
     const incident = await declareIncident(a, SYSTEM_ACTOR, {
       title: 'Down',
       severity: 'SEV-1',
       body: 'b',
-      components: [{ id: component.id, status: 'major_outage' }],
     });
-    // Both read the open incident before either commits: the interleaving two instances produce.
-    let read = 0;
-    let bothRead!: () => void;
-    const barrier = new Promise<void>((r) => (bothRead = r));
-    const slowRead = (database: typeof other) => {
-      const exclusive = database.exclusive;
-      let once = true;
-      database.exclusive = (work) =>
-        exclusive(async () => {
-          if (once) {
-            once = false;
-            await getIncident({ database, now }, incident.id);
-            if (++read === 2) bothRead();
-            await barrier;
-          }
-          return work();
-        });
-    };
-    slowRead(first.database);
-    slowRead(other);
+    // Both start their first attempt together, before either commits: the interleaving two instances produce.
+    startTogether([first.database, other]);
     const results = await Promise.allSettled([
       postIncidentUpdate(a, SYSTEM_ACTOR, incident.id, { status: 'resolved', body: 'Fixed (A)' }),
       postIncidentUpdate(b, SYSTEM_ACTOR, incident.id, { status: 'resolved', body: 'Fixed (B)' }),
@@ -150,23 +131,8 @@ test('two processes moving one component for two incidents at once: one open int
     const a = { database: first.database, now };
     const b = { database: other, now };
     const component = await createComponent(a, SYSTEM_ACTOR, { name: 'API' });
-    let read = 0;
-    let bothRead!: () => void;
-    const barrier = new Promise<void>((r) => (bothRead = r));
     // Both read the component's timeline before either commits.
-    for (const database of [first.database, other]) {
-      const exclusive = database.exclusive;
-      let once = true;
-      database.exclusive = (work) =>
-        exclusive(async () => {
-          if (once) {
-            once = false;
-            if (++read === 2) bothRead();
-            await barrier;
-          }
-          return work();
-        });
-    }
+    startTogether([first.database, other]);
     await Promise.all([
       declareIncident(a, SYSTEM_ACTOR, { title: 'Errors', severity: 'SEV-2', body: 'b', components: [{ id: component.id, status: 'partial_outage' }] }),
       declareIncident(b, SYSTEM_ACTOR, { title: 'Outage', severity: 'SEV-1', body: 'b', components: [{ id: component.id, status: 'major_outage' }] }),
@@ -181,3 +147,27 @@ test('two processes moving one component for two incidents at once: one open int
     first.cleanup();
   }
 });
+
+/**
+ * Makes each database's next `exclusive` work wait until all of them have begun theirs, so
+ * their reads all happen before any commit — the interleaving several instances can produce.
+ * Later attempts (a re-run after a lost race) start at once.
+ */
+function startTogether(databases: Database[]) {
+  let arrived = 0;
+  let release!: () => void;
+  const together = new Promise<void>((r) => (release = r));
+  for (const database of databases) {
+    const exclusive = database.exclusive;
+    let first = true;
+    database.exclusive = (work) =>
+      exclusive(async () => {
+        if (first) {
+          first = false;
+          if (++arrived === databases.length) release();
+          await together;
+        }
+        return work();
+      });
+  }
+}

@@ -10,6 +10,19 @@ import { Conflict } from '../../api/domain/errors.ts';
 
 const at = (s: string) => new Date(`2026-11-${s}Z`);
 
+/** 99.9 % → 10 %, 99.0 % → 25 %, two days' notice for maintenance, the worst component. */
+const PREMIUM: SlaTerms = {
+  target: 99.9,
+  ladder: [
+    { below: 99.9, credit: 10 },
+    { below: 99, credit: 25 },
+  ],
+  cap: 100,
+  weights: DEFAULT_DOWNTIME_WEIGHTS,
+  maintenanceNoticeHours: 48,
+  aggregate: 'worst',
+};
+
 describe('publication: once public, always public', () => {
   test.each([
     ['SEV-1 is public from now', null, 'SEV-1', false, at('02T10:00:00')],
@@ -97,17 +110,6 @@ describe('operator dates', () => {
 });
 
 describe('plans that contradict themselves', () => {
-  const premium: SlaTerms = {
-    target: 99.9,
-    ladder: [
-      { below: 99.9, credit: 10 },
-      { below: 99, credit: 25 },
-    ],
-    cap: 100,
-    weights: DEFAULT_DOWNTIME_WEIGHTS,
-    maintenanceNoticeHours: 48,
-    aggregate: 'worst',
-  };
   test.each([
     ['a valid plan', {}, []],
     ['a step above the target', { target: 99 }, ['ladder[0].below']],
@@ -134,7 +136,7 @@ describe('plans that contradict themselves', () => {
     ],
     ['negative notice', { maintenanceNoticeHours: -1 }, ['maintenance_notice_hours']],
   ] as [string, Partial<SlaTerms>, string[]][])('%s', (_, change, paths) => {
-    expect(validateTerms({ ...premium, ...change }).map((e) => e.path)).toEqual(paths);
+    expect(validateTerms({ ...PREMIUM, ...change }).map((e) => e.path)).toEqual(paths);
   });
 });
 
@@ -159,17 +161,7 @@ describe('the clock’s completion words', () => {
 });
 
 describe('period figures', () => {
-  const terms: SlaTerms = {
-    target: 99.9,
-    ladder: [
-      { below: 99.9, credit: 10 },
-      { below: 99, credit: 25 },
-    ],
-    cap: 100,
-    weights: DEFAULT_DOWNTIME_WEIGHTS,
-    maintenanceNoticeHours: 48,
-    aggregate: 'worst',
-  };
+  const terms = PREMIUM;
   const november = { from: at('01T00:00:00'), to: new Date('2026-12-01T00:00:00Z') };
   const MIN = 60_000;
   const iv = (status: StatusInterval['status'], from: string, to: string | null): StatusInterval => ({
