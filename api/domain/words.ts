@@ -40,6 +40,15 @@ export const MAINTENANCE_STATUS_LABELS: Record<MaintenanceStatus, string> = {
   cancelled: 'Cancelled',
 };
 
+/** A maintenance's status where it stands alone, as in a feed entry's title: "Maintenance in progress". */
+export const MAINTENANCE_TITLE_LABELS: Record<MaintenanceStatus, string> = {
+  scheduled: 'Scheduled maintenance',
+  in_progress: 'Maintenance in progress',
+  verifying: 'Maintenance verifying',
+  completed: 'Maintenance completed',
+  cancelled: 'Maintenance cancelled',
+};
+
 /** "2026-11-23 14:05 UTC". */
 export function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

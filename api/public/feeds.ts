@@ -10,18 +10,10 @@ import type { Maintenance } from '../services/maintenances/get.ts';
 import { recentMaintenances } from '../services/public/maintenances.ts';
 import { PUBLIC_API_HEADERS, type PageInfo } from './statuspage.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
-import { INCIDENT_STATUS_LABELS, utc } from '../domain/words.ts';
+import { INCIDENT_STATUS_LABELS, MAINTENANCE_TITLE_LABELS, utc } from '../domain/words.ts';
 import { escapeHtml } from '../markdown.ts';
 
 const FEED_LIMIT = 50;
-
-const MAINTENANCE_LABELS: Record<Maintenance['status'], string> = {
-  scheduled: 'Scheduled maintenance',
-  in_progress: 'Maintenance in progress',
-  verifying: 'Maintenance verifying',
-  completed: 'Maintenance completed',
-  cancelled: 'Maintenance cancelled',
-};
 
 /** The entry content: every update, newest first, with its status and UTC time, as HTML. */
 function entryHtml(components: { name: string }[], updates: { label: string; displayAt: Date; body: string }[], lead = ''): string {
@@ -76,11 +68,11 @@ const maintenanceEntry = (m: Maintenance): Entry =>
   eventEntry({
     path: `/maintenances/${m.id}`,
     title: m.title,
-    label: MAINTENANCE_LABELS[m.status],
+    label: MAINTENANCE_TITLE_LABELS[m.status],
     updatedAt: m.updatedAt,
     publishedAt: m.createdAt,
     components: m.components,
-    updates: m.updates.map((u) => ({ label: MAINTENANCE_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
+    updates: m.updates.map((u) => ({ label: MAINTENANCE_TITLE_LABELS[u.status], displayAt: u.displayAt, body: u.body })),
     lead: `<p>Scheduled ${utc(m.scheduledFor)} – ${utc(m.scheduledUntil)}</p>`,
   });
 

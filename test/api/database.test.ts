@@ -9,7 +9,6 @@ import { listComponents } from '../../api/services/components/list.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { claimDemoSeed } from '../../api/services/demo/seed.ts';
 import { planSubscription } from '../../api/services/subscribers/save.ts';
-import { getIncident } from '../../api/services/incidents/get.ts';
 import { postIncidentUpdate } from '../../api/services/incidents/post-update.ts';
 import { sql } from 'drizzle-orm';
 import { createTestDb } from '../helpers/db.ts';
