@@ -1,11 +1,12 @@
 import { formatUptime } from '../api/domain/availability/uptime.ts';
+import { monthOf } from '../api/domain/words.ts';
 import { minutesUp, type PeriodFigures } from '../api/domain/availability/period.ts';
 
 /** "March 2026" for a calendar month, else "15 March – 14 April 2026". */
 export function periodLabel(period: { from: Date; to: Date }): string {
   const { from, to } = period;
   const fmt = (d: Date, year: boolean) => d.toLocaleString('en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC', ...(year && { year: 'numeric' }) });
-  if (from.getUTCDate() === 1 && to.getUTCDate() === 1) return from.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  if (from.getUTCDate() === 1 && to.getUTCDate() === 1) return monthOf(from);
   return `${fmt(from, false)} – ${fmt(new Date(to.getTime() - 86_400_000), true)}`;
 }
 

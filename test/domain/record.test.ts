@@ -199,22 +199,22 @@ describe('period figures', () => {
     expect(f.availability).toBeCloseTo(1 - 60 / (15 * 1440), 12);
   });
 
-  test.each([
-    ['announced three days ahead: left out', at('07T12:00:00'), true, 0],
-    ['announced an hour ahead: downtime', at('10T11:00:00'), false, 60],
-  ] as const)('maintenance %s', (_, announcedAt, excluded, downtime) => {
-    const work = { id: 'm1', title: 'Upgrade', announcedAt, scheduledFor: at('10T12:00:00'), startedAt: at('10T12:00:00'), endedAt: at('10T13:00:00') };
+  /** The API under maintenance 12:00–13:00 on 10 November, from `work`, figured at the month's close. */
+  const underMaintenance = (work: ComponentRecord['maintenances'][number]) => {
     const intervals = [
       iv('operational', '01T00:00:00', '10T12:00:00'),
       iv('under_maintenance', '10T12:00:00', '10T13:00:00'),
       iv('operational', '10T13:00:00', null),
     ];
-    const f = periodFigures({
-      terms,
-      period: november,
-      now: new Date('2026-12-01T00:00:00Z'),
-      components: [api({ intervals, holds: [], maintenances: [work] })],
-    });
+    return periodFigures({ terms, period: november, now: new Date('2026-12-01T00:00:00Z'), components: [api({ intervals, holds: [], maintenances: [work] })] });
+  };
+
+  test.each([
+    ['announced three days ahead: left out', at('07T12:00:00'), true, 0],
+    ['announced an hour ahead: downtime', at('10T11:00:00'), false, 60],
+  ] as const)('maintenance %s', (_, announcedAt, excluded, downtime) => {
+    const work = { id: 'm1', title: 'Upgrade', announcedAt, scheduledFor: at('10T12:00:00'), startedAt: at('10T12:00:00'), endedAt: at('10T13:00:00') };
+    const f = underMaintenance(work);
     expect(f.maintenances).toEqual([{ id: 'm1', title: 'Upgrade', excluded, minutes: 60 }]);
     expect(f.downtimeMinutes).toBe(downtime);
   });
@@ -228,17 +228,7 @@ describe('period figures', () => {
       startedAt: at('10T12:00:00'),
       endedAt: at('10T13:00:00'),
     };
-    const intervals = [
-      iv('operational', '01T00:00:00', '10T12:00:00'),
-      iv('under_maintenance', '10T12:00:00', '10T13:00:00'),
-      iv('operational', '10T13:00:00', null),
-    ];
-    const f = periodFigures({
-      terms,
-      period: november,
-      now: new Date('2026-12-01T00:00:00Z'),
-      components: [api({ intervals, holds: [], maintenances: [work] })],
-    });
+    const f = underMaintenance(work);
     expect(f.downtimeMinutes).toBe(30);
     expect(f.maintenances).toEqual([{ id: 'm1', title: 'Upgrade', excluded: true, minutes: 30 }]);
   });

@@ -1,4 +1,4 @@
-import { and, asc, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { componentStatusIntervals, components, incidentComponents, incidents, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { periodFigures, type ComponentRecord, type PeriodFigures } from '../../domain/availability/period.ts';
 import { billingPeriod, type SlaTerms } from '../../domain/availability/sla.ts';
@@ -41,7 +41,7 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
         endedAt: maintenances.completedAt,
       })
       .from(maintenanceComponents)
-      .innerJoin(maintenances, sql`${maintenances.id} = ${maintenanceComponents.maintenanceId}`)
+      .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
       .where(
         and(
           isNotNull(maintenances.startedAt),
@@ -64,7 +64,7 @@ export async function loadRecords(ctx: ServiceContext, range: Period): Promise<C
         >`(SELECT min(u.created_at) FROM incident_updates u JOIN incident_update_components uc ON uc.update_id = u.id WHERE u.incident_id = ${incidentComponents.incidentId} AND uc.component_id = ${incidentComponents.componentId})`,
       })
       .from(incidentComponents)
-      .innerJoin(incidents, sql`${incidents.id} = ${incidentComponents.incidentId}`)
+      .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
       .where(and(lt(incidents.startedAt, range.to), or(isNull(incidents.resolvedAt), gt(incidents.resolvedAt, range.from)))),
   ]);
   const ids = new Set(rows.map((r) => r.id));
