@@ -8,6 +8,7 @@ import { DomainError } from './domain/errors.ts';
 import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './services/keys/api-keys.ts';
+import { setSharedSetting } from './services/shared-settings.ts';
 
 const USAGE = `Usage: npm run candor -- <command>
 
@@ -16,6 +17,9 @@ const USAGE = `Usage: npm run candor -- <command>
   keys revoke ID                                           revoke a key at once
   db migrate                                               apply database migrations
   seed demo                                                fill an empty database with the demo page
+  settings set NAME [VALUE]                                change a setting every instance must share:
+                                                           CANDOR_PUBLIC_URL or CANDOR_PAGE_NAME (VALUE), or
+                                                           CANDOR_SECRET (read from the environment, never an argument)
 
 Scopes: ${SCOPES.join(', ')}. Reads DATABASE_URL (default file:./data/candor.db).`;
 
@@ -31,7 +35,7 @@ async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = readConfig();
-  const database = await createDb(config.databaseUrl, config.databaseAuthToken);
+  const database = await createDb(config.databaseUrl, { authToken: config.databaseAuthToken, timeoutMs: config.databaseTimeoutMs });
   const ctx: ServiceContext = { database, now: () => new Date() };
   try {
     await database.migrate();
@@ -77,6 +81,13 @@ async function run(argv: string[]): Promise<number> {
         await seedDemo(ctx);
         console.log('Seeded the demo page.');
         return 0;
+      case 'settings set': {
+        const [name, value] = positionals.slice(2);
+        if (!name) throw new DomainError('usage', 'settings set needs a setting name');
+        await setSharedSetting(ctx, name, name === 'CANDOR_SECRET' ? (config.secret ?? '') : (value ?? ''));
+        console.log(`Recorded ${name}. Restart each instance with the same value.`);
+        return 0;
+      }
       default:
         console.error(`Unknown command: ${command}\n\n${USAGE}`);
         return 2;

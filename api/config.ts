@@ -1,4 +1,4 @@
-import { DEFAULT_DATABASE_URL } from '../db/client.ts';
+import { DEFAULT_DATABASE_URL, DEFAULT_DB_TIMEOUT_MS } from '../db/client.ts';
 
 /** Candor's configuration, all from the environment (the server and the CLI read the same). */
 export interface Config {
@@ -6,16 +6,25 @@ export interface Config {
   port: number;
   databaseUrl: string;
   databaseAuthToken: string | undefined;
+  /** With a remote primary: the local file of this instance's embedded replica (reads local, writes to the primary). */
+  replicaFile: string | undefined;
+  /** How long one database call may take before it fails with 503. */
+  databaseTimeoutMs: number;
+  /** How often each instance looks for other instances' changes and renews or seeks leadership (one database request). */
+  pulseMs: number;
+  /** How long the leader's claim lasts unrenewed: after a crash, another instance leads within this plus one pulse. */
+  leaseTtlMs: number;
   demo: boolean;
-  /** The public page's name, in titles and feeds. */
-  pageName: string;
+  /** The public page's name, in titles and feeds (`set`: given, not the default; see shared-settings). */
+  pageName: { value: string; set: boolean };
   /** The public base URL, for absolute links (feeds, Open Graph, emails). */
-  publicUrl: string;
+  publicUrl: { value: string; set: boolean };
   /** Signs subscribers' manage links; generated and kept in the database when unset. */
   secret: string | undefined;
   /** Set: email goes through Resend. Unset: to .eml files under `outboxDir`. */
   resendApiKey: string | undefined;
-  emailFrom: string;
+  /** The sender; default: the page's name at status@example.com. */
+  emailFrom: string | undefined;
   outboxDir: string;
   /** How long a sender holds a batch before another may take it over. */
   outboxLeaseMs: number;
@@ -39,11 +48,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     databaseAuthToken: env.DATABASE_AUTH_TOKEN || undefined,
+    replicaFile: env.DATABASE_REPLICA_FILE || undefined,
+    databaseTimeoutMs: positive(env, 'CANDOR_DB_TIMEOUT_MS', DEFAULT_DB_TIMEOUT_MS),
+    pulseMs: positive(env, 'CANDOR_PULSE_MS', 1000),
+    leaseTtlMs: positive(env, 'CANDOR_LEASE_TTL_MS', 5000),
     demo: env.CANDOR_DEMO !== '0',
-    pageName: env.CANDOR_PAGE_NAME || 'Status',
+    pageName: { value: env.CANDOR_PAGE_NAME || 'Status', set: !!env.CANDOR_PAGE_NAME },
     secret: env.CANDOR_SECRET || undefined,
     resendApiKey: env.RESEND_API_KEY || undefined,
-    emailFrom: env.CANDOR_EMAIL_FROM || `${env.CANDOR_PAGE_NAME || 'Status'} <status@example.com>`,
+    emailFrom: env.CANDOR_EMAIL_FROM,
     outboxDir: env.CANDOR_OUTBOX_DIR || './data/outbox',
     outboxLeaseMs: Number(env.CANDOR_OUTBOX_LEASE_MS || 60_000),
     trustProxy: env.CANDOR_TRUST_PROXY === '1',
@@ -53,6 +66,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cadenceTickMs: Number(env.CANDOR_CADENCE_TICK_MS || 15_000),
     maintenanceTickMs: Number(env.CANDOR_MAINTENANCE_TICK_MS || 5_000),
     statementTickMs: Number(env.CANDOR_STATEMENT_TICK_MS || 60_000),
-    publicUrl: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
+    publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, got ${raw}`);
+  return value;
 }

@@ -8,18 +8,19 @@ import { createDb } from '../db/client.ts';
 import { createApp, type SiteHandler } from './app.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
-import { ChangeWatcher } from './public/changes.ts';
 import { feedRoutes } from './public/feeds.ts';
 import { loopbackRenderer, pageRoutes } from './public/pages.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
-import { signingSecret } from './services/subscribers/tokens.ts';
+import { agreeOnSettings } from './services/shared-settings.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
+import { Lease } from './workers/leading-worker.ts';
+import { Pulse } from './workers/pulse.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
@@ -39,58 +40,78 @@ async function loadSite(): Promise<{ handler: SiteHandler; clientDir: string } |
 
 async function main() {
   const config = readConfig();
-  const database = await createDb(config.databaseUrl, config.databaseAuthToken);
+  const database = await createDb(config.databaseUrl, {
+    authToken: config.databaseAuthToken,
+    replicaFile: config.replicaFile,
+    timeoutMs: config.databaseTimeoutMs,
+  });
   await database.migrate();
   const ctx: ServiceContext = { database, now: () => new Date() };
+  const shared = await agreeOnSettings(ctx, config);
   if (config.demo && (await isEmpty(ctx)) && (await claimDemoSeed(ctx))) {
     await seedDemo(ctx);
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
   }
   const site = await loadSite();
-  const subscriptionSettings = { publicUrl: config.publicUrl, pageName: config.pageName, secret: await signingSecret(ctx, config.secret) };
+  const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };
   const subscriptions = async () => subscriptionSettings;
-  const app = createApp({ ctx, logger, subscriptions, trustProxy: config.trustProxy, site: site && { ...site, name: config.pageName, url: config.publicUrl } });
+  const app = createApp({ ctx, logger, subscriptions, trustProxy: config.trustProxy, site: site && { ...site, name: shared.pageName, url: shared.publicUrl } });
+
+  // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
+  // notices when the outbox has something due.
+  const lease = new Lease(ctx, 'leader', config.leaseTtlMs);
+  const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs });
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
   // Two senders per process: one renders and records while the other waits on the provider.
-  const senderSettings = { ...subscriptionSettings, from: config.emailFrom };
-  const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs }));
-  database.afterCommit(() => {
+  // They wake when something is queued (a commit here, or the pulse seeing one elsewhere).
+  const senderSettings = { ...subscriptionSettings, from: config.emailFrom ?? `${quotedName(shared.pageName)} <status@example.com>` };
+  const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs, pollMs: null }));
+  const wakeSenders = () => {
     for (const s of senders) s.wake();
-  });
+  };
+  database.afterCommit(wakeSenders);
+  pulse.onOutboxDue(wakeSenders);
+  pulse.onChange(wakeSenders);
   for (const s of senders) s.start();
 
-  const watcher = new CadenceWatcher({
-    ctx,
-    logger,
-    publicUrl: config.publicUrl,
-    defaultCommander: config.commanderEmail,
-    defaultEscalation: config.escalationEmail,
-    webhookUrl: config.webhookUrl,
-    tickMs: config.cadenceTickMs,
-  });
-  watcher.start();
-  const clock = new MaintenanceClock({ ctx, logger, tickMs: config.maintenanceTickMs });
-  clock.start();
-  const statements = new StatementClock({ ctx, logger, tickMs: config.statementTickMs });
-  statements.start();
+  // The clocks and the cadence watcher run on the leader only, under its lease.
+  const workers = [
+    new CadenceWatcher({
+      ctx,
+      logger,
+      lease,
+      publicUrl: shared.publicUrl,
+      defaultCommander: config.commanderEmail,
+      defaultEscalation: config.escalationEmail,
+      webhookUrl: config.webhookUrl,
+      tickMs: config.cadenceTickMs,
+    }),
+    new MaintenanceClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
+    new StatementClock({ ctx, logger, lease, tickMs: config.statementTickMs }),
+  ];
+  const pokeWorkers = () => {
+    for (const w of workers) w.poke();
+  };
+  pulse.onLead(pokeWorkers);
+  pulse.onChange(pokeWorkers);
   logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
   // asking this same server's Astro handler once per data change, with a header only we know.
-  const publicPage = { name: config.pageName, url: config.publicUrl };
-  const changes = new ChangeWatcher(database, logger);
-  await changes.start();
+  const publicPage = { name: shared.pageName, url: shared.publicUrl };
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
   const snapshots = new Snapshots({
     routes: [...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []), ...statuspageRoutes(ctx, publicPage), ...feedRoutes(ctx, publicPage)],
-    version: () => changes.version,
+    version: () => pulse.version,
     logger,
     bypassHeader: bypass,
   });
-  changes.onChange(() => snapshots.refresh());
+  pulse.onChange(() => snapshots.refresh());
+  await pulse.start();
+  for (const w of workers) w.start();
 
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
@@ -109,8 +130,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    changes.stop();
-    const senderStopped = Promise.all([...senders.map((s) => s.stop()), watcher.stop(), clock.stop(), statements.stop()]);
+    // Workers finish their pass, then the lease is handed over at once.
+    const senderStopped = Promise.all([...senders.map((s) => s.stop()), Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop())]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');
@@ -127,6 +148,11 @@ async function main() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A display name as an address header needs it: quoted, so "Acme, Inc." stays one name. */
+function quotedName(name: string): string {
+  return `"${name.replace(/["\\]/g, '\\$&')}"`;
 }
 
 main().catch((err) => {

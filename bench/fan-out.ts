@@ -12,7 +12,7 @@ import { outboxCounts } from '../api/services/outbox/delivery.ts';
 import { OutboxSender } from '../api/workers/outbox-sender.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { spawn } from 'node:child_process';
-import { waitForLine } from '../test/helpers/processes.ts';
+import { waitForLine } from '../scripts/processes.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 // As many senders as a server process runs.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
-import { freePort, waitForLine } from '../test/helpers/processes.ts';
+import { freePort, waitForLine } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
+import { createClient, type Client, type InArgs, type InStatement, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { sql, type SQL } from 'drizzle-orm';
@@ -31,28 +31,64 @@ export interface Database {
   changeCount(): Promise<number>;
   /** Calls `listener` after each commit this process makes. */
   afterCommit(listener: () => void): void;
+  /** An embedded replica pulls what the primary committed since its last sync (one request); otherwise nothing. */
+  sync(): Promise<void>;
   migrate(): Promise<void>;
   close(): void;
 }
 
+export interface DbOptions {
+  authToken?: string;
+  /**
+   * With a remote `url` (the primary `sqld`): keep an embedded replica in this local file,
+   * read from it, and send writes to the primary (reads after a write see it).
+   */
+  replicaFile?: string;
+  /** How long one database call may take before it fails (a frozen server, a held write lock). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_DB_TIMEOUT_MS = 5000;
+
 /** Opens the database at `url` (`file:`, `:memory:`, `libsql://`, `http(s)://`). No global instance. */
-export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: string): Promise<Database> {
-  const local = url === ':memory:' || url.startsWith('file:');
-  if (url.startsWith('file:') && !url.startsWith('file::memory:')) {
-    mkdirSync(dirname(url.slice('file:'.length).split('?')[0] ?? '.'), { recursive: true });
-  }
-  // `timeout` is SQLite's busy_timeout for local files: another process (the CLI, a backup)
-  // holding the write lock makes us wait instead of failing.
-  // An embedded database runs SQLite on this thread, so more connections add no parallelism;
-  // one connection (writes are single batches, never open transactions) also keeps its
-  // per-connection settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut
-  // can lose the last commits, never corrupt the file).
-  const client = createClient({ url, authToken, timeout: 5000, intMode: 'number', ...(local && { concurrency: 1 }) });
-  if (local && url !== ':memory:') {
-    await client.execute('PRAGMA journal_mode = WAL');
+export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
+  const { authToken, replicaFile, timeoutMs = DEFAULT_DB_TIMEOUT_MS } = options;
+  const memory = url === ':memory:' || url.startsWith('file::memory:');
+  const local = memory || url.startsWith('file:');
+  if (replicaFile && local) throw new Error('a replica needs a remote primary: set DATABASE_URL to the primary sqld (http:// or libsql://)');
+  const file = replicaFile ?? (local && !memory ? url.slice('file:'.length).split('?')[0] : undefined);
+  if (file) mkdirSync(dirname(file), { recursive: true });
+  // Set-up that may wait for another process's lock (WAL mode, migrations) runs on a connection
+  // of its own, closed after: nothing is served yet, so SQLite's own busy wait is fine there.
+  const setUp = async (work: (db: Drizzle) => Promise<void>) => {
+    if (!local || memory) return work(db);
+    const once = createClient({ url, timeout: timeoutMs, intMode: 'number', concurrency: 1 });
+    try {
+      await work(drizzle({ client: once, schema, casing: 'snake_case' }));
+    } finally {
+      once.close();
+    }
+  };
+  // An embedded database (a local file, or a replica) runs SQLite on this thread: SQLite's own
+  // busy wait would block the event loop (and every cached page) while another process holds
+  // the write lock. So it never waits (busy_timeout 0): `patient` retries a busy call on timers
+  // instead, up to `timeoutMs`. More connections would add no parallelism; one connection
+  // (writes are single batches, never open transactions) also keeps its per-connection
+  // settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut can lose the
+  // last commits, never corrupt the file).
+  // A remote database gets a deadline on every request, so a frozen server is an error within
+  // `timeoutMs`, not a hang.
+  const client = replicaFile
+    ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: url, authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
+    : local
+      ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory)
+      : createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) });
+  const db = drizzle({ client, schema, casing: 'snake_case' });
+  if (local && !memory) {
+    await setUp((once) => once.run(sql`PRAGMA journal_mode = WAL`).then(() => undefined));
     await client.execute('PRAGMA synchronous = NORMAL');
   }
-  const db = drizzle({ client, schema, casing: 'snake_case' });
+  if (replicaFile) await client.sync();
 
   let tail: Promise<unknown> = Promise.resolve();
   // Another process may write between this one's reads and its commit. Where that breaks a
@@ -91,6 +127,9 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
     afterCommit(listener) {
       listeners.push(listener);
     },
+    async sync() {
+      if (replicaFile) await client.sync();
+    },
     async changeCount() {
       const row = await db.select({ value: schema.changeCounter.value }).from(schema.changeCounter).get();
       return row?.value ?? 0;
@@ -100,7 +139,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
       // one transaction, so the loser of a race fails cleanly; on retry it finds them applied.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await migrate(db, { migrationsFolder: MIGRATIONS });
+          return await setUp((once) => migrate(once, { migrationsFolder: MIGRATIONS }));
         } catch (err) {
           if (attempt >= 5) throw err;
           await new Promise((r) => setTimeout(r, 100 * attempt));
@@ -111,6 +150,77 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, authToken?: s
       client.close();
     },
   };
+}
+
+/** A fetch that gives up after `ms` (the remote client's every request goes through it). */
+function deadlineFetch(ms: number) {
+  return (input: RequestInfo | URL, init?: RequestInit) => {
+    const deadline = AbortSignal.timeout(ms);
+    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
+  };
+}
+
+const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+
+/**
+ * An embedded client made safe to use without SQLite's busy wait:
+ * - every write takes the write lock first (`BEGIN IMMEDIATE`), so finding it taken fails
+ *   before anything is written;
+ * - a call that finds the database locked by another process (SQLITE_BUSY) is tried again on a
+ *   timer, backing off, until `limitMs` has passed; then its error stands. A busy call wrote
+ *   nothing, so trying again is safe;
+ * - with `reopen`, a busy call also replaces the connection: the embedded driver leaves the
+ *   statement that failed unfinished, and a connection with an unfinished statement can never
+ *   commit again ("SQL statements in progress"). (A replica is this process's own file: nobody
+ *   else locks it.)
+ */
+function patient(open: () => Client, limitMs: number, reopen: boolean): Client {
+  let current = open();
+  const retrying =
+    <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const deadline = Date.now() + limitMs;
+      for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+        const used = current;
+        try {
+          return await call(used, ...args);
+        } catch (err) {
+          // Replaced while this call waited for it: nothing ran; run on the new one.
+          if (used !== current && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
+          if (!isBusy(err)) throw err;
+          if (reopen && used === current) {
+            current = open();
+            used.close();
+          }
+          if (Date.now() + wait > deadline) throw err;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    };
+  const batch = retrying((client, statements: InStatement[], mode?: TransactionMode) =>
+    client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
+  );
+  const execute = retrying(async (client, statement: InStatement | string, args?: InArgs) => {
+    const stmt: InStatement = typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement;
+    const text = typeof stmt === 'string' ? stmt : stmt.sql;
+    return WRITE.test(text) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
+  });
+  return new Proxy({} as Client, {
+    get(_, prop) {
+      if (prop === 'execute') return execute;
+      if (prop === 'batch') return batch;
+      const value = Reflect.get(current, prop, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
+}
+
+function isBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+  }
+  return false;
 }
 
 /** Whether `err` (or one it wraps) says another writer got there first: a UNIQUE or PRIMARY KEY failure, or the write guard. */

@@ -4,6 +4,8 @@ import type { Database } from '../../db/client.ts';
 export interface ServiceContext {
   database: Database;
   now(): Date;
+  /** Seeding the demo page: incidents declared through it are marked demo (never a responder notice). */
+  demo?: boolean;
 }
 
 /** Who asked: recorded in the audit log and as an update's author. */

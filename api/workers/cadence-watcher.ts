@@ -1,28 +1,25 @@
 import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
 import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
 import type { WriteStatement } from '../../db/client.ts';
-import { noticesDue } from '../domain/incident/cadence.ts';
-import { describeError, type Logger } from '../log.ts';
-import type { ServiceContext } from '../services/context.ts';
+import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue } from '../domain/incident/cadence.ts';
+import { describeError } from '../log.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
-import { LeadingWorker } from './leading-worker.ts';
+import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
 import { utc } from '../domain/words.ts';
 import { eventKey } from '../domain/outbox/events.ts';
 
-export interface WatcherOptions {
-  ctx: ServiceContext;
-  logger: Logger;
+export interface WatcherOptions extends WorkerOptions {
   publicUrl: string;
   /** Where notices go when an incident names no commander or escalation contact. */
   defaultCommander?: string;
   defaultEscalation?: string;
   /** Slack-compatible webhook for notices (`{text}` POST). */
   webhookUrl?: string;
-  tickMs?: number;
 }
 
-const LEASE = 'cadence-watcher';
+/** How soon a notice webhook that failed is tried again. */
+const WEBHOOK_RETRY_MS = 30_000;
 const DAY = 24 * 60 * 60 * 1000;
 const isEmail = (s: string | null | undefined): s is string => !!s && /^[^\s@]+@[^\s@]+$/.test(s);
 
@@ -46,34 +43,41 @@ export class CadenceWatcher extends LeadingWorker {
   private readonly options: WatcherOptions;
 
   constructor(options: WatcherOptions) {
-    super(options.ctx, LEASE, options.tickMs ?? 15_000, options.logger);
+    super('cadence-watcher', options);
     this.options = options;
   }
 
-  /** One pass: record and send what is due, then retry webhooks still pending. */
-  protected async work(): Promise<void> {
-    const notices = await this.dueNotices();
+  /** One pass: record and send what is due, then retry webhooks still pending; returns when the next notice falls due. */
+  protected async work(): Promise<Date | null> {
+    const { notices, next } = await this.dueNotices();
     if (notices.length) await this.record(notices);
-    await this.deliverWebhooks();
+    const pending = await this.deliverWebhooks();
+    const retry = pending ? [this.ctx.now().getTime() + WEBHOOK_RETRY_MS] : [];
+    const times = [...next, ...retry];
+    return times.length ? new Date(Math.min(...times)) : null;
   }
 
-  private async dueNotices(): Promise<Notice[]> {
-    const { ctx } = this.options;
+  /** The notices due now and not yet recorded, and the times later notices fall due. */
+  private async dueNotices(): Promise<{ notices: Notice[]; next: number[] }> {
+    const { ctx } = this;
     const { db } = ctx.database;
     const now = ctx.now();
     const policy = await loadCadencePolicy(ctx);
     const open = await db
       .select()
       .from(incidents)
-      .where(and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), publicIncident));
+      .where(and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), publicIncident, eq(incidents.demo, false)));
     const owed = await db
       .select()
       .from(incidents)
-      .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt)));
+      .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt), eq(incidents.demo, false)));
     const notices: Notice[] = [];
+    const next: number[] = [];
     const time = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
     for (const i of open) {
       const due = i.nextUpdateDueAt!;
+      const later = nextNoticeAt(due, now, policy);
+      if (later) next.push(later.getTime());
       for (const kind of noticesDue(due, now, policy)) {
         const late = Math.round((now.getTime() - due.getTime()) / 60_000);
         notices.push({
@@ -94,6 +98,7 @@ export class CadenceWatcher extends LeadingWorker {
     }
     for (const i of owed) {
       const due = i.postmortemDueAt!;
+      next.push(nextPostmortemNoticeAt(due, now).getTime());
       const stage =
         now.getTime() >= due.getTime()
           ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}`
@@ -113,7 +118,7 @@ export class CadenceWatcher extends LeadingWorker {
         message: `The postmortem of this ${i.severity} incident is due by ${utc(due)}.`,
       });
     }
-    if (!notices.length) return [];
+    if (!notices.length) return { notices, next };
     const sent = await db
       .select({ key: cadenceNotices.key })
       .from(cadenceNotices)
@@ -124,14 +129,14 @@ export class CadenceWatcher extends LeadingWorker {
         ),
       );
     const done = new Set(sent.map((s) => s.key));
-    return notices.filter((n) => !done.has(n.key));
+    return { notices: notices.filter((n) => !done.has(n.key)), next };
   }
 
   /** Each notice and its email in one transaction; unique keys make a repeat a no-op. */
   private async record(notices: Notice[]): Promise<void> {
-    const { ctx, publicUrl, webhookUrl, logger } = this.options;
-    const { database } = ctx;
-    const now = ctx.now();
+    const { publicUrl, webhookUrl, logger } = this.options;
+    const { database } = this.ctx;
+    const now = this.ctx.now();
     const statements: WriteStatement[] = [];
     for (const n of notices) {
       statements.push(
@@ -160,10 +165,12 @@ export class CadenceWatcher extends LeadingWorker {
     await database.exclusive(() => database.commit(statements));
   }
 
-  private async deliverWebhooks(): Promise<void> {
-    const { ctx, webhookUrl, publicUrl, logger } = this.options;
-    if (!webhookUrl) return;
-    const { db } = ctx.database;
+  /** Posts the notices still pending to the responder webhook; true when some remain pending. */
+  private async deliverWebhooks(): Promise<boolean> {
+    const { webhookUrl, publicUrl, logger } = this.options;
+    if (!webhookUrl) return false;
+    const { database } = this.ctx;
+    const { db } = database;
     const pending = await db
       .select({
         key: cadenceNotices.key,
@@ -186,11 +193,12 @@ export class CadenceWatcher extends LeadingWorker {
           body: JSON.stringify({ text, candor: { kind: n.kind, incident_id: n.incidentId, due_at: n.dueAt.toISOString(), notice: n.key } }),
           signal: AbortSignal.timeout(5000),
         });
-        if (res.ok) await db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key));
+        if (res.ok) await database.commit([db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key))]);
         else logger.error('cadence webhook refused; will retry', { status: res.status, notice: n.key });
       } catch (err) {
         logger.error('cadence webhook failed; will retry', { notice: n.key, ...describeError(err) });
       }
     }
+    return pending.length > 0 && (await db.$count(cadenceNotices, eq(cadenceNotices.webhookStatus, 'pending'))) > 0;
   }
 }

@@ -1,7 +1,5 @@
-import type { Logger } from '../log.ts';
-import type { ServiceContext } from '../services/context.ts';
-import { advanceMaintenances } from '../services/maintenances/advance.ts';
-import { LeadingWorker } from './leading-worker.ts';
+import { advanceMaintenances, nextMaintenanceStepAt } from '../services/maintenances/advance.ts';
+import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
 
 /**
  * Reminds subscribers of, starts and completes scheduled maintenances at their times. One
@@ -9,14 +7,12 @@ import { LeadingWorker } from './leading-worker.ts';
  * restart (even one that spans a whole window) picks up where the timeline says it stands.
  */
 export class MaintenanceClock extends LeadingWorker {
-  private readonly logger: Logger;
-
-  constructor(options: { ctx: ServiceContext; logger: Logger; tickMs?: number }) {
-    super(options.ctx, 'maintenance-clock', options.tickMs ?? 15_000, options.logger);
-    this.logger = options.logger;
+  constructor(options: WorkerOptions) {
+    super('maintenance-clock', options);
   }
 
-  protected async work(): Promise<void> {
+  protected async work(): Promise<Date | null> {
     for (const { id, step } of await advanceMaintenances(this.ctx)) this.logger.info('maintenance clock', { maintenance: id, step });
+    return nextMaintenanceStepAt(this.ctx);
   }
 }

@@ -24,7 +24,8 @@ export interface SenderOptions {
   settings: SubscriptionSettings & { from: string };
   logger: Logger;
   leaseMs?: number;
-  pollMs?: number;
+  /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
+  pollMs?: number | null;
   random?: () => number;
 }
 
@@ -56,7 +57,7 @@ export class OutboxSender {
           this.options.logger.error('outbox sender failed; retrying', describeError(err));
           return false;
         });
-        if (!sent && this.running) await this.sleep(this.options.pollMs ?? 1000);
+        if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
       }
     })();
   }
@@ -78,14 +79,14 @@ export class OutboxSender {
     while (await this.sendNext());
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number | null): Promise<void> {
     return new Promise((resolve) => {
       this.wakeUp = () => {
         clearTimeout(this.timer!);
         this.wakeUp = null;
         resolve();
       };
-      this.timer = setTimeout(this.wakeUp, ms);
+      if (ms !== null) this.timer = setTimeout(this.wakeUp, ms);
     });
   }
 

@@ -1,7 +1,5 @@
-import type { Logger } from '../log.ts';
-import type { ServiceContext } from '../services/context.ts';
-import { queueDueStatements } from '../services/customers/statements.ts';
-import { LeadingWorker } from './leading-worker.ts';
+import { nextStatementAt, queueDueStatements } from '../services/customers/statements.ts';
+import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
 
 /**
  * Queues each customer's period statement once their billing period closes. One clock leads
@@ -9,15 +7,13 @@ import { LeadingWorker } from './leading-worker.ts';
  * when two passes, a restart or two leaders overlap.
  */
 export class StatementClock extends LeadingWorker {
-  private readonly logger: Logger;
-
-  constructor(options: { ctx: ServiceContext; logger: Logger; tickMs?: number }) {
-    super(options.ctx, 'statement-clock', options.tickMs ?? 60_000, options.logger);
-    this.logger = options.logger;
+  constructor(options: WorkerOptions) {
+    super('statement-clock', options);
   }
 
-  protected async work(): Promise<void> {
+  protected async work(): Promise<Date | null> {
     const queued = await queueDueStatements(this.ctx);
     if (queued) this.logger.info('statements queued', { emails: queued });
+    return nextStatementAt(this.ctx);
   }
 }

@@ -28,6 +28,8 @@ export const incidents = sqliteTable(
     version: integer().notNull().default(0),
     commander: text(),
     escalationContact: text(),
+    /** Seeded for the demo page: shown like any other, but no responder is ever reminded of it. */
+    demo: integer({ mode: 'boolean' }).notNull().default(false),
     postmortemBody: text(),
     postmortemPublishedAt: integer({ mode: 'timestamp_ms' }),
     postmortemDueAt: integer({ mode: 'timestamp_ms' }),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
 import { OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
 import { EMAIL_TEMPLATES } from '../../api/domain/outbox/events.ts';
 import { components } from './components.ts';
@@ -85,12 +85,25 @@ export const settings = sqliteTable('settings', {
   value: text().notNull(),
 });
 
-/** Who leads a singleton worker (e.g. the cadence watcher) until when. */
+/**
+ * Who leads the singleton workers (clocks, the cadence watcher) until when. `epoch` grows each
+ * time the lease changes hands: a leader's writes carry the epoch it holds (`lease_fence`).
+ */
 export const leases = sqliteTable('leases', {
   name: text().primaryKey(),
   owner: text().notNull(),
   expiresAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  epoch: integer().notNull().default(0),
 });
+
+/**
+ * Single-row fence: a leader's write batch begins with an upsert of whether it still holds its
+ * lease at its epoch, which the CHECK refuses unless it does — so a leader that lost the lease
+ * (paused, partitioned, slow to commit) cannot write after its successor started.
+ */
+export const leaseFence = sqliteTable('lease_fence', { id: integer().primaryKey(), held: integer().notNull() }, (t) => [
+  check('lease_fence_held', sql`${t.held} = 1`),
+]);
 
 /** Responder notices (reminders, overdue, escalation) already sent: one row per notice, ever. */
 export const cadenceNotices = sqliteTable('cadence_notices', {

@@ -6,6 +6,7 @@ import { CadenceWatcher } from '../../api/workers/cadence-watcher.ts';
 import { silentLogger } from '../../api/log.ts';
 import { STATUSPAGE_ENDPOINTS } from '../../api/public/statuspage.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
+import { seedDemo } from '../../api/services/demo/seed.ts';
 
 let t: TestApp;
 let hooks: { text: string; candor: { kind: string } }[];
@@ -133,6 +134,22 @@ describe('the cadence watcher', () => {
     t.clock.advance(10 * 60 * MINUTE);
     await watcher().tick();
     expect(await notices()).toEqual([]);
+  });
+
+  test('the demo page’s incidents never notify anyone, however late their deadlines run', async () => {
+    await seedDemo(t.ctx);
+    for (const hours of [1, 24, 96]) {
+      t.clock.advance(hours * 60 * MINUTE);
+      await watcher().tick();
+    }
+    expect(await notices()).toEqual([]);
+    expect(hooks).toEqual([]);
+    expect((await t.database.db.select().from(outbox)).filter((r) => r.template === 'responder-notice')).toEqual([]);
+    // The same open incident, declared for real, is reminded of.
+    const { json: inc } = await t.call('POST', '/incidents', { body: { title: 'real', severity: 'SEV-2', body: 'b' } });
+    t.clock.advance(2 * 60 * MINUTE);
+    await watcher().tick();
+    expect((await t.database.db.select().from(cadenceNotices)).map((n) => n.incidentId)).toContain(inc.id);
   });
 });
 

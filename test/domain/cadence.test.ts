@@ -93,7 +93,7 @@ describe('validatePolicy', () => {
   });
 });
 
-import { noticesDue, postmortemDue } from '../../api/domain/incident/cadence.ts';
+import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue, postmortemDue } from '../../api/domain/incident/cadence.ts';
 import { communicationReport, percentile } from '../../api/domain/incident/report.ts';
 
 describe('noticesDue', () => {
@@ -106,6 +106,32 @@ describe('noticesDue', () => {
     ['after the grace period: escalation too', t('10:40'), ['overdue', 'escalation']],
   ] as const)('%s', (_, now, expected) => {
     expect(noticesDue(due, now)).toEqual(expected);
+  });
+});
+
+describe('nextNoticeAt', () => {
+  const due = t('10:30');
+  test.each([
+    ['well before: the reminder', t('10:00'), t('10:25')],
+    ['at the reminder: the deadline', t('10:25'), t('10:30')],
+    ['at the deadline: the escalation', t('10:30'), t('10:40')],
+    ['after the escalation: nothing more', t('10:40'), null],
+  ] as const)('%s', (_, now, expected) => {
+    expect(nextNoticeAt(due, now)).toEqual(expected);
+    // At the time it names, what is due changes.
+    if (expected) expect(noticesDue(due, expected)).not.toEqual(noticesDue(due, new Date(expected.getTime() - 1)));
+  });
+});
+
+describe('nextPostmortemNoticeAt', () => {
+  const due = new Date('2026-05-03T10:00:00Z');
+  test.each([
+    ['two days before: the reminder a day before', new Date('2026-05-01T10:00:00Z'), new Date('2026-05-02T10:00:00Z')],
+    ['within the last day: the due time', new Date('2026-05-02T12:00:00Z'), due],
+    ['at the due time: a day later', due, new Date('2026-05-04T10:00:00Z')],
+    ['three days late: the next day boundary', new Date('2026-05-06T11:00:00Z'), new Date('2026-05-07T10:00:00Z')],
+  ])('%s', (_, now, expected) => {
+    expect(nextPostmortemNoticeAt(due, now)).toEqual(expected);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   holdsComponents,
   MAINTENANCE_STATUSES,
   maintenanceWindow,
+  nextClockStepAt,
   reminderAt,
   type ClockView,
   type MaintenanceStatus,
@@ -139,6 +140,31 @@ describe('clockSteps', () => {
     ['cancelled: nothing', view({ status: 'cancelled' }), T('03:00'), []],
   ])('%s', (_, m, now, steps) => {
     expect(clockSteps(m, now)).toEqual(steps);
+  });
+});
+
+describe('nextClockStepAt', () => {
+  test.each([
+    ['before the reminder: the reminder', view(), T('00:00'), T('01:00')],
+    ['after the reminder, before the start: the start', view(), T('01:00'), T('02:00')],
+    ['reminded: the start', view({ remindedAt: T('01:00') }), T('00:30'), T('02:00')],
+    ['no reminder asked: the start', view({ remindHoursBefore: null }), T('00:00'), T('02:00')],
+    ['no auto start: only the reminder', view({ autoStart: false }), T('00:00'), T('01:00')],
+    ['no auto start, reminded: nothing by itself', view({ autoStart: false, remindedAt: T('01:00') }), T('01:30'), null],
+    ['no auto start, past the start: nothing (never a time already past)', view({ autoStart: false }), T('02:30'), null],
+    ['in progress: the end', view({ status: 'in_progress' }), T('03:00'), T('04:00')],
+    ['in progress, no auto complete: nothing', view({ status: 'in_progress', autoComplete: false }), T('03:00'), null],
+    ['in progress past its end, no auto complete: nothing', view({ status: 'in_progress', autoComplete: false }), T('05:00'), null],
+    ['exactly at the start: the end comes next', view({ remindedAt: T('01:00') }), T('02:00'), T('04:00')],
+    ['completed: nothing', view({ status: 'completed' }), T('00:00'), null],
+    ['cancelled: nothing', view({ status: 'cancelled' }), T('00:00'), null],
+  ])('%s', (_, m, now, expected) => {
+    expect(nextClockStepAt(m, now)).toEqual(expected);
+    // Whatever it names, the clock has a step then, and none before it.
+    if (expected) {
+      expect(clockSteps(m, expected).length).toBeGreaterThan(0);
+      expect(clockSteps(m, new Date(expected.getTime() - 1)).filter((s) => clockSteps(m, now).every((n) => n.kind !== s.kind))).toEqual([]);
+    }
   });
 });
 

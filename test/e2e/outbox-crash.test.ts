@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
-import { exitOf } from '../helpers/processes.ts';
+import { exitOf } from '../../scripts/processes.ts';
 
 // Nothing lost, nothing twice: kill -9 the real server process again and again while it sends
 // an update to 5 000 subscribers through the real resend SDK; after restarts every subscriber

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { exitOf, ROOT, waitForLine } from '../helpers/processes.ts';
+import { exitOf, ROOT, waitForLine } from '../../scripts/processes.ts';
 
 const run = promisify(execFile);
 

@@ -10,7 +10,7 @@ import { postIncidentUpdate } from '../../api/services/incidents/post-update.ts'
 import { getIncident } from '../../api/services/incidents/get.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
-import { startSqld } from '../helpers/processes.ts';
+import { startSqld } from '../../scripts/processes.ts';
 
 // Remote mode: the same services against a real libSQL server over HTTP, as several Candor
 // instances behind a load balancer would run.

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Database } from '../../db/client.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
-import { exitOf, ROOT, waitForLine } from './processes.ts';
+import { exitOf, ROOT, waitForLine } from '../../scripts/processes.ts';
 
 export interface RunningServer {
   url: string;
   child: ChildProcess;
+  /** Every line it has printed to stdout so far (its JSON log). */
+  log: string[];
   stop(): Promise<void>;
 }
 
@@ -19,10 +21,18 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CANDOR_DEMO: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const log: string[] = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    log.push(...lines);
+  });
   const [, url] = await waitForLine(child, /"msg":"listening","url":"(http:\/\/[^"]+)"/);
   return {
     url: url!,
     child,
+    log,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exitOf(child);

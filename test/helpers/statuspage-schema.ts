@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { createGenerator } from 'ts-json-schema-generator';
-import { ROOT } from './processes.ts';
+import { ROOT } from '../../scripts/processes.ts';
 
 /**
  * Validates a response against the JSON Schema generated from a maintained Statuspage

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { XMLParser } from 'fast-xml-parser';
 import { axeViolations, launchChromium } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/processes.ts';
+import { ROOT } from '../../scripts/processes.ts';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 import { statuspageValidator } from '../helpers/statuspage-schema.ts';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Statuspage } from 'statuspage.io';
-import { ROOT } from '../helpers/processes.ts';
+import { ROOT } from '../../scripts/processes.ts';
 import { statuspageValidator } from '../helpers/statuspage-schema.ts';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 

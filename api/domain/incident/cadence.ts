@@ -35,6 +35,7 @@ export const DEFAULT_CADENCE_POLICY: CadencePolicy = {
 };
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 export interface CadenceState {
   severity: Severity;
@@ -142,6 +143,26 @@ export function noticesDue(due: Date, now: Date, policy: CadencePolicy = DEFAULT
   if (t >= d) out.push('overdue');
   if (t >= d + policy.escalationGraceMinutes * MINUTE) out.push('escalation');
   return out;
+}
+
+/** When the next notice for a next-update deadline falls due after `now` (null: all sent stages reached). */
+export function nextNoticeAt(due: Date, now: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
+  const d = due.getTime();
+  const stages = [d - policy.reminderLeadMinutes * MINUTE, d, d + policy.escalationGraceMinutes * MINUTE];
+  const next = stages.find((t) => t > now.getTime());
+  return next === undefined ? null : new Date(next);
+}
+
+/**
+ * When the next postmortem notice falls due after `now`: a reminder a day before the due
+ * date, then an overdue notice at it and every day after until it is published.
+ */
+export function nextPostmortemNoticeAt(due: Date, now: Date): Date {
+  const d = due.getTime();
+  const t = now.getTime();
+  if (t < d - DAY) return new Date(d - DAY);
+  if (t < d) return due;
+  return new Date(d + (Math.floor((t - d) / DAY) + 1) * DAY);
 }
 
 /** Whether the public's next update is overdue at `now` (the deadline has passed unanswered). */

@@ -104,6 +104,23 @@ export function clockSteps(m: ClockView, now: Date): ClockStep[] {
   return steps;
 }
 
+/**
+ * When the clock next has something to do for a maintenance after `now` (a reminder, a start, a
+ * completion), or null when nothing is scheduled to happen by itself: the clock sleeps until then.
+ */
+export function nextClockStepAt(m: Omit<ClockView, 'lastStepAt'>, now: Date): Date | null {
+  const later = (t: Date | null) => (t && t > now ? [t.getTime()] : []);
+  const times: number[] = [];
+  const scheduled = m.status === 'scheduled';
+  if (scheduled && !m.remindedAt) {
+    const remind = reminderAt(m);
+    if (remind && remind < m.scheduledFor) times.push(...later(remind));
+  }
+  if (scheduled && m.autoStart) times.push(...later(m.scheduledFor));
+  if (m.autoComplete && ((scheduled && m.autoStart) || holdsComponents(m.status))) times.push(...later(m.scheduledUntil));
+  return times.length ? new Date(Math.min(...times)) : null;
+}
+
 /** The time a maintenance takes out of availability: from its start to its end (or now). */
 export function maintenanceWindow(m: { startedAt: Date | null; completedAt: Date | null }, now: Date): { from: Date; to: Date } | null {
   return m.startedAt ? { from: m.startedAt, to: m.completedAt ?? now } : null;

@@ -76,6 +76,14 @@ export async function listStatements(ctx: ServiceContext, customerId: string) {
   }));
 }
 
+/** When the next billing period closes for any customer (null: no customers). */
+export async function nextStatementAt(ctx: ServiceContext): Promise<Date | null> {
+  const now = ctx.now();
+  const anchors = await ctx.database.db.selectDistinct({ anchor: customers.billingAnchorDay }).from(customers);
+  const closes = anchors.map((a) => billingPeriod(now, a.anchor).to.getTime());
+  return closes.length ? new Date(Math.min(...closes)) : null;
+}
+
 /**
  * Queues each customer's statement for their last closed period, once per contact: unique
  * (recipient, event) rows make a second pass, a restart or another instance a no-op. A

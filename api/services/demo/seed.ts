@@ -36,7 +36,7 @@ export async function claimDemoSeed(ctx: ServiceContext): Promise<boolean> {
  */
 export async function seedDemo(ctx: ServiceContext, actor: Actor = { ...SYSTEM_ACTOR, name: 'demo' }): Promise<void> {
   const now = ctx.now().getTime();
-  const at = (ms: number): ServiceContext => ({ database: ctx.database, now: () => new Date(ms) });
+  const at = (ms: number): ServiceContext => ({ database: ctx.database, now: () => new Date(ms), demo: true });
   const setup = at(now - 95 * DAY);
 
   const groups = {

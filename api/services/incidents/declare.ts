@@ -76,6 +76,7 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
         nextUpdateDueAt,
         startedAt,
         declaredAt: now,
+        demo: ctx.demo ?? false,
         identifiedAt: status === 'identified' ? now : null,
         monitoringAt: status === 'monitoring' ? now : null,
         commander: input.commander ?? null,

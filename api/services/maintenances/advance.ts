@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import { clockSteps, completionBody, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
+import { clockSteps, completionBody, nextClockStepAt, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
 import { SYSTEM_ACTOR, type ServiceContext } from '../context.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { getMaintenance, type Maintenance } from './get.ts';
@@ -60,6 +60,17 @@ export async function advanceMaintenances(ctx: ServiceContext): Promise<{ id: st
     });
   }
   return taken;
+}
+
+/** When the clock next has something to do (null: nothing will happen by itself). */
+export async function nextMaintenanceStepAt(ctx: ServiceContext): Promise<Date | null> {
+  const now = ctx.now();
+  const pending = await ctx.database.db
+    .select()
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']));
+  const times = pending.flatMap((m) => nextClockStepAt({ ...m, announcedAt: m.createdAt }, now)?.getTime() ?? []);
+  return times.length ? new Date(Math.min(...times)) : null;
 }
 
 async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step: ClockStep, now: Date): Promise<WriteStatement[]> {

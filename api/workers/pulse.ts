@@ -1,0 +1,123 @@
+import type { InStatement } from '@libsql/client';
+import type { Database } from '../../db/client.ts';
+import { describeError, type Logger } from '../log.ts';
+import type { Lease } from './leading-worker.ts';
+
+const COUNTER: InStatement = 'SELECT value FROM change_counter WHERE id = 1';
+// When the outbox next has something to send: a queued row's attempt time, or the end of a
+// dead sender's lease on a batch in flight.
+const OUTBOX_DUE: InStatement = `SELECT min(CASE status WHEN 'queued' THEN next_attempt_at ELSE lease_until END) AS due
+  FROM outbox WHERE status IN ('queued', 'sending')`;
+
+export interface PulseOptions {
+  database: Database;
+  lease: Lease;
+  logger: Logger;
+  now: () => Date;
+  intervalMs: number;
+}
+
+/**
+ * An instance's one regular database request. Every `intervalMs` it (an embedded replica
+ * first syncs) reads, in one batch: the change counter (another instance or the CLI wrote:
+ * caches rebuild), the leader lease (renewed when due, taken when free), and whether the outbox
+ * has something due. So an idle instance costs its database one request per interval, and a
+ * leader that dies is replaced within the lease's time plus one interval.
+ */
+export class Pulse {
+  version = -1;
+  private readonly options: PulseOptions;
+  private readonly changeListeners: (() => void)[] = [];
+  private readonly leadListeners: (() => void)[] = [];
+  private readonly dueListeners: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | null = null;
+  private counting: Promise<void> | null = null;
+  private countAgain = false;
+
+  constructor(options: PulseOptions) {
+    this.options = options;
+    options.database.afterCommit(() => void this.recount());
+  }
+
+  /** Beats once (so the version is known), then every interval. */
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => (this.beating = null));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops beating and gives up the lease, so another instance leads at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
+    await this.options.lease.release().catch((err) => this.options.logger.error('could not hand over the lease', describeError(err)));
+  }
+
+  /** After the data changed (here or elsewhere). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** After this instance became the leader. */
+  onLead(listener: () => void): void {
+    this.leadListeners.push(listener);
+  }
+
+  /** When the outbox has something to send now. */
+  onOutboxDue(listener: () => void): void {
+    this.dueListeners.push(listener);
+  }
+
+  private async beat(): Promise<void> {
+    const { database, lease, logger, now } = this.options;
+    const renew = lease.renewalDue();
+    const led = lease.epoch !== null;
+    try {
+      await database.sync();
+      const [counter, leader, outbox] = await database.client.batch(
+        [COUNTER, renew ? lease.holdStatement() : lease.readStatement(), OUTBOX_DUE],
+        renew ? 'write' : 'read',
+      );
+      lease.accept(leader!.rows, renew);
+      this.seen(Number(counter!.rows[0]?.value ?? 0));
+      const due = outbox!.rows[0]?.due;
+      if (due !== null && due !== undefined && Number(due) <= now().getTime()) for (const listener of this.dueListeners) listener();
+    } catch (err) {
+      if (renew) lease.lost();
+      logger.error('pulse failed: the database is out of reach', describeError(err));
+    }
+    if (!led && lease.epoch !== null) {
+      logger.info('leading the clocks and the cadence watcher', { epoch: lease.epoch });
+      for (const listener of this.leadListeners) listener();
+    }
+    if (led && lease.epoch === null) logger.info('no longer leading');
+  }
+
+  /** Re-reads the counter after a commit here; concurrent calls share one read, and a call during a read queues one more. */
+  private recount(): Promise<void> {
+    if (this.counting) {
+      this.countAgain = true;
+      return this.counting;
+    }
+    this.counting = (async () => {
+      do {
+        this.countAgain = false;
+        try {
+          this.seen(await this.options.database.changeCount());
+        } catch (err) {
+          this.options.logger.error('could not read the change counter', describeError(err));
+        }
+      } while (this.countAgain);
+    })().finally(() => (this.counting = null));
+    return this.counting;
+  }
+
+  private seen(version: number): void {
+    if (version === this.version) return;
+    this.version = version;
+    for (const listener of this.changeListeners) listener();
+  }
+}

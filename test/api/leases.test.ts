@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { spawn } from 'node:child_process';
+import { createDb } from '../../db/client.ts';
+import { settings } from '../../db/schema/index.ts';
+import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
+import { Pulse } from '../../api/workers/pulse.ts';
+import { silentLogger } from '../../api/log.ts';
+import type { ServiceContext } from '../../api/services/context.ts';
+import { createTestDb } from '../helpers/db.ts';
+import { ROOT, waitForLine } from '../../scripts/processes.ts';
+
+let t: Awaited<ReturnType<typeof createTestDb>>;
+let clock = 0;
+beforeEach(async () => {
+  t = await createTestDb();
+  clock = Date.parse('2026-06-01T10:00:00Z');
+});
+afterEach(() => t.cleanup());
+
+const ctx = (): ServiceContext => ({ database: t.database, now: () => new Date(clock) });
+const write = (lease: Lease, key: string) =>
+  lease
+    .fenced(ctx())
+    .database.commit([t.database.db.insert(settings).values({ key, value: 'x' })])
+    .then(
+      () => 'written',
+      (err) => (fencedOut(err) ? 'fenced out' : Promise.reject(err)),
+    );
+const keys = async () => (await t.database.db.select({ key: settings.key }).from(settings)).map((r) => r.key).sort();
+
+test('a leader that lost its lease cannot write, even when it comes back; the epoch grows with each change of hands', async () => {
+  const a = new Lease(ctx(), 'leader', 5000);
+  const b = new Lease(ctx(), 'leader', 5000);
+  expect(await a.hold()).toBe(true);
+  expect(await b.hold()).toBe(false);
+  expect(a.epoch).toBe(1);
+  expect(await write(a, 'a1')).toBe('written');
+  expect(await write(b, 'b-not-leading')).toBe('fenced out');
+
+  // A pauses past its lease (a GC pause, a partition, a slow commit); B takes over.
+  clock += 6000;
+  expect(await b.hold()).toBe(true);
+  expect(b.epoch).toBe(2);
+  // A still believes it leads at epoch 1: its write is refused whole.
+  expect(a.epoch).toBe(1);
+  expect(await write(a, 'a-stale')).toBe('fenced out');
+  expect(await write(b, 'b1')).toBe('written');
+
+  // B's lease runs out; A takes it back at a new epoch: B's old epoch is refused.
+  clock += 6000;
+  expect(await a.hold()).toBe(true);
+  expect(a.epoch).toBe(3);
+  expect(await write(b, 'b-stale')).toBe('fenced out');
+  expect(await keys()).toEqual(['a1', 'b1']);
+});
+
+test('renewing keeps the epoch; releasing hands over at once, and the successor gets a new epoch', async () => {
+  const a = new Lease(ctx(), 'leader', 5000);
+  const b = new Lease(ctx(), 'leader', 5000);
+  await a.hold();
+  clock += 3000;
+  await a.hold();
+  expect(a.epoch).toBe(1);
+  await a.release();
+  expect(a.epoch).toBe(null);
+  expect(await b.hold()).toBe(true);
+  expect(b.epoch).toBe(2);
+  expect(await write(a, 'a-after-release')).toBe('fenced out');
+});
+
+test("a follower's pulse only reads; it takes the lease once it has run out, within the lease's time plus one pulse", async () => {
+  const leaderLease = new Lease(ctx(), 'leader', 5000);
+  await leaderLease.hold();
+  const follower = new Lease(ctx(), 'leader', 5000);
+  const led: number[] = [];
+  const pulse = new Pulse({ database: t.database, lease: follower, logger: silentLogger, now: () => new Date(clock), intervalMs: 60_000 });
+  pulse.onLead(() => led.push(clock));
+  const beat = () => (pulse as unknown as { beat(): Promise<void> }).beat();
+  // While the leader's lease holds, each beat is a read (a write batch only when renewal is due).
+  for (let s = 0; s <= 5; s++) {
+    await beat();
+    expect(follower.renewalDue()).toBe(false);
+    clock += 1000;
+  }
+  expect(led).toEqual([]); // 6 s after the leader's last renewal: its lease ran out at 5 s
+  await beat(); // sees it ran out
+  await beat(); // takes it
+  expect(led).toHaveLength(1);
+  expect(follower.epoch).toBe(2);
+});
+
+test('another process holding the write lock does not block this one: reads go on, a write waits on timers and lands after', async () => {
+  // A second process takes the write lock and holds it for 1.5 s.
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `import('@libsql/client').then(async ({ createClient }) => {
+        const c = createClient({ url: ${JSON.stringify(t.url)} });
+        const tx = await c.transaction('write');
+        await tx.execute("INSERT INTO settings (key, value) VALUES ('held', '1')");
+        console.log('locked');
+        setTimeout(async () => { await tx.commit(); process.exit(0); }, 1500);
+      })`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await waitForLine(holder, /locked/);
+  const other = await createDb(t.url, { timeoutMs: 5000 });
+  // The event loop keeps turning while the write waits: count timer ticks meanwhile.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  const started = performance.now();
+  const read = await other.db.select().from(settings);
+  expect(read.map((r) => r.key)).not.toContain('held');
+  await other.commit([other.db.insert(settings).values({ key: 'mine', value: '1' })]);
+  const waited = performance.now() - started;
+  clearInterval(ticker);
+  expect(waited).toBeGreaterThan(1000); // it did wait for the lock…
+  expect(ticks).toBeGreaterThan(waited / 10 / 3); // …without blocking the event loop
+  expect((await other.db.select().from(settings)).map((r) => r.key).sort()).toEqual(expect.arrayContaining(['held', 'mine']));
+  other.close();
+});
+
+test('a write that finds the lock held past its time limit fails as busy, and the handle works again after', async () => {
+  const holder = await createDb(t.url);
+  const tx = await holder.client.transaction('write');
+  await tx.execute("INSERT INTO settings (key, value) VALUES ('held', '1')");
+  const other = await createDb(t.url, { timeoutMs: 300 });
+  const err = await other.commit([other.db.insert(settings).values({ key: 'late', value: '1' })]).catch((e) => e);
+  expect(String(err?.cause?.code ?? err?.code)).toMatch(/^SQLITE_BUSY/);
+  await tx.commit();
+  await other.commit([other.db.insert(settings).values({ key: 'after', value: '1' })]);
+  expect(await keys()).toEqual(['after', 'held']);
+  holder.close();
+  other.close();
+});
