@@ -21,6 +21,8 @@ export interface AppOptions {
   logger: Logger;
   /** What subscriber links are built from (the signing secret is resolved once, lazily). */
   subscriptions?: () => Promise<SubscriptionSettings>;
+  /** Whether the public page is built and in memory (for `/readyz`); absent: not asked. */
+  warm?: () => boolean;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
   /** The built Astro site; absent in API-only tests. */
@@ -28,7 +30,7 @@ export interface AppOptions {
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppOptions): Hono<AppEnv> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
@@ -51,7 +53,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy }: AppO
   mountAdminApi(app, ctx, async () => (subscriptions ? await subscriptions() : { pageName: 'Status', publicUrl: '' }));
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
-  mountHealthRoutes(app, ctx);
+  mountHealthRoutes(app, ctx, warm);
   if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);
 
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.

@@ -34,8 +34,8 @@ export interface Config {
   commanderEmail: string | undefined;
   escalationEmail: string | undefined;
   webhookUrl: string | undefined;
+  /** The longest each leader worker sleeps: they run when data changes and when something falls due, and at least this often. */
   cadenceTickMs: number;
-  /** How often the maintenance clock looks for maintenances to remind of, start or complete. */
   maintenanceTickMs: number;
   statementTickMs: number;
 }
@@ -63,9 +63,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commanderEmail: env.CANDOR_COMMANDER_EMAIL || undefined,
     escalationEmail: env.CANDOR_ESCALATION_EMAIL || undefined,
     webhookUrl: env.CANDOR_WEBHOOK_URL || undefined,
-    cadenceTickMs: Number(env.CANDOR_CADENCE_TICK_MS || 15_000),
-    maintenanceTickMs: Number(env.CANDOR_MAINTENANCE_TICK_MS || 5_000),
-    statementTickMs: Number(env.CANDOR_STATEMENT_TICK_MS || 60_000),
+    cadenceTickMs: positive(env, 'CANDOR_CADENCE_TICK_MS', 60_000),
+    maintenanceTickMs: positive(env, 'CANDOR_MAINTENANCE_TICK_MS', 60_000),
+    statementTickMs: positive(env, 'CANDOR_STATEMENT_TICK_MS', 60_000),
     publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
 }

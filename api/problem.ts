@@ -1,5 +1,6 @@
 import type { AppContext } from './routes/env.ts';
 import { DomainError, RateLimited, type DomainErrorCode, type FieldError } from './domain/errors.ts';
+import { WriteConflict } from '../db/client.ts';
 
 /** An RFC 9457 problem body, with Candor's `code` and field-level `errors`. */
 export interface Problem {
@@ -184,6 +185,9 @@ export function errorToResponse(c: AppContext, err: unknown, log: (cause: unknow
   if (err instanceof DomainError) {
     return problemResponse(problem(c, err.code, err.message, err.errors));
   }
+  if (err instanceof WriteConflict) {
+    return problemResponse(problem(c, 'conflict', `${err.message}; try again`));
+  }
   if (databaseUnavailable(err)) {
     log(err);
     return problemResponse(problem(c, 'database_unavailable', 'The database is unavailable; try again shortly'), { 'retry-after': '5' });
@@ -211,7 +215,9 @@ function databaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (e.message === 'fetch failed') return true;
+    if (e.message === 'fetch failed' || /\bHTTP status 50[234]\b/.test(e.message)) return true;
+    // The database call's deadline (CANDOR_DB_TIMEOUT_MS) passed: a frozen or overloaded server.
+    if (e.name === 'TimeoutError') return true;
   }
   return false;
 }

@@ -55,7 +55,14 @@ async function main() {
   const site = await loadSite();
   const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };
   const subscriptions = async () => subscriptionSettings;
-  const app = createApp({ ctx, logger, subscriptions, trustProxy: config.trustProxy, site: site && { ...site, name: shared.pageName, url: shared.publicUrl } });
+  const app = createApp({
+    ctx,
+    logger,
+    subscriptions,
+    trustProxy: config.trustProxy,
+    site: site && { ...site, name: shared.pageName, url: shared.publicUrl },
+    warm: () => !site || snapshots.has('/'),
+  });
 
   // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
   // notices when the outbox has something due.
@@ -123,6 +130,7 @@ async function main() {
     const { address, port } = server.address() as AddressInfo;
     origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
     logger.info('listening', { url: origin, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
+    snapshots.prebuild('/').catch((err) => logger.error('could not build the public page yet', describeError(err)));
   });
 
   let stopping = false;

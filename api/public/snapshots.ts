@@ -39,6 +39,8 @@ interface Entry {
   etags: string[];
   hitsSinceBuild: number;
   rebuilding: boolean;
+  /** Nobody asked for it since the data changed: the next request builds it fresh, and gets this one only if that fails. */
+  cold: boolean;
 }
 
 const PUBLIC_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
@@ -74,6 +76,22 @@ export class Snapshots {
     this.maxEntries = options.maxEntries ?? 1000;
   }
 
+  /** Builds the snapshot of `path` now (at start, so the first visitor and `/readyz` find it ready). */
+  async prebuild(path: string): Promise<void> {
+    for (const route of this.options.routes) {
+      const key = route.key(path, '');
+      if (key !== null) {
+        await this.build(route, key);
+        return;
+      }
+    }
+  }
+
+  /** Whether `key` has a snapshot in memory (fresh or not). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Node-level handler: answers and returns true when the request is a snapshot's. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
@@ -95,6 +113,9 @@ export class Snapshots {
       this.build(route, key).then(
         (built) => this.write(built, req, res),
         (err) => {
+          // The database is out of reach: the last snapshot, however old, beats an error.
+          const last = this.entries.get(key);
+          if (last) return this.write(last, req, res);
           this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
           if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
           res.end('Temporarily unavailable; retry in a few seconds.\n');
@@ -107,21 +128,22 @@ export class Snapshots {
 
   /**
    * After a data change: what was asked for since its last build is rebuilt at once (requests
-   * meanwhile get the previous snapshot); the rest is dropped, to be built fresh when asked for.
+   * meanwhile get the previous snapshot); the rest turns cold, to be built fresh when asked for
+   * (and kept, to answer if the database cannot be reached then).
    */
   refresh(): void {
     for (const [key, entry] of this.entries) {
       const q = key.indexOf('?');
       const route = this.options.routes.find((r) => r.key(q === -1 ? key : key.slice(0, q), q === -1 ? '' : key.slice(q + 1)) === key);
       if (route && entry.hitsSinceBuild > 0) this.rebuildInBackground(route, key, entry);
-      else this.entries.delete(key);
+      else entry.cold = true;
     }
   }
 
   /** The snapshot for `key` if there is one (stale ones too, with a rebuild started). */
   private hit(route: SnapshotRoute, key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (!entry || (entry.cold && entry.version !== this.options.version())) return undefined;
     // Least recently used goes first when the map is full: re-insert on every hit.
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -200,6 +222,7 @@ function makeEntry(rendered: Rendered, version: number, extra: Record<string, st
     etags: Object.values(variants).map((v) => v.etag),
     hitsSinceBuild: 0,
     rebuilding: false,
+    cold: false,
   };
 }
 

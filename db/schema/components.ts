@@ -25,6 +25,8 @@ export const components = sqliteTable(
     status: text({ enum: COMPONENT_STATUSES }).notNull().default('operational'),
     /** What an operator set directly; shown when no open incident holds the component. */
     operatorStatus: text({ enum: COMPONENT_STATUSES }).notNull().default('operational'),
+    /** Bumped by every write that decides its status: a decision made on an older read is refused. */
+    version: integer().notNull().default(0),
     startDate: text(),
     /** Deleted components keep their id so past incidents still name them. */
     deletedAt: integer({ mode: 'timestamp_ms' }),

@@ -22,6 +22,8 @@ export const maintenances = sqliteTable(
     remindHoursBefore: integer(),
     /** When the reminder for the current scheduled_for went out (cleared when rescheduled). */
     remindedAt: integer({ mode: 'timestamp_ms' }),
+    /** Bumped by every write to it: a write made on an older read is refused (the clock and an operator at once). */
+    version: integer().notNull().default(0),
     /** When the work actually began and ended: the window left out of availability. */
     startedAt: integer({ mode: 'timestamp_ms' }),
     completedAt: integer({ mode: 'timestamp_ms' }),

@@ -12,6 +12,7 @@ let version: number;
 let renders: string[];
 let release: (() => void) | null;
 let gate: Promise<void> | null;
+let failing: boolean;
 let server: Server;
 let url: string;
 let snapshots: Snapshots;
@@ -20,9 +21,11 @@ beforeEach(async () => {
   version = 1;
   renders = [];
   gate = null;
+  failing = false;
   const render = async (key: string): Promise<Rendered> => {
     renders.push(key);
     if (gate) await gate;
+    if (failing) throw new Error('the database is out of reach');
     return { status: 200, contentType: 'text/html; charset=utf-8', body: `<p>${key} at version ${version}</p>`.repeat(50) };
   };
   snapshots = new Snapshots({
@@ -65,6 +68,20 @@ describe('serving', () => {
     release!();
     await within(1000, async () => (await (await get('/')).text()).includes('version 2'));
     expect(renders).toHaveLength(2);
+  });
+
+  test('the database out of reach: a page not asked for since the data changed answers its last snapshot, not an error', async () => {
+    await get('/');
+    version = 2;
+    snapshots.refresh(); // nobody asked for / since its build: it turns cold, to be built fresh when asked for
+    failing = true;
+    const res = await get('/');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('version 1');
+    expect(renders).toEqual(['/', '/']);
+    // Back: the next request builds it fresh.
+    failing = false;
+    expect(await (await get('/')).text()).toContain('version 2');
   });
 
   test('concurrent first requests share one render', async () => {

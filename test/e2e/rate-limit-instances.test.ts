@@ -10,7 +10,7 @@ let servers: RunningServer[] = [];
 
 beforeAll(async () => {
   fixture = await createSiteFixture();
-  const env = { DATABASE_URL: fixture.databaseUrl, CANDOR_CADENCE_TICK_MS: '60000', CANDOR_MAINTENANCE_TICK_MS: '60000', CANDOR_STATEMENT_TICK_MS: '60000' };
+  const env = { DATABASE_URL: fixture.databaseUrl };
   servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { componentStatusIntervals, components, incidentComponents, incidents, ma
 import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
 import { planIntervalChange } from '../../domain/component/timeline.ts';
+import { writeVersioned } from '../versioned.ts';
 
 export interface StatusChange {
   componentId: string;
@@ -39,7 +40,7 @@ export async function planComponentStatuses(
   if (componentIds.length === 0) return { changes: [], statements: [] };
   const { db } = database;
   const current = await db
-    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus })
+    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
     .from(components)
     .where(inArray(components.id, componentIds));
   const heldQuery = db
@@ -86,9 +87,9 @@ export async function planComponentStatuses(
     const operatorStatus = pending.operatorStatuses?.get(c.id) ?? c.operatorStatus;
     const next = effectiveStatus(holds, operatorStatus);
     changes.push({ componentId: c.id, oldStatus: c.status, newStatus: next });
-    if (next !== c.status || operatorStatus !== c.operatorStatus) {
-      statements.push(db.update(components).set({ status: next, operatorStatus, updatedAt: at }).where(eq(components.id, c.id)));
-    }
+    // Claimed even when unchanged: what shows was decided from the other holdings read here.
+    const changed = next !== c.status || operatorStatus !== c.operatorStatus;
+    statements.push(...writeVersioned(database, components, c, changed ? { status: next, operatorStatus, updatedAt: at } : {}));
     const open = openIntervals.find((i) => i.componentId === c.id) ?? null;
     const cut = planIntervalChange(open, next, at);
     if (!cut) continue;

@@ -1,3 +1,4 @@
+import { incidents } from '../../../db/schema/index.ts';
 import { checkTransition, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { postmortemDue } from '../../domain/incident/cadence.ts';
 import { auditEntry } from '../audit.ts';
@@ -6,7 +7,7 @@ import { loadCadencePolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
-import { writeIncident } from './write.ts';
+import { writeVersioned } from '../versioned.ts';
 
 export interface UpdateInput {
   status: IncidentStatus;
@@ -33,7 +34,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
     );
     const postmortemDueAt = input.status === 'resolved' ? postmortemDue(incident.severity, now, await loadCadencePolicy(ctx)) : incident.postmortemDueAt;
     await database.commit([
-      ...writeIncident(database, incident, {
+      ...writeVersioned(database, incidents, incident, {
         status: input.status,
         identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
         monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,

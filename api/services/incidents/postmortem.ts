@@ -1,8 +1,9 @@
+import { incidents } from '../../../db/schema/index.ts';
 import { Conflict } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { getIncident, type Incident } from './get.ts';
-import { writeIncident } from './write.ts';
+import { writeVersioned } from '../versioned.ts';
 
 /** Saves a resolved incident's postmortem; `publish` shows it on the page and in the JSON. */
 export async function savePostmortem(ctx: ServiceContext, actor: Actor, id: string, input: { body: string; publish: boolean }): Promise<Incident> {
@@ -14,7 +15,7 @@ export async function savePostmortem(ctx: ServiceContext, actor: Actor, id: stri
     }
     const now = ctx.now();
     await database.commit([
-      ...writeIncident(database, incident, {
+      ...writeVersioned(database, incidents, incident, {
         postmortemBody: input.body,
         postmortemPublishedAt: input.publish ? (incident.postmortemPublishedAt ?? now) : null,
         updatedAt: now,

@@ -1,3 +1,4 @@
+import { incidents } from '../../../db/schema/index.ts';
 import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -6,7 +7,7 @@ import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import type { UpdateInput } from './post-update.ts';
 import { operatorUpdate, planUpdate } from './record-update.ts';
-import { writeIncident } from './write.ts';
+import { writeVersioned } from '../versioned.ts';
 
 /** As an update, to an open status; components not listed return to what the incident last held them at. */
 export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resolved'> };
@@ -30,7 +31,13 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
       now,
     );
     await database.commit([
-      ...writeIncident(database, incident, { status: input.status, resolvedAt: null, reopenCount: incident.reopenCount + 1, nextUpdateDueAt, updatedAt: now }),
+      ...writeVersioned(database, incidents, incident, {
+        status: input.status,
+        resolvedAt: null,
+        reopenCount: incident.reopenCount + 1,
+        nextUpdateDueAt,
+        updatedAt: now,
+      }),
       ...update,
       auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
     ]);

@@ -1,3 +1,4 @@
+import { incidents } from '../../../db/schema/index.ts';
 import { checkImpactOverride, checkStaysPublic, publication, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
@@ -5,7 +6,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { lastPublicUpdate, planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { customerNotices, planUpdate } from './record-update.ts';
-import { writeIncident } from './write.ts';
+import { writeVersioned } from '../versioned.ts';
 
 export interface IncidentChanges {
   title?: string;
@@ -65,7 +66,7 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
       now,
     );
     await database.commit([
-      ...writeIncident(database, incident, { ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }),
+      ...writeVersioned(database, incidents, incident, { ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }),
       ...timeline,
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);

@@ -5,6 +5,7 @@ import { clockSteps, completionBody, nextClockStepAt, type ClockStep } from '../
 import { SYSTEM_ACTOR, type ServiceContext } from '../context.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { getMaintenance, type Maintenance } from './get.ts';
+import { writeVersioned } from '../versioned.ts';
 import { maintenanceEventKey, planStep } from './record-step.ts';
 
 const STARTED_BODY = 'The scheduled maintenance has begun. We will post updates here as the work goes on.';
@@ -77,7 +78,7 @@ async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step
   const { database } = ctx;
   if (step.kind === 'remind') {
     return [
-      database.db.update(maintenances).set({ remindedAt: now }).where(eq(maintenances.id, maintenance.id)),
+      ...writeVersioned(database, maintenances, maintenance, { remindedAt: now }),
       maintenanceFanOut(database, {
         key: maintenanceEventKey(maintenance, 'reminder', ''),
         maintenanceId: maintenance.id,

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { writeVersioned } from '../versioned.ts';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { Conflict, ValidationFailed } from '../../domain/errors.ts';
@@ -53,10 +54,7 @@ export async function editMaintenance(ctx: ServiceContext, actor: Actor, id: str
 
     const { componentIds, ...fields } = patch;
     const statements: WriteStatement[] = [
-      database.db
-        .update(maintenances)
-        .set({ ...fields, scheduledFor, scheduledUntil, remindedAt: rescheduled ? null : m.remindedAt, updatedAt: now })
-        .where(eq(maintenances.id, id)),
+      ...writeVersioned(database, maintenances, m, { ...fields, scheduledFor, scheduledUntil, remindedAt: rescheduled ? null : m.remindedAt, updatedAt: now }),
     ];
     if (componentIds) {
       statements.push(database.db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, id)));

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
 import { holdsComponents, type MaintenanceEmail, type MaintenanceStatus } from '../../domain/maintenance/lifecycle.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { planEntry } from '../timeline.ts';
+import { writeVersioned } from '../versioned.ts';
 import { maintenanceFanOut } from '../outbox/fan-out.ts';
 import { eventKey } from '../../domain/outbox/events.ts';
 
@@ -33,7 +33,15 @@ export function maintenanceEventKey(maintenance: { id: string; scheduledFor: Dat
 export async function planStep(
   ctx: ServiceContext,
   actor: Actor,
-  maintenance: { id: string; status: MaintenanceStatus; scheduledFor: Date; startedAt: Date | null; completedAt: Date | null; componentIds: string[] },
+  maintenance: {
+    id: string;
+    version: number;
+    status: MaintenanceStatus;
+    scheduledFor: Date;
+    startedAt: Date | null;
+    completedAt: Date | null;
+    componentIds: string[];
+  },
   step: Step,
 ): Promise<WriteStatement[]> {
   const { database } = ctx;
@@ -57,16 +65,13 @@ export async function planStep(
       }),
     updateComponents: maintenanceUpdateComponents,
     follow: async (updateId) => [
-      db
-        .update(maintenances)
-        .set({
-          status: step.status,
-          startedAt: begins ? step.at : maintenance.startedAt,
-          completedAt: step.status === 'completed' ? step.at : maintenance.completedAt,
-          cancelledAt: step.status === 'cancelled' ? step.at : null,
-          updatedAt: step.now,
-        })
-        .where(eq(maintenances.id, maintenance.id)),
+      ...writeVersioned(database, maintenances, maintenance, {
+        status: step.status,
+        startedAt: begins ? step.at : maintenance.startedAt,
+        completedAt: step.status === 'completed' ? step.at : maintenance.completedAt,
+        cancelledAt: step.status === 'cancelled' ? step.at : null,
+        updatedAt: step.now,
+      }),
       ...(step.email
         ? [
             maintenanceFanOut(database, {

@@ -51,7 +51,7 @@ export async function scheduleMaintenance(ctx: ServiceContext, actor: Actor, inp
     const first = await planStep(
       ctx,
       actor,
-      { id, status: 'scheduled', scheduledFor: input.scheduledFor, startedAt: null, completedAt: null, componentIds },
+      { id, version: 0, status: 'scheduled', scheduledFor: input.scheduledFor, startedAt: null, completedAt: null, componentIds },
       { status: 'scheduled', body: input.body, at: now, now, author: input.author ?? null, email: (input.deliverNotifications ?? true) ? 'scheduled' : null },
     );
     await database.commit([

@@ -1,0 +1,203 @@
+// Part of `npm run bench`: Candor as several instances. Prints one JSON line of figures.
+// - idle cost: requests each instance sends its database per second, counted by a relay in
+//   front of sqld (one relay per instance);
+// - an admin update against sqld: latency and round trips (requests the relay saw);
+// - propagation: a change made on one instance, until the others' `/` shows it (20 changes);
+// - an instance on an embedded replica: `/` against a bare node:http server with the same bytes;
+// - an embedded file locked by another process for 10 s: `/` p99 meanwhile.
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb } from '../db/client.ts';
+import { createApiKey } from '../api/services/keys/api-keys.ts';
+import { startInstance, type Instance } from '../scripts/cluster.ts';
+import { exitOf, freePort, ROOT, startSqld, waitForLine } from '../scripts/processes.ts';
+
+const CONNECTIONS = 256;
+const dir = mkdtempSync(join(tmpdir(), 'candor-bench-cluster-'));
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** A relay to `target` that counts the requests it forwards. */
+async function countingRelay(target: string) {
+  const { hostname, port } = new URL(target);
+  let count = 0;
+  const server = createServer((req, res) => {
+    count++;
+    const out = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, close: () => server.close() };
+}
+
+function wrk(url: string, seconds: number) {
+  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', 'Accept-Encoding: gzip, deflate, br, zstd', url], {
+    encoding: 'utf8',
+  });
+  const ms = (v: string) => {
+    const m = /^([\d.]+)(us|ms|s)$/.exec(v)!;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  return {
+    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p99ms: ms(/^\s+99%\s+(\S+)/m.exec(out)![1]!),
+    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
+
+const results: Record<string, unknown> = {};
+const sqld = await startSqld({ dir: join(dir, 'sqld') });
+const instances: Instance[] = [];
+try {
+  const seed = await createDb(sqld.url);
+  await seed.migrate();
+  const { secret } = await createApiKey({ database: seed, now: () => new Date() }, { name: 'bench', scopes: ['admin'] });
+  const admin = (base: string, method: string, path: string, body?: unknown) =>
+    fetch(`${base}/api/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  // Three instances on sqld, each through its own counting relay.
+  const relays = await Promise.all([0, 1, 2].map(() => countingRelay(sqld.url)));
+  const env = (n: number) => ({
+    DATABASE_URL: relays[n]!.url,
+    CANDOR_PUBLIC_URL: 'http://status.bench',
+    CANDOR_DEMO: '0',
+    CANDOR_OUTBOX_DIR: join(dir, 'outbox'),
+  });
+  instances.push(...(await Promise.all([0, 1, 2].map(async (n) => startInstance(await freePort(), env(n))))));
+  const leader = instances.findIndex((i) => i.log.some((l) => l.includes('leading the clocks')));
+
+  // Idle: 10 s with nothing happening.
+  await new Promise((r) => setTimeout(r, 3000));
+  const before = relays.map((r) => r.count());
+  await new Promise((r) => setTimeout(r, 10_000));
+  results.idleRequestsPerSecond = relays.map((r, n) => ({ leader: n === leader, perSecond: round((r.count() - before[n]!) / 10) }));
+
+  // Admin updates on one component through instance 0: latency and round trips.
+  const component = (await (await admin(instances[0]!.url, 'POST', '/components', { name: 'API' })).json()) as { id: string };
+  const incident = (await (
+    await admin(instances[0]!.url, 'POST', '/incidents', {
+      title: 'Bench incident',
+      severity: 'SEV-2',
+      body: 'b',
+      components: [{ id: component.id, status: 'major_outage' }],
+    })
+  ).json()) as { id: string };
+  const latencies: number[] = [];
+  const trips: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const seen = relays[0]!.count();
+    const started = performance.now();
+    const res = await admin(instances[0]!.url, 'POST', `/incidents/${incident.id}/updates`, {
+      status: i % 2 ? 'identified' : 'monitoring',
+      body: `Update ${i}`,
+      components: [{ id: component.id, status: i % 2 ? 'major_outage' : 'partial_outage' }],
+    });
+    latencies.push(performance.now() - started);
+    trips.push(relays[0]!.count() - seen);
+    if (res.status !== 201) throw new Error(`update answered ${res.status}`);
+  }
+  results.adminUpdateOnSqld = { medianMs: round(pct(latencies, 50)), p95Ms: round(pct(latencies, 95)), roundTripsMedian: pct(trips, 50) };
+
+  // Propagation: a public change on instance 0 until instances 1 and 2 show it on `/`.
+  const propagation: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const title = `Propagation ${i}`;
+    const res = await admin(instances[0]!.url, 'POST', '/incidents', { title, severity: 'SEV-3', body: 'b', customer_visible: true });
+    const posted = performance.now();
+    if (res.status !== 201) throw new Error(`declare answered ${res.status}`);
+    await Promise.all(
+      [1, 2].map(async (n) => {
+        while (!(await (await fetch(`${instances[n]!.url}/`)).text()).includes(title)) {
+          if (performance.now() - posted > 5000) throw new Error('not visible within 5 s');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        propagation.push(performance.now() - posted);
+      }),
+    );
+    const { id } = (await res.json()) as { id: string };
+    await admin(instances[0]!.url, 'POST', `/incidents/${id}/updates`, { status: 'resolved', body: 'done' });
+  }
+  results.propagationMs = { median: Math.round(pct(propagation, 50)), p99: Math.round(pct(propagation, 99)), max: Math.round(Math.max(...propagation)) };
+
+  // An instance on an embedded replica: `/` against bare node:http with the same bytes.
+  const replica = await startInstance(await freePort(), {
+    DATABASE_URL: sqld.url,
+    DATABASE_REPLICA_FILE: join(dir, 'replica', 'candor.db'),
+    CANDOR_PUBLIC_URL: 'http://status.bench',
+    CANDOR_DEMO: '0',
+    CANDOR_OUTBOX_DIR: join(dir, 'outbox'),
+  });
+  instances.push(replica);
+  const brotli = Buffer.from(
+    await new Promise<Buffer>((resolve, reject) =>
+      request(`${replica.url}/`, { headers: { 'accept-encoding': 'br' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      })
+        .on('error', reject)
+        .end(),
+    ),
+  );
+  const file = join(dir, 'page.br');
+  writeFileSync(file, brotli);
+  const replicaPage = wrk(`${replica.url}/`, 5);
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['bench/bare-server.ts', file, String(barePort), 'text/html; charset=utf-8', 'br'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(bare, /ready/);
+  const bareResult = wrk(`http://127.0.0.1:${barePort}/`, 5);
+  bare.kill();
+  results.replicaPage = { candor: replicaPage, bare: bareResult, ratio: round(replicaPage.requestsPerSec / bareResult.requestsPerSec / 0.1) / 10 };
+} finally {
+  await Promise.all(instances.map(async (i) => (i.child.kill('SIGTERM'), await exitOf(i.child))));
+  await sqld.stop();
+}
+
+// An embedded file, with another process holding its write lock for 10 s while `/` is loaded.
+{
+  const url = `file:${join(dir, 'embedded.db')}`;
+  const db = await createDb(url);
+  await db.migrate();
+  db.close();
+  const instance = await startInstance(await freePort(), { DATABASE_URL: url, CANDOR_OUTBOX_DIR: join(dir, 'outbox') });
+  await fetch(`${instance.url}/`);
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `import('@libsql/client').then(async ({ createClient }) => {
+        const c = createClient({ url: ${JSON.stringify(url)} });
+        const tx = await c.transaction('write');
+        await tx.execute("INSERT INTO settings (key, value) VALUES ('bench-lock', '1')");
+        console.log('locked');
+        setTimeout(async () => { await tx.rollback(); process.exit(0); }, 10_000);
+      })`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await waitForLine(holder, /locked/);
+  // Meanwhile the instance's own pulse (it leads) tries to renew its lease: a write that waits on timers.
+  const locked = wrk(`${instance.url}/`, 8);
+  await exitOf(holder);
+  instance.child.kill('SIGTERM');
+  await exitOf(instance.child);
+  results.embeddedLockedPage = locked;
+}
+
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify(results));
