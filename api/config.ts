@@ -58,7 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resendApiKey: env.RESEND_API_KEY || undefined,
     emailFrom: env.CANDOR_EMAIL_FROM,
     outboxDir: env.CANDOR_OUTBOX_DIR || './data/outbox',
-    outboxLeaseMs: Number(env.CANDOR_OUTBOX_LEASE_MS || 60_000),
+    outboxLeaseMs: positive(env, 'CANDOR_OUTBOX_LEASE_MS', 60_000),
     trustProxy: env.CANDOR_TRUST_PROXY === '1',
     commanderEmail: env.CANDOR_COMMANDER_EMAIL || undefined,
     escalationEmail: env.CANDOR_ESCALATION_EMAIL || undefined,

@@ -31,6 +31,7 @@ export class HttpProblem extends Error {
 type EdgeCode =
   | 'unauthorized'
   | 'forbidden'
+  | 'cross_origin'
   | 'malformed_json'
   | 'malformed_csv'
   | 'body_too_large'
@@ -109,6 +110,13 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
     title: 'Forbidden',
     meaning: 'The API key is valid but lacks the scope this operation needs.',
     fix: 'Use a key with the scope named in `errors` (`read`, `incidents:write` or `admin`).',
+  },
+  cross_origin: {
+    status: 403,
+    title: 'Forbidden',
+    meaning:
+      'A form on another website tried to post to this status page (its Origin is not this page’s): a cross-site request forgery is refused. Nothing was written.',
+    fix: 'Use the form on the status page itself. Programs post JSON, or send no Origin header.',
   },
   malformed_json: {
     status: 400,

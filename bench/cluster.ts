@@ -162,9 +162,14 @@ try {
   await waitForLine(bare, /ready/);
   const bareResult = wrk(`http://127.0.0.1:${barePort}/`, 5);
   bare.kill();
-  results.replicaPage = { candor: replicaPage, bare: bareResult, ratio: round(replicaPage.requestsPerSec / bareResult.requestsPerSec / 0.1) / 10 };
+  results.replicaPage = { candor: replicaPage, bare: bareResult, ratio: Math.round((replicaPage.requestsPerSec / bareResult.requestsPerSec) * 100) / 100 };
 } finally {
-  await Promise.all(instances.map(async (i) => (i.child.kill('SIGTERM'), await exitOf(i.child))));
+  await Promise.all(
+    instances.map((i) => {
+      i.child.kill('SIGTERM');
+      return exitOf(i.child);
+    }),
+  );
   await sqld.stop();
 }
 

@@ -49,7 +49,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     nginx: undefined as unknown as ChildProcess,
     async stop() {
       cluster.nginx?.kill('SIGQUIT');
-      await Promise.all(started.map(async (i) => (i.child.kill('SIGTERM'), await exitOf(i.child))));
+      await Promise.all(
+        started.map((i) => {
+          i.child.kill('SIGTERM');
+          return exitOf(i.child);
+        }),
+      );
       if (cluster.nginx) await exitOf(cluster.nginx);
       await cluster.sqld.stop();
     },

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client.ts';
+import type { CadencePolicy } from '../domain/incident/cadence.ts';
 
 /** What every service needs: the database and the time (injected, so tests control it). */
 export interface ServiceContext {
@@ -6,6 +7,8 @@ export interface ServiceContext {
   now(): Date;
   /** Seeding the demo page: incidents declared through it are marked demo (never a responder notice). */
   demo?: boolean;
+  /** The cadence policy as one use case read it (`withPolicy`); absent: read when needed. */
+  policy?: Promise<CadencePolicy>;
 }
 
 /** Who asked: recorded in the audit log and as an update's author. */

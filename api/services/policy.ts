@@ -8,7 +8,21 @@ import type { Actor, ServiceContext } from './context.ts';
 const KEY = 'cadence_policy';
 
 /** The deployment's update cadence policy (the defaults until an operator changes it). */
-export async function loadCadencePolicy(ctx: ServiceContext): Promise<CadencePolicy> {
+export function loadCadencePolicy(ctx: ServiceContext): Promise<CadencePolicy> {
+  return ctx.policy ?? readPolicy(ctx);
+}
+
+/**
+ * `ctx` with the policy read once, starting now: a use case's every rule then applies the same
+ * policy, and the read runs alongside the use case's other reads instead of after them.
+ */
+export function withPolicy(ctx: ServiceContext): ServiceContext {
+  const policy = ctx.policy ?? readPolicy(ctx);
+  policy.catch(() => undefined); // a failed read surfaces where it is awaited
+  return { ...ctx, policy };
+}
+
+async function readPolicy(ctx: ServiceContext): Promise<CadencePolicy> {
   const row = await ctx.database.db.select().from(settings).where(eq(settings.key, KEY)).get();
   return row ? (JSON.parse(row.value) as CadencePolicy) : DEFAULT_CADENCE_POLICY;
 }

@@ -112,6 +112,7 @@ export function fencedOut(err: unknown): boolean {
 }
 
 const MIN_WAIT_MS = 1000;
+const POKE_DELAY_MS = 200;
 
 export interface WorkerOptions {
   ctx: ServiceContext;
@@ -134,6 +135,7 @@ export abstract class LeadingWorker {
   private readonly lease: Lease;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
   private running = false;
   private pass: Promise<void> | null = null;
   private again = false;
@@ -151,7 +153,7 @@ export abstract class LeadingWorker {
   /** Runs on pokes, its own due times and every `tickMs`, while the lease (held by someone else, e.g. the pulse) is this instance's. */
   start(): void {
     this.running = true;
-    this.poke();
+    this.wakeAt(Date.now());
   }
 
   async stop(): Promise<void> {
@@ -160,25 +162,35 @@ export abstract class LeadingWorker {
     await this.pass;
   }
 
-  /** Looks for work now (data changed, or this instance became the leader). */
+  /**
+   * Looks for work soon (data changed, or this instance became the leader): after a short
+   * delay, so a burst of changes makes one pass, and the pass does not compete with the
+   * request that made the change for the database.
+   */
   poke(): void {
     if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
+    if (this.pass) this.again = true;
+    else this.wakeAt(Date.now() + POKE_DELAY_MS);
+  }
+
+  private wakeAt(at: number): void {
+    if (!this.running || at >= this.dueAt) return;
     clearTimeout(this.timer);
+    this.dueAt = at;
+    this.timer = setTimeout(() => this.runPass(), Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private runPass(): void {
+    this.dueAt = Number.POSITIVE_INFINITY;
+    this.again = false;
     this.pass = (async () => {
-      let next: Date | null = null;
-      do {
-        this.again = false;
-        next = this.lease.epoch === null ? null : await this.work().catch((err) => this.failed(err));
-      } while (this.again && this.running);
-      if (!this.running) return;
-      const wait = next ? Math.min(Math.max(next.getTime() - this.ctx.now().getTime(), MIN_WAIT_MS), this.tickMs) : this.tickMs;
-      this.timer = setTimeout(() => this.poke(), wait);
-      this.timer.unref();
-    })().finally(() => (this.pass = null));
+      const next = this.lease.epoch === null ? null : await this.work().catch((err) => this.failed(err));
+      const now = this.ctx.now().getTime();
+      const wait = next ? Math.min(Math.max(next.getTime() - now, MIN_WAIT_MS), this.tickMs) : this.tickMs;
+      this.pass = null;
+      this.wakeAt(Date.now() + (this.again ? POKE_DELAY_MS : wait));
+    })();
   }
 
   /** Takes or renews the lease, and works once if this instance leads. */

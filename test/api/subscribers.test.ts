@@ -64,6 +64,33 @@ describe('subscribing', () => {
     expect(await snapshot(t.database)).toEqual(before);
   });
 
+  test('a form posted from another site is refused and writes nothing; the page’s own form and programs without an Origin pass', async () => {
+    const before = await snapshot(t.database);
+    const body = 'email=victim%40example.com&all=1';
+    const post = (headers: Record<string, string>) =>
+      t.publicCall('POST', '/subscribe', { body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers } });
+    const foreign: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { origin: 'https://status.example.com', 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of foreign) {
+      const res = await post(headers);
+      expect(res.status).toBe(403);
+      expect(res.json).toMatchObject({ code: 'cross_origin', errors: [{ path: 'Origin', message: 'not this status page' }] });
+    }
+    const manage = await t.publicCall('POST', '/subscriptions/manage', {
+      body: 'token=x&action=unsubscribe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
+    expect(manage.status).toBe(403);
+    expect(await snapshot(t.database)).toEqual(before);
+    // The status page's own origin (its public URL, or the address the form was sent to), and no Origin at all.
+    expect((await post({ origin: 'https://status.example.com' })).status).toBe(303);
+    expect((await post({ origin: 'http://localhost' })).status).toBe(303);
+    expect((await post({})).status).toBe(303);
+  });
+
   test('an invalid address is refused, naming the field', async () => {
     const res = await subscribeJson('not-an-address');
     expect(res.status).toBe(422);

@@ -8,6 +8,7 @@ import type { SubscriptionSettings } from '../../services/subscribers/links.ts';
 import { unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
 import { subscribe } from '../../services/subscribers/subscribe.ts';
 import { limitBody } from '../body-limit.ts';
+import { sameOrigin } from '../same-origin.ts';
 
 const subscribeBody = z.object({
   email: z.email('not an email address').max(320),
@@ -51,6 +52,11 @@ const PUBLIC_BODY_BYTES = 32 * 1024;
 export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
   // A form with every component ticked is a few KB; nothing public needs more.
   for (const path of ['/subscribe', '/subscriptions/*']) app.post(path, limitBody(PUBLIC_BODY_BYTES));
+  for (const path of ['/subscribe', '/subscriptions/manage'])
+    app.post(
+      path,
+      sameOrigin(async () => (await settings()).publicUrl),
+    );
   // The same answer whether the address was new, pending or already subscribed.
   app.post('/subscribe', async (c) => {
     const body = await readBody(c);

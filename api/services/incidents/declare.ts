@@ -5,6 +5,7 @@ import { checkOperatorDate } from '../../domain/dates.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { withPolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate, type ComponentImpact } from './record-update.ts';
@@ -28,11 +29,12 @@ export interface DeclareInput {
 }
 
 /** Declares an incident with its first update; affected components change from the impact start. */
-export async function declareIncident(ctx: ServiceContext, actor: Actor, input: DeclareInput): Promise<Incident> {
-  const { database } = ctx;
+export async function declareIncident(outer: ServiceContext, actor: Actor, input: DeclareInput): Promise<Incident> {
+  const { database } = outer;
   const id = newId();
   const impacts = input.components ?? [];
   await database.exclusive(async () => {
+    const ctx = withPolicy(outer);
     const now = ctx.now();
     const startedAt = input.startedAt ?? now;
     const errors = [
@@ -88,5 +90,5 @@ export async function declareIncident(ctx: ServiceContext, actor: Actor, input: 
       auditEntry(database, actor, now, 'incident.declare', { type: 'incident', id }, { title: input.title, severity: input.severity }),
     ]);
   });
-  return getIncident(ctx, id);
+  return getIncident(outer, id);
 }

@@ -3,7 +3,7 @@ import { checkTransition, type IncidentStatus } from '../../domain/incident/life
 import { postmortemDue } from '../../domain/incident/cadence.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { loadCadencePolicy } from '../policy.ts';
+import { loadCadencePolicy, withPolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
@@ -20,9 +20,10 @@ export interface UpdateInput {
 }
 
 /** Posts an update to an open incident; resolving releases its components. */
-export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: string, input: UpdateInput): Promise<Incident> {
-  const { database } = ctx;
+export async function postIncidentUpdate(outer: ServiceContext, actor: Actor, id: string, input: UpdateInput): Promise<Incident> {
+  const { database } = outer;
   await database.exclusive(async () => {
+    const ctx = withPolicy(outer);
     const incident = await getIncident(ctx, id);
     checkTransition(incident.status, input.status);
     const now = ctx.now();
@@ -47,5 +48,5 @@ export async function postIncidentUpdate(ctx: ServiceContext, actor: Actor, id: 
       auditEntry(database, actor, now, 'incident.update', { type: 'incident', id }, { status: input.status }),
     ]);
   });
-  return getIncident(ctx, id);
+  return getIncident(outer, id);
 }

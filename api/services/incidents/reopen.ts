@@ -2,6 +2,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { checkReopen, type IncidentStatus } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { withPolicy } from '../policy.ts';
 import { listComponents } from '../components/list.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
@@ -13,9 +14,10 @@ import { writeVersioned } from '../versioned.ts';
 export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resolved'> };
 
 /** Reopens a resolved incident (once, within the window): same id, same history, components held again. */
-export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: string, input: ReopenInput): Promise<Incident> {
-  const { database } = ctx;
+export async function reopenIncident(outer: ServiceContext, actor: Actor, id: string, input: ReopenInput): Promise<Incident> {
+  const { database } = outer;
   await database.exclusive(async () => {
+    const ctx = withPolicy(outer);
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
     checkReopen(incident, input.status, now);
@@ -42,5 +44,5 @@ export async function reopenIncident(ctx: ServiceContext, actor: Actor, id: stri
       auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
     ]);
   });
-  return getIncident(ctx, id);
+  return getIncident(outer, id);
 }

@@ -3,6 +3,7 @@ import { checkImpactOverride, checkStaysPublic, publication, type Impact, type S
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { withPolicy } from '../policy.ts';
 import { lastPublicUpdate, planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
 import { customerNotices, planUpdate } from './record-update.ts';
@@ -22,9 +23,10 @@ export interface IncidentChanges {
  * deadline it replaced, so a missed one stays missed); a change that makes the incident public
  * publishes it from now; a published incident stays public (409 on making it internal).
  */
-export async function updateIncident(ctx: ServiceContext, actor: Actor, id: string, changes: IncidentChanges): Promise<Incident> {
-  const { database } = ctx;
+export async function updateIncident(outer: ServiceContext, actor: Actor, id: string, changes: IncidentChanges): Promise<Incident> {
+  const { database } = outer;
   await database.exclusive(async () => {
+    const ctx = withPolicy(outer);
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
     checkStaysPublic(incident.publishedAt, changes.customerVisible);
@@ -71,5 +73,5 @@ export async function updateIncident(ctx: ServiceContext, actor: Actor, id: stri
       auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
     ]);
   });
-  return getIncident(ctx, id);
+  return getIncident(outer, id);
 }
