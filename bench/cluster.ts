@@ -206,3 +206,4 @@ try {
 
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(results));
+process.exit(0); // the relays and the seeding client are done with

@@ -115,6 +115,25 @@ describe('subscribing', () => {
     expect((await subscriberRow('late@example.com')).confirmedAt).toBeNull();
   });
 
+  test('confirming over HTTP: the emailed link only shows a button; its POST confirms, once', async () => {
+    await subscribeJson('b@example.com');
+    const token = (await outboxRows()).find((r) => r.recipient === 'b@example.com')!.payload!.token!;
+    const confirm = (body: unknown) =>
+      t.publicCall('POST', '/subscribe/confirm', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const bad = await confirm({ token: 'not-a-token' });
+    expect(bad.status).toBe(422);
+    expect(bad.json).toMatchObject({ type: '/problems/validation_failed' });
+    expect((await subscriberRow('b@example.com')).confirmedAt).toBeNull();
+    expect((await confirm({ token })).status).toBe(200);
+    expect((await subscriberRow('b@example.com')).confirmedAt).not.toBeNull();
+    // A browser's form: redirected to the page that says so.
+    const again = await t.publicCall('POST', '/subscribe/confirm', {
+      body: `token=${encodeURIComponent(token)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    });
+    expect(again.headers.get('location')).toBe('/subscribe/confirm?invalid=1');
+  });
+
   test('rate limited per IP and per address: 429 problem with Retry-After, nothing written', async () => {
     for (let i = 0; i < 5; i++) expect((await subscribeJson('same@example.com')).status).toBe(202);
     const before = await snapshot(t.database);

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeViolations, launchChromium } from '../helpers/browser.ts';
@@ -53,7 +54,13 @@ test('subscribe, confirm, receive, manage and unsubscribe — all without JavaSc
   const confirmation = await emailTo('reader@example.com', 'Confirm your subscription to Acme');
   expect(confirmation).toContain('for API');
   const url = link(confirmation, '/subscribe/confirm').replace(/^https?:\/\/[^/]+/, server.url);
+  // Opening the link (as a mail scanner would) confirms nothing; the button does.
   await page.goto(url);
+  expect(await page.locator('h1').innerText()).toBe('Confirm your subscription');
+  expect(
+    (await fixture.database.db.get<{ at: number | null }>(sql`SELECT confirmed_at AS at FROM subscribers WHERE email = 'reader@example.com'`))!.at,
+  ).toBeNull();
+  await page.click('button[type="submit"]');
   expect(await page.locator('h1').innerText()).toBe('You are subscribed');
 
   // The reader chose API only: an incident on it reaches them.
@@ -83,7 +90,15 @@ test('the subscription pages are accessible (axe), light and dark', async () => 
   for (const colorScheme of ['light', 'dark'] as const) {
     const context = await browser.newContext({ colorScheme });
     const page = await context.newPage();
-    for (const path of ['/subscribe', '/subscribe?sent=1', '/subscribe?error=email', '/subscriptions/unsubscribe?token=x', '/subscribe/confirm?token=nope']) {
+    for (const path of [
+      '/subscribe',
+      '/subscribe?sent=1',
+      '/subscribe?error=email',
+      '/subscriptions/unsubscribe?token=x',
+      '/subscribe/confirm?token=nope',
+      '/subscribe/confirm?invalid=1',
+      '/subscribe/confirm?confirmed=1',
+    ]) {
       await page.goto(`${server.url}${path}`);
       expect({ path, colorScheme, violations: await axeViolations(page) }).toEqual({ path, colorScheme, violations: [] });
     }

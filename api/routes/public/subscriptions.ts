@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../services/context.ts';
 import type { SubscriptionSettings } from '../../services/subscribers/links.ts';
 import { unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
 import { subscribe } from '../../services/subscribers/subscribe.ts';
+import { confirmSubscription } from '../../services/subscribers/confirm.ts';
 import { limitBody } from '../body-limit.ts';
 import { sameOrigin } from '../same-origin.ts';
 
@@ -51,7 +52,7 @@ const PUBLIC_BODY_BYTES = 32 * 1024;
 /** The public subscription endpoints; the pages that show their forms are Astro's. */
 export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, settings: () => Promise<SubscriptionSettings>, trustProxy = false): void {
   // A form with every component ticked is a few KB; nothing public needs more.
-  for (const path of ['/subscribe', '/subscriptions/*']) app.post(path, limitBody(PUBLIC_BODY_BYTES));
+  for (const path of ['/subscribe', '/subscribe/confirm', '/subscriptions/*']) app.post(path, limitBody(PUBLIC_BODY_BYTES));
   for (const path of ['/subscribe', '/subscriptions/manage'])
     app.post(
       path,
@@ -69,6 +70,20 @@ export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, 
     await subscribe(ctx, { email: parsed.data.email, componentIds: parsed.data.component_ids, ip: clientIp(c, trustProxy) });
     if (wantsHtml(c)) return c.redirect('/subscribe?sent=1', 303);
     return c.json({ message: 'If this address can receive our updates, a confirmation email is on its way.' }, 202);
+  });
+
+  // The button on the confirmation page (the emailed link only shows it: a scanner that
+  // follows links confirms nothing).
+  app.post('/subscribe/confirm', async (c) => {
+    const body = await readBody(c);
+    try {
+      await confirmSubscription(ctx, String(body.token ?? ''));
+    } catch (err) {
+      if (!(err instanceof ValidationFailed) || !wantsHtml(c)) throw err;
+      return c.redirect('/subscribe/confirm?invalid=1', 303);
+    }
+    if (wantsHtml(c)) return c.redirect('/subscribe/confirm?confirmed=1', 303);
+    return c.json({ message: 'You are subscribed.' });
   });
 
   // RFC 8058 one-click (from the mail client) and the button on the unsubscribe page.
