@@ -88,7 +88,20 @@ function fieldPath(path: PropertyKey[]): string {
   return p || BODY_PATH;
 }
 
+/** Where `value` holds a string with a NUL character (SQLite text would end there: stored, it reads back cut). */
+function nulPaths(value: unknown, path: PropertyKey[] = []): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [fieldPath(path)] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulPaths(v, [...path, k]));
+  return [];
+}
+
 function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldError[]): z.output<S> {
+  const nul = nulPaths(value);
+  if (nul.length) {
+    errors.push(...nul.map((path) => ({ path, message: 'must not contain a NUL character' })));
+    return undefined as z.output<S>;
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {

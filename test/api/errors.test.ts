@@ -179,11 +179,33 @@ describe('bad input is a 4xx problem naming the field, and writes nothing', () =
   test('a query parameter out of range, and a forged cursor', async () => {
     const res = await refused('GET', '/incidents?limit=1000&state=closed', {});
     expect(res.json.errors).toEqual([
-      { path: 'limit', message: 'Too big: expected number to be <=100' },
+      { path: 'limit', message: 'must be a whole number from 1 to 100' },
       { path: 'state', message: 'Invalid option: expected one of "open"|"resolved"' },
     ]);
+    for (const limit of ['0x10', '1e2', '0', '-1', '2.5', '']) {
+      const odd = await refused('GET', `/incidents?limit=${limit}`, {});
+      expect(odd.json.errors).toEqual([{ path: 'limit', message: 'must be a whole number from 1 to 100' }]);
+    }
     const cursor = await refused('GET', '/incidents?cursor=bm9wZQ', {});
     expect(cursor.json.errors).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
+  });
+
+  test('a NUL character in any text (it would be stored and read back cut)', async () => {
+    const res = await declare({ ...valid, title: 'API\u0000 errors', components: [{ id: 'x\u0000', status: 'major_outage' }] });
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([
+      { path: 'title', message: 'must not contain a NUL character' },
+      { path: 'components[0].id', message: 'must not contain a NUL character' },
+    ]);
+  });
+
+  test('a commander or escalation contact that is not an email address', async () => {
+    const res = await declare({ ...valid, commander: '@alice', escalation_contact: 'the on-call' });
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([
+      { path: 'commander', message: 'not an email address' },
+      { path: 'escalation_contact', message: 'not an email address' },
+    ]);
   });
 
   test('an unknown admin route', async () => {

@@ -15,12 +15,20 @@ const name = z.string().trim().min(1, 'must not be empty').max(200);
 const description = z.string().max(2000).nullable();
 const position = z.int().min(0).max(100_000);
 const markdown = z.string().trim().min(1, 'must not be empty').max(20_000);
-const contact = z.string().trim().min(1).max(320).nullable();
+/** Who the cadence watcher writes to: an email address. */
+const contact = z.email('not an email address').max(320).nullable();
+/** A page size: decimal digits only (`0x10` and `1e2` are not page sizes). */
+export const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+  .default('25')
+  .transform(Number)
+  .pipe(z.int().min(1, 'must be a whole number from 1 to 100').max(100, 'must be a whole number from 1 to 100'));
 
 /** Every list answers `{data, next_cursor}`; next_cursor is null on the last page. */
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit,
   cursor: z.string().max(200).optional(),
 });
 

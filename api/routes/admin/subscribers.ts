@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { countSubscribers, createSubscriber, deleteSubscriber, getSubscriber, importSubscribers, listSubscribers } from '../../services/subscribers/admin.ts';
 import { failedMessages, outboxCounts, retryFailed } from '../../services/outbox/delivery.ts';
 import { route } from '../define.ts';
-import { id, idParams, page, pageQuery, timestamp } from './schemas.ts';
+import { id, idParams, limit, page, pageQuery, timestamp } from './schemas.ts';
 
 const tag = 'Subscribers';
 
@@ -131,7 +131,7 @@ export const outboxRoutes = [
       summary: 'Emails that failed for good, with the reason',
       tag: outboxTag,
       scope: 'read',
-      query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.coerce.number().int().min(0).optional() }),
+      query: z.object({ limit, cursor: z.coerce.number().int().min(0).optional() }),
       response: page(
         z.object({
           id: z.int(),
