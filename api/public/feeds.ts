@@ -1,5 +1,7 @@
 // Incident history as Atom 1.0 (RFC 4287) and RSS 2.0: one entry per public incident and per
 // maintenance, whose id never changes and whose `updated` moves with every update.
+import { eq } from 'drizzle-orm';
+import { components } from '../../db/schema/index.ts';
 import { Feed } from 'feed';
 import { withoutControlCharacters, renderMarkdown } from '../markdown.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -76,7 +78,8 @@ const maintenanceEntry = (m: Maintenance): Entry =>
     lead: `<p>Scheduled ${utc(m.scheduledFor)} – ${utc(m.scheduledUntil)}</p>`,
   });
 
-async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: string | null): Promise<Feed> {
+async function buildFeed(ctx: ServiceContext, page: PageInfo, component: { id: string; name: string } | null): Promise<Feed> {
+  const componentId = component?.id ?? null;
   const [incidents, maintenances, updated] = await Promise.all([
     recentPublicIncidents(ctx, FEED_LIMIT, componentId ?? undefined),
     recentMaintenances(ctx, FEED_LIMIT, componentId ?? undefined),
@@ -88,8 +91,12 @@ async function buildFeed(ctx: ServiceContext, page: PageInfo, componentId: strin
   const query = componentId ? `?component=${componentId}` : '';
   const feed = new Feed({
     id: `${page.url}/history${query}`,
-    title: withoutControlCharacters(`${page.name} incident history`),
-    description: `Incidents and maintenance on ${withoutControlCharacters(page.name)}, with every update.`,
+    title: withoutControlCharacters(component ? `${page.name}: ${component.name} incident history` : `${page.name} incident history`),
+    description: withoutControlCharacters(
+      component
+        ? `Incidents and maintenance affecting ${component.name} on ${page.name}, with every update.`
+        : `Incidents and maintenance on ${page.name}, with every update.`,
+    ),
     link: `${page.url}/history`,
     language: 'en',
     // Feed-level updated = the newest change among its entries (or the page's, when empty).
@@ -123,10 +130,18 @@ export function feedRoutes(ctx: ServiceContext, page: PageInfo): SnapshotRoute[]
     key: (requested, query) => {
       if (requested !== path) return null;
       const component = new URLSearchParams(query).get('component');
-      return component && COMPONENT_ID.test(component) ? `${path}?component=${component}` : path;
+      if (component === null) return path;
+      // Anything but a well-formed id is one key: it names no component.
+      return `${path}?component=${COMPONENT_ID.test(component) ? component : ''}`;
     },
     render: async (key): Promise<Rendered> => {
-      const component = new URLSearchParams(key.split('?')[1] ?? '').get('component');
+      const id = new URLSearchParams(key.split('?')[1] ?? '').get('component');
+      if (id === null) return { status: 200, contentType, body: format(await buildFeed(ctx, page, null)) };
+      // A component's feed, archived ones included (their history stays); an unknown one is a 404, not an empty feed.
+      const component = id
+        ? await ctx.database.db.select({ id: components.id, name: components.name }).from(components).where(eq(components.id, id)).get()
+        : undefined;
+      if (!component) return { status: 404, contentType: 'text/plain; charset=utf-8', body: 'No component has this id.\n' };
       return { status: 200, contentType, body: format(await buildFeed(ctx, page, component)) };
     },
     headers: PUBLIC_API_HEADERS,

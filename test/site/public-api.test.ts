@@ -285,6 +285,12 @@ describe('feeds', () => {
     const rss = await getText(`/history.rss?component=${ids.db}`);
     expect(rss).toContain(ids.resolved);
     expect(rss).not.toContain(ids.open);
+    // Its title names the component; an id that names none is a 404, not an empty feed.
+    expect(new XMLParser().parse(xml).feed.title).toMatch(/: Database incident history$/);
+    for (const bad of ['nosuchcomponent1', 'NOT-AN-ID', '']) {
+      const res = await fetch(`${server.url}/history.atom?component=${bad}`);
+      expect(res.status).toBe(404);
+    }
   });
 });
 
