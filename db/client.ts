@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client, type InArgs, type InStatement, type TransactionMode } from '@libsql/client';
+import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { sql, type SQL } from 'drizzle-orm';
@@ -87,7 +87,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: url, authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
     : local
       ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory)
-      : createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) });
+      : coalescing(createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) }));
   const db = drizzle({ client, schema, casing: 'snake_case' });
   if (local && !memory) {
     await setUp((once) => once.run(sql`PRAGMA journal_mode = WAL`).then(() => undefined));
@@ -175,6 +175,49 @@ function deadlineFetch(ms: number) {
 }
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+const SELECT = /^\s*select\b/i;
+
+/**
+ * A remote client whose reads issued together (a use case's `Promise.all`, the same tick) travel
+ * as one request: one read-only batch, which also sees one consistent state. If the batch
+ * fails, each read runs alone, so each caller gets its own answer or error.
+ */
+function coalescing(client: Client): Client {
+  type Waiting = { stmt: InStatement; resolve: (r: ResultSet) => void; reject: (e: unknown) => void };
+  let queue: Waiting[] = [];
+  const alone = (w: Waiting) => client.execute(w.stmt).then(w.resolve, w.reject);
+  const flush = async () => {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 1) {
+      await alone(batch[0]!);
+      return;
+    }
+    try {
+      const results = await client.batch(
+        batch.map((w) => w.stmt),
+        'read',
+      );
+      for (const [i, w] of batch.entries()) w.resolve(results[i]!);
+    } catch {
+      for (const w of batch) void alone(w);
+    }
+  };
+  const execute = (statement: InStatement | string, args?: InArgs): Promise<ResultSet> => {
+    const stmt: InStatement = typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement;
+    if (!SELECT.test(typeof stmt === 'string' ? stmt : stmt.sql)) return client.execute(stmt);
+    return new Promise((resolve, reject) => {
+      if (queue.push({ stmt, resolve, reject }) === 1) setImmediate(() => void flush());
+    });
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'execute') return execute;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /**
  * An embedded client made safe to use without SQLite's busy wait:

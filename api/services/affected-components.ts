@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, type SQLWrapper } from 'drizzle-orm';
 import type { Drizzle } from '../../db/client.ts';
 import { components, type incidentUpdateComponents, type maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
@@ -18,10 +18,11 @@ export interface AffectedComponent {
 export async function affectedComponents(
   db: Drizzle,
   table: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents,
-  updateIds: string[],
+  /** The updates' ids, or a query that selects them (so this needs no earlier answer). */
+  updateIds: string[] | SQLWrapper,
 ): Promise<Map<string, AffectedComponent[]>> {
   const out = new Map<string, AffectedComponent[]>();
-  if (!updateIds.length) return out;
+  if (Array.isArray(updateIds) && !updateIds.length) return out;
   const rows = await db
     .select({ updateId: table.updateId, id: components.id, name: components.name, oldStatus: table.oldStatus, newStatus: table.newStatus })
     .from(table)

@@ -1,4 +1,4 @@
-import { and, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, lt, or, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Drizzle, WriteStatement } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
@@ -26,6 +26,8 @@ export interface TimelineQueries<Row extends { id: string }, Update extends { id
   components(ids: string[]): Promise<EventComponent[]>;
   /** Updates of these events, newest first, each with the id of its event. */
   updates(ids: string[]): Promise<{ eventId: string; update: Update }[]>;
+  /** A query selecting the ids of these events' updates. */
+  updateIds(ids: string[]): SQLWrapper;
   updateComponents: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents;
 }
 
@@ -42,12 +44,14 @@ export async function loadEvents<Row extends { id: string }, Update extends { id
   ids: string[],
 ): Promise<Loaded<Row, Update>[]> {
   if (ids.length === 0) return [];
-  const [rows, named, updates] = await Promise.all([queries.rows(ids), queries.components(ids), queries.updates(ids)]);
-  const affected = await affectedComponents(
-    db,
-    queries.updateComponents,
-    updates.map((u) => u.update.id),
-  );
+  // All four at once (one request to a remote database): the affected components are found
+  // through the updates' ids by query, not by waiting for the updates.
+  const [rows, named, updates, affected] = await Promise.all([
+    queries.rows(ids),
+    queries.components(ids),
+    queries.updates(ids),
+    affectedComponents(db, queries.updateComponents, queries.updateIds(ids)),
+  ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);

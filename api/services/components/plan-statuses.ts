@@ -39,7 +39,7 @@ export async function planComponentStatuses(
 ): Promise<StatusPlan> {
   if (componentIds.length === 0) return { changes: [], statements: [] };
   const { db } = database;
-  const current = await db
+  const currentQuery = db
     .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
     .from(components)
     .where(inArray(components.id, componentIds));
@@ -69,7 +69,8 @@ export async function planComponentStatuses(
     .select()
     .from(componentStatusIntervals)
     .where(and(inArray(componentStatusIntervals.componentId, componentIds), isNull(componentStatusIntervals.endedAt)));
-  const [held, maintained, openIntervals] = await Promise.all([heldQuery, maintainedQuery, openIntervalsQuery]);
+  // All at once: one request to a remote database.
+  const [current, held, maintained, openIntervals] = await Promise.all([currentQuery, heldQuery, maintainedQuery, openIntervalsQuery]);
 
   const heldBy = new Map<string, ComponentStatus[]>();
   const hold = (componentId: string, status: ComponentStatus) => heldBy.set(componentId, [...(heldBy.get(componentId) ?? []), status]);

@@ -22,6 +22,7 @@ function queries(ctx: ServiceContext): TimelineQueries<typeof incidents.$inferSe
     updates: async (ids) =>
       (await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`))) // rowid: insertion order within one millisecond
         .map((update) => ({ eventId: update.incidentId, update })),
+    updateIds: (ids) => db.select({ id: incidentUpdates.id }).from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)),
     updateComponents: incidentUpdateComponents,
   };
 }

@@ -72,11 +72,18 @@ export function operatorUpdate(
 export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
   const { database } = ctx;
   const { db } = database;
-  await requireComponents(
-    ctx,
-    record.components.map((c) => c.id),
-    (i) => `components[${i}].id`,
-  );
+  // Both reads at once (one request to a remote database).
+  const [, existing] = await Promise.all([
+    requireComponents(
+      ctx,
+      record.components.map((c) => c.id),
+      (i) => `components[${i}].id`,
+    ),
+    db
+      .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+      .from(incidentComponents)
+      .where(eq(incidentComponents.incidentId, record.incidentId)),
+  ]);
   const resolving = record.status === 'resolved';
   const internal = checkInternalComponents(record.published, record.components);
   if (internal.length) throw new ValidationFailed(internal, 'An internal incident cannot change the public status of components');
@@ -87,10 +94,6 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
       .map(({ c, i }) => ({ path: `components[${i}].status`, message: `a resolving update sets components to operational, not ${c.status}` }));
     if (errors.length) throw new ValidationFailed(errors);
   }
-  const existing = await db
-    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, record.incidentId));
   const holdings = new Map(existing.map((h) => [h.componentId, h.status]));
   if (!resolving) for (const c of record.components) holdings.set(c.id, c.status);
   const touched = resolving ? [...new Set([...holdings.keys(), ...record.components.map((c) => c.id)])] : record.components.map((c) => c.id);

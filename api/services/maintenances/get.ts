@@ -26,6 +26,7 @@ function queries(ctx: ServiceContext): TimelineQueries<typeof maintenances.$infe
           .where(inArray(maintenanceUpdates.maintenanceId, ids))
           .orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`))
       ).map((update) => ({ eventId: update.maintenanceId, update })),
+    updateIds: (ids) => db.select({ id: maintenanceUpdates.id }).from(maintenanceUpdates).where(inArray(maintenanceUpdates.maintenanceId, ids)),
     updateComponents: maintenanceUpdateComponents,
   };
 }
