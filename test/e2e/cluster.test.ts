@@ -7,7 +7,7 @@ import { createDb, type Database } from '../../db/client.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
 import { startCluster, type Cluster } from '../../scripts/cluster.ts';
 import { freePort, startSqld } from '../../scripts/processes.ts';
-import { within } from '../helpers/server.ts';
+import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 
 // The cluster `npm run cluster` starts — a real sqld, three real Candor processes, real nginx in
 // front — driven over HTTP: races from every instance, propagation, an instance killed, the
@@ -32,6 +32,69 @@ async function setUp(dir: string, replicas: boolean, env: Record<string, string>
   // A key made on the primary reaches replicas with their next sync (one pulse).
   await within(5000, async () => (await Promise.all(cluster.instances.map((i) => on(i.url)('GET', '/components')))).every((r) => r.status === 200));
   return { cluster, database, on };
+}
+
+/**
+ * From every instance at once, for several rounds: two incidents on one component declared
+ * together, each resolved from every instance while the other moves the component. Then every
+ * incident is resolved exactly once, the component's timeline has no overlap and one open
+ * interval, and the subscriber got each email once.
+ */
+async function hammer(via: Call[], database: Database) {
+  const { json: component } = await via[0]!('POST', '/components', { name: 'API' });
+  await via[0]!('POST', '/subscribers', { email: 'all@example.com', confirmed: true });
+  const statuses = ['major_outage', 'partial_outage', 'degraded_performance'] as const;
+  const resolves: number[] = [];
+  const incidentIds: string[] = [];
+  for (let round = 0; round < 6; round++) {
+    // Two incidents on the one component, declared from two instances at once…
+    const declared = await Promise.all(
+      [0, 1].map((n) =>
+        via[n]!('POST', '/incidents', {
+          title: `Round ${round}.${n}`,
+          severity: 'SEV-2',
+          body: 'Investigating',
+          customer_visible: true,
+          components: [{ id: component.id, status: statuses[(round + n) % 3] }],
+        }),
+      ),
+    );
+    expect(declared.map((d) => d.status)).toEqual([201, 201]);
+    const [x, y] = declared.map((d) => d.json.id as string);
+    incidentIds.push(x!, y!);
+    // …then each resolved from all three instances at once, while the other moves the component.
+    const answers = await Promise.all([
+      ...via.map((call) => call('POST', `/incidents/${x}/updates`, { status: 'resolved', body: 'Fixed' })),
+      via[2]!('POST', `/incidents/${y}/updates`, { status: 'identified', body: 'Found it', components: [{ id: component.id, status: statuses[round % 3] }] }),
+      ...via.map((call) => call('POST', `/incidents/${y}/updates`, { status: 'resolved', body: 'Fixed' })),
+    ]);
+    for (const a of answers) expect([201, 409]).toContain(a.status);
+    resolves.push(answers.filter((a) => a.status === 201 && a.json?.status === 'resolved').length);
+  }
+  // Each round, each incident's resolution answered 201 once (the rest 409)…
+  expect(resolves).toEqual(Array(6).fill(2));
+  // …every incident is resolved exactly once in the record…
+  const resolutions = await database.db.all<{ id: string; n: number }>(
+    sql`SELECT incident_id AS id, count(*) AS n FROM incident_updates WHERE status = 'resolved' GROUP BY incident_id`,
+  );
+  expect(resolutions).toHaveLength(incidentIds.length);
+  expect(resolutions.every((r) => r.n === 1)).toBe(true);
+  // …the component's timeline has no overlap, one open interval, and ends operational…
+  const intervals = await database.db.all<{ status: string; started: number; ended: number | null }>(
+    sql`SELECT status, started_at AS started, ended_at AS ended FROM component_status_intervals WHERE component_id = ${component.id} ORDER BY started_at, rowid`,
+  );
+  expect(intervals.filter((i) => i.ended === null)).toHaveLength(1);
+  for (let i = 1; i < intervals.length; i++) expect(intervals[i]!.started).toBeGreaterThanOrEqual(intervals[i - 1]!.ended!);
+  expect(intervals.at(-1)!.status).toBe('operational');
+  // …and the subscriber is emailed each resolution once.
+  const emails = await database.db.all<{ event: string; n: number }>(
+    sql`SELECT event_key AS event, count(*) AS n FROM outbox WHERE recipient = 'all@example.com' GROUP BY event_key`,
+  );
+  expect(emails.every((e) => e.n === 1)).toBe(true);
+  const resolvedEmails = await database.db.get<{ n: number }>(
+    sql`SELECT count(*) AS n FROM outbox o JOIN incident_updates u ON o.event_key = 'incident_update:' || u.id WHERE u.status = 'resolved'`,
+  );
+  expect(resolvedEmails!.n).toBe(incidentIds.length);
 }
 
 const page = async (base: string) => {
@@ -60,58 +123,7 @@ describe('three instances on one sqld behind nginx', () => {
   });
 
   test('one incident and one component hammered from every instance: one resolution each, a clean timeline, one email each', async () => {
-    const { json: component } = await lb('POST', '/components', { name: 'API' });
-    await lb('POST', '/subscribers', { email: 'all@example.com', confirmed: true });
-    const statuses = ['major_outage', 'partial_outage', 'degraded_performance'] as const;
-    const resolves: number[] = [];
-    const incidentIds: string[] = [];
-    for (let round = 0; round < 6; round++) {
-      // Two incidents on the one component, declared from two instances at once…
-      const declared = await Promise.all(
-        [0, 1].map((n) =>
-          via[n]!('POST', '/incidents', {
-            title: `Round ${round}.${n}`,
-            severity: 'SEV-2',
-            body: 'Investigating',
-            customer_visible: true,
-            components: [{ id: component.id, status: statuses[(round + n) % 3] }],
-          }),
-        ),
-      );
-      expect(declared.map((d) => d.status)).toEqual([201, 201]);
-      const [x, y] = declared.map((d) => d.json.id as string);
-      incidentIds.push(x!, y!);
-      // …then each resolved from all three instances at once, while the other moves the component.
-      const answers = await Promise.all([
-        ...via.map((call) => call('POST', `/incidents/${x}/updates`, { status: 'resolved', body: 'Fixed' })),
-        via[2]!('POST', `/incidents/${y}/updates`, { status: 'identified', body: 'Found it', components: [{ id: component.id, status: statuses[round % 3] }] }),
-        ...via.map((call) => call('POST', `/incidents/${y}/updates`, { status: 'resolved', body: 'Fixed' })),
-      ]);
-      for (const a of answers) expect([201, 409]).toContain(a.status);
-      resolves.push(answers.filter((a) => a.status === 201 && a.json?.status === 'resolved').length);
-    }
-    // Every incident resolved exactly once…
-    const resolutions = await database.db.all<{ id: string; n: number }>(
-      sql`SELECT incident_id AS id, count(*) AS n FROM incident_updates WHERE status = 'resolved' GROUP BY incident_id`,
-    );
-    expect(resolutions).toHaveLength(incidentIds.length);
-    expect(resolutions.every((r) => r.n === 1)).toBe(true);
-    // …the component's timeline has no overlap, one open interval, and ends operational…
-    const intervals = await database.db.all<{ status: string; started: number; ended: number | null }>(
-      sql`SELECT status, started_at AS started, ended_at AS ended FROM component_status_intervals WHERE component_id = ${component.id} ORDER BY started_at, rowid`,
-    );
-    expect(intervals.filter((i) => i.ended === null)).toHaveLength(1);
-    for (let i = 1; i < intervals.length; i++) expect(intervals[i]!.started).toBeGreaterThanOrEqual(intervals[i - 1]!.ended!);
-    expect(intervals.at(-1)!.status).toBe('operational');
-    // …and the subscriber is emailed each resolution once.
-    const emails = await database.db.all<{ event: string; n: number }>(
-      sql`SELECT event_key AS event, count(*) AS n FROM outbox WHERE recipient = 'all@example.com' GROUP BY event_key`,
-    );
-    expect(emails.every((e) => e.n === 1)).toBe(true);
-    const resolvedEmails = await database.db.get<{ n: number }>(
-      sql`SELECT count(*) AS n FROM outbox o JOIN incident_updates u ON o.event_key = 'incident_update:' || u.id WHERE u.status = 'resolved'`,
-    );
-    expect(resolvedEmails!.n).toBe(incidentIds.length);
+    await hammer(via, database);
   });
 
   test('a change made on one instance shows on every instance’s page, and through the balancer', async () => {
@@ -166,6 +178,36 @@ describe('three instances on one sqld behind nginx', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${cluster.url}/api/v2/status.json`)).status));
     expect(answers).toEqual(Array(20).fill(200));
     expect((await lb('POST', '/incidents', { title: 'One instance down', severity: 'SEV-4', body: 'b' })).status).toBe(201);
+  });
+});
+
+describe('three instances on one embedded file', () => {
+  let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
+  let servers: RunningServer[] = [];
+  beforeAll(async () => {
+    fixture = await createSiteFixture();
+    const env = { DATABASE_URL: fixture.databaseUrl };
+    servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    fixture?.cleanup();
+  });
+
+  test('the same hammering: one resolution each, a clean timeline, one email each', async () => {
+    const via = servers.map((server): Call => {
+      const call = fixture.admin(server);
+      return async (method, path, body) => {
+        try {
+          return { status: 201, json: await call(method, path, body), headers: new Headers() };
+        } catch (err) {
+          const status = Number(/→ (\d{3})/.exec((err as Error).message)?.[1]);
+          if (!status) throw err;
+          return { status, json: undefined, headers: new Headers() };
+        }
+      };
+    });
+    await hammer(via, fixture.database);
   });
 });
 
