@@ -7,7 +7,7 @@ import type { ComponentStatus } from '../domain/component/status.ts';
 import { affectedComponents, type AffectedComponent } from './affected-components.ts';
 import { decodeCursor, encodeCursor, type Page } from './paging.ts';
 import type { ServiceContext } from './context.ts';
-import { planComponentStatuses, type StatusChange } from './components/plan-statuses.ts';
+import { planComponentStatuses, type StatusChange, type StatusInputs } from './components/plan-statuses.ts';
 
 // Incidents and maintenances are both events on the public timeline: a row, the components it
 // names, and its updates (each with the components it changed). What differs is read by the
@@ -103,9 +103,11 @@ export async function planEntry(
     /** Which of the considered components the update names (default: every one considered). */
     affected?: (changes: StatusChange[]) => StatusChange[];
     follow: (updateId: string) => Promise<WriteStatement[]>;
+    /** The status reads for `componentIds`, if the use case started them early. */
+    reads?: Promise<StatusInputs>;
   },
 ): Promise<WriteStatement[]> {
-  const plan = await planComponentStatuses(ctx.database, entry.componentIds, entry.at, entry.pending);
+  const plan = await planComponentStatuses(ctx.database, entry.componentIds, entry.at, entry.pending, entry.reads);
   const updateId = newId();
   const affected = entry.affected ? entry.affected(plan.changes) : plan.changes;
   return [

@@ -69,7 +69,9 @@ async function hammer(via: Call[], database: Database) {
       ...via.map((call) => call('POST', `/incidents/${y}/updates`, { status: 'resolved', body: 'Fixed' })),
     ]);
     for (const a of answers) expect([201, 409]).toContain(a.status);
-    resolves.push(answers.filter((a) => a.status === 201 && a.json?.status === 'resolved').length);
+    // (The "identified" answer shows the incident as it is by then: maybe already resolved by another.)
+    const resolveAnswers = answers.filter((_, i) => i !== via.length);
+    resolves.push(resolveAnswers.filter((a) => a.status === 201).length);
   }
   // Each round, each incident's resolution answered 201 once (the rest 409)…
   expect(resolves).toEqual(Array(6).fill(2));

@@ -19,6 +19,49 @@ export interface StatusPlan {
 }
 
 /**
+ * What deciding the displayed status of `componentIds` reads: the components, the holdings of
+ * open incidents and running maintenances other than the one writing, and the open intervals.
+ * A use case may start it early, alongside its other reads (one request to a remote database).
+ */
+export function readStatusInputs(database: Database, componentIds: string[], exclude: { incidentId?: string; maintenanceId?: string }) {
+  const { db } = database;
+  const currentQuery = db
+    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
+    .from(components)
+    .where(inArray(components.id, componentIds));
+  const heldQuery = db
+    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+    .from(incidentComponents)
+    .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
+    .where(
+      and(
+        inArray(incidentComponents.componentId, componentIds),
+        ne(incidents.status, 'resolved'),
+        exclude.incidentId ? ne(incidents.id, exclude.incidentId) : undefined,
+      ),
+    );
+  const maintainedQuery = db
+    .select({ componentId: maintenanceComponents.componentId })
+    .from(maintenanceComponents)
+    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+    .where(
+      and(
+        inArray(maintenanceComponents.componentId, componentIds),
+        inArray(maintenances.status, ['in_progress', 'verifying']),
+        exclude.maintenanceId ? ne(maintenances.id, exclude.maintenanceId) : undefined,
+      ),
+    );
+  const openIntervalsQuery = db
+    .select()
+    .from(componentStatusIntervals)
+    .where(and(inArray(componentStatusIntervals.componentId, componentIds), isNull(componentStatusIntervals.endedAt)));
+  // All at once: one request to a remote database.
+  return Promise.all([currentQuery, heldQuery, maintainedQuery, openIntervalsQuery]);
+}
+
+export type StatusInputs = Awaited<ReturnType<typeof readStatusInputs>>;
+
+/**
  * Recomputes the displayed status of `componentIds` as it will be once this write lands, and
  * plans the component rows and status intervals to match. `pending` says what the write
  * itself changes: one incident's holdings (null when that incident stops holding anything,
@@ -36,41 +79,13 @@ export async function planComponentStatuses(
     maintenance?: { id: string; holds: boolean };
     operatorStatuses?: Map<string, ComponentStatus>;
   },
+  /** What `readStatusInputs` read for these components and this write, if started earlier. */
+  reads?: Promise<StatusInputs>,
 ): Promise<StatusPlan> {
   if (componentIds.length === 0) return { changes: [], statements: [] };
   const { db } = database;
-  const currentQuery = db
-    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
-    .from(components)
-    .where(inArray(components.id, componentIds));
-  const heldQuery = db
-    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
-    .from(incidentComponents)
-    .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
-    .where(
-      and(
-        inArray(incidentComponents.componentId, componentIds),
-        ne(incidents.status, 'resolved'),
-        pending.incident ? ne(incidents.id, pending.incident.id) : undefined,
-      ),
-    );
-  const maintainedQuery = db
-    .select({ componentId: maintenanceComponents.componentId })
-    .from(maintenanceComponents)
-    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
-    .where(
-      and(
-        inArray(maintenanceComponents.componentId, componentIds),
-        inArray(maintenances.status, ['in_progress', 'verifying']),
-        pending.maintenance ? ne(maintenances.id, pending.maintenance.id) : undefined,
-      ),
-    );
-  const openIntervalsQuery = db
-    .select()
-    .from(componentStatusIntervals)
-    .where(and(inArray(componentStatusIntervals.componentId, componentIds), isNull(componentStatusIntervals.endedAt)));
-  // All at once: one request to a remote database.
-  const [current, held, maintained, openIntervals] = await Promise.all([currentQuery, heldQuery, maintainedQuery, openIntervalsQuery]);
+  const [current, held, maintained, openIntervals] = await (reads ??
+    readStatusInputs(database, componentIds, { incidentId: pending.incident?.id, maintenanceId: pending.maintenance?.id }));
 
   const heldBy = new Map<string, ComponentStatus[]>();
   const hold = (componentId: string, status: ComponentStatus) => heldBy.set(componentId, [...(heldBy.get(componentId) ?? []), status]);

@@ -6,7 +6,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { loadCadencePolicy, withPolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
 import { getIncident, type Incident } from './get.ts';
-import { operatorUpdate, planUpdate, type ComponentImpact } from './record-update.ts';
+import { operatorUpdate, planUpdate, readForUpdate, type ComponentImpact } from './record-update.ts';
 import { writeVersioned } from '../versioned.ts';
 
 export interface UpdateInput {
@@ -24,10 +24,12 @@ export async function postIncidentUpdate(outer: ServiceContext, actor: Actor, id
   const { database } = outer;
   await database.exclusive(async () => {
     const ctx = withPolicy(outer);
+    // Everything this update decides on is read at once, with the incident.
+    const early = readForUpdate(ctx, id, input.components ?? [], input.status === 'resolved');
     const incident = await getIncident(ctx, id);
     checkTransition(incident.status, input.status);
     const now = ctx.now();
-    const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []));
+    const update = await planUpdate(ctx, actor, operatorUpdate(incident, input, 'status', now, input.components ?? []), early);
     const nextUpdateDueAt = await planDeadline(
       ctx,
       { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt },

@@ -9,6 +9,7 @@ import { ValidationFailed } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
 import { planEntry } from '../timeline.ts';
+import { readStatusInputs } from '../components/plan-statuses.ts';
 import { incidentUpdateFanOut } from '../outbox/fan-out.ts';
 import { customerFanOut } from '../customers/notify.ts';
 import { eventKey } from '../../domain/outbox/events.ts';
@@ -65,25 +66,39 @@ export function operatorUpdate(
 }
 
 /**
+ * What planning an update on `incidentId` naming `components` reads, started at once: a use
+ * case may start it before reading the incident, so every read travels together (one request
+ * to a remote database). The components' statuses are known ahead unless the update resolves
+ * (then it touches whatever the incident holds, known only from its holdings).
+ */
+export function readForUpdate(ctx: ServiceContext, incidentId: string, components: ComponentImpact[], resolving: boolean) {
+  const ids = components.map((c) => c.id);
+  const reads = {
+    known: requireComponents(ctx, ids, (i) => `components[${i}].id`),
+    holdings: ctx.database.db
+      .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+      .from(incidentComponents)
+      .where(eq(incidentComponents.incidentId, incidentId))
+      .all(),
+    statuses: resolving || !ids.length ? null : readStatusInputs(ctx.database, ids, { incidentId }),
+  };
+  // Awaited later (or never, when the use case refuses first): no rejection goes unhandled.
+  for (const p of [reads.known, reads.holdings, reads.statuses]) p?.catch(() => undefined);
+  return reads;
+}
+
+type UpdateReads = ReturnType<typeof readForUpdate>;
+
+/**
  * Plans the rows of one timeline entry: the update, the incident's holdings, each affected
  * component's old → new displayed status, and the status intervals behind it. A resolving
  * update releases every component the incident held.
  */
-export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord): Promise<WriteStatement[]> {
+export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord, early?: UpdateReads): Promise<WriteStatement[]> {
   const { database } = ctx;
   const { db } = database;
-  // Both reads at once (one request to a remote database).
-  const [, existing] = await Promise.all([
-    requireComponents(
-      ctx,
-      record.components.map((c) => c.id),
-      (i) => `components[${i}].id`,
-    ),
-    db
-      .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
-      .from(incidentComponents)
-      .where(eq(incidentComponents.incidentId, record.incidentId)),
-  ]);
+  const reads = early ?? readForUpdate(ctx, record.incidentId, record.components, record.status === 'resolved');
+  const [, existing] = await Promise.all([reads.known, reads.holdings]);
   const resolving = record.status === 'resolved';
   const internal = checkInternalComponents(record.published, record.components);
   if (internal.length) throw new ValidationFailed(internal, 'An internal incident cannot change the public status of components');
@@ -101,6 +116,7 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
   const listed = new Set(record.components.map((c) => c.id));
   return planEntry(ctx, {
     componentIds: touched,
+    reads: reads.statuses ?? undefined,
     at: record.effectiveAt,
     pending: { incident: { id: record.incidentId, holdings: resolving ? null : holdings } },
     update: (id) =>
