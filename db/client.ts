@@ -82,7 +82,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut can lose the
   // last commits, never corrupt the file).
   // A remote database gets a deadline on every request, so a frozen server is an error within
-  // `timeoutMs`, not a hang.
+  // `timeoutMs`, not a hang; and the reads issued together travel as one request (`coalescing`).
   const client = replicaFile
     ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: url, authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
     : local
