@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema/index.ts';
 import { RateLimited } from '../domain/errors.ts';
 import { nextWindow, SUBSCRIBE_LIMIT } from '../domain/rate-limit.ts';
@@ -26,6 +26,9 @@ async function countOnce(ctx: ServiceContext, key: string, policy: typeof SUBSCR
   for (let race = 0; race < MAX_RACES; race++) {
     const row = await db.select().from(rateLimits).where(eq(rateLimits.key, key)).get();
     const next = nextWindow(row ?? null, ctx.now(), policy);
+    // A key seen for the first time (in its window) also clears the counters whose windows ended,
+    // so the table holds only the last window's addresses, not every address ever seen.
+    if (!row) await db.delete(rateLimits).where(lt(rateLimits.windowStart, new Date(ctx.now().getTime() - policy.windowMs)));
     const written = row
       ? await db
           .update(rateLimits)

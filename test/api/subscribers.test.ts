@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { outbox, subscribers } from '../../db/schema/index.ts';
+import { outbox, rateLimits, subscribers } from '../../db/schema/index.ts';
 import { manageToken } from '../../api/services/subscribers/tokens.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
 import { snapshot } from '../helpers/db.ts';
@@ -132,6 +132,19 @@ describe('subscribing', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
     });
     expect(again.headers.get('location')).toBe('/subscribe/confirm?invalid=1');
+  });
+
+  test('the rate-limit table keeps only counters whose window is still running', async () => {
+    await subscribeJson('first@example.com');
+    const keys = async () => (await t.database.db.select().from(rateLimits)).map((r) => r.key).sort();
+    expect(await keys()).toEqual(['subscribe:email:first@example.com', 'subscribe:ip:1.2.3.4']);
+    t.clock.advance(30 * MINUTE);
+    await subscribeJson('second@example.com');
+    expect(await keys()).toHaveLength(3); // the first address's window is still running
+    t.clock.advance(31 * MINUTE);
+    await subscribeJson('third@example.com');
+    // The first address's window ended and is gone; the IP's counter started over (one row).
+    expect(await keys()).toEqual(['subscribe:email:second@example.com', 'subscribe:email:third@example.com', 'subscribe:ip:1.2.3.4']);
   });
 
   test('rate limited per IP and per address: 429 problem with Retry-After, nothing written', async () => {
