@@ -23,6 +23,22 @@ export function renderMarkdown(text: string): string {
   return md.render(text);
 }
 
+/** The words of markdown as plain text on one line: what a feed's summary shows (`**eu-west-1**` → `eu-west-1`). */
+export function markdownToText(text: string): string {
+  const parts: string[] = [];
+  for (const token of md.parse(text, {})) {
+    if (token.type === 'fence' || token.type === 'code_block') parts.push(token.content);
+    if (token.type !== 'inline') continue;
+    for (const child of token.children ?? []) {
+      if (child.type === 'text' || child.type === 'code_inline') parts.push(child.content);
+      else if (child.type === 'softbreak' || child.type === 'hardbreak') parts.push(' ');
+      else if (child.type === 'image') parts.push(child.content);
+    }
+    parts.push(' ');
+  }
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
 /**
  * Text with the control characters XML 1.0 cannot carry removed (tab, newline and carriage
  * return stay), for feeds, headers and plain-text email parts.

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { components } from '../../db/schema/index.ts';
 import { Feed } from 'feed';
-import { withoutControlCharacters, renderMarkdown } from '../markdown.ts';
+import { markdownToText, withoutControlCharacters, renderMarkdown } from '../markdown.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Incident } from '../services/incidents/get.ts';
 import { recentPublicIncidents } from '../services/public/incidents.ts';
@@ -115,7 +115,8 @@ async function buildFeed(ctx: ServiceContext, page: PageInfo, component: { id: s
       link,
       date: entry.updatedAt,
       published: entry.publishedAt,
-      description: entry.latest ? escapeHtml(withoutControlCharacters(entry.latest)).slice(0, 500) : '',
+      // The latest update in plain words (cut before escaping, so no entity is cut in half).
+      description: entry.latest ? escapeHtml(withoutControlCharacters(markdownToText(entry.latest)).slice(0, 500)) : '',
       content: entry.content,
     });
   }

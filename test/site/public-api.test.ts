@@ -276,6 +276,9 @@ describe('feeds', () => {
     expect(items.map((i) => i.link)).toContain(`https://status.acme.test/incidents/${ids.open}`);
     expect(items.find((i) => i.link.endsWith(ids.hostile)).title).toContain('🔥');
     for (const item of items) expect(Number.isNaN(Date.parse(item.pubDate))).toBe(false);
+    // Summaries are plain words, not markdown.
+    expect(items.find((i) => i.link.endsWith(ids.open)).description).toBe('Investigating 5xx.');
+    for (const item of items) expect(String(item.description)).not.toContain('**');
   });
 
   test('?component=ID keeps the incidents touching that component', async () => {
