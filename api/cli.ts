@@ -2,6 +2,7 @@
 // (the same DATABASE_URL the server reads; safe while the server runs).
 import { parseArgs } from 'node:util';
 import { createDb } from '../db/client.ts';
+import { backupDatabase, restoreDatabase } from '../db/backup.ts';
 import { readConfig } from './config.ts';
 import { SCOPES } from './domain/access.ts';
 import { DomainError } from './domain/errors.ts';
@@ -16,6 +17,8 @@ const USAGE = `Usage: npm run candor -- <command>
   keys list                                                list keys
   keys revoke ID                                           revoke a key at once
   db migrate                                               apply database migrations
+  db backup FILE                                           a consistent copy of an embedded database, while it runs
+  db restore FILE                                          replace an embedded database with a backup (every instance stopped)
   seed demo                                                fill an empty database with the demo page
   settings set NAME [VALUE]                                change a setting every instance must share:
                                                            CANDOR_PUBLIC_URL or CANDOR_PAGE_NAME (VALUE), or
@@ -35,6 +38,13 @@ async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = readConfig();
+  if (command === 'db restore') {
+    const from = positionals[2];
+    if (!from) throw new DomainError('usage', 'db restore needs the backup file');
+    await restoreDatabase(config.databaseUrl, from);
+    console.log(`Restored ${config.databaseUrl} from ${from}. Start the instances.`);
+    return 0;
+  }
   const database = await createDb(config.databaseUrl, { authToken: config.databaseAuthToken, timeoutMs: config.databaseTimeoutMs });
   const ctx: ServiceContext = { database, now: () => new Date() };
   try {
@@ -68,6 +78,13 @@ async function run(argv: string[]): Promise<number> {
         if (!id) throw new DomainError('usage', 'keys revoke needs the key id (see keys list)');
         const key = await revokeApiKey(ctx, id);
         console.log(`Revoked API key ${key.id} "${key.name}".`);
+        return 0;
+      }
+      case 'db backup': {
+        const to = positionals[2];
+        if (!to) throw new DomainError('usage', 'db backup needs the file to write');
+        await backupDatabase(database, to);
+        console.log(`Backed up ${config.databaseUrl} to ${to}.`);
         return 0;
       }
       case 'db migrate':
