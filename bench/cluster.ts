@@ -5,7 +5,7 @@
 // - propagation: a change made on one instance, until the others' `/` shows it (20 changes);
 // - an instance on an embedded replica: `/` against a bare node:http server with the same bytes;
 // - an embedded file locked by another process for 10 s: `/` p99 meanwhile.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { startInstance, type Instance } from '../scripts/cluster.ts';
-import { exitOf, freePort, ROOT, startSqld, waitForLine } from '../scripts/processes.ts';
+import { wrkOnce } from './wrk.ts';
+import { exitOf, freePort, holdWriteLock, ROOT, startSqld, waitForLine } from '../scripts/processes.ts';
 
 const CONNECTIONS = 256;
 const dir = mkdtempSync(join(tmpdir(), 'candor-bench-cluster-'));
@@ -38,20 +39,10 @@ async function countingRelay(target: string) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, close: () => server.close() };
 }
 
-function wrk(url: string, seconds: number) {
-  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', 'Accept-Encoding: gzip, deflate, br, zstd', url], {
-    encoding: 'utf8',
-  });
-  const ms = (v: string) => {
-    const m = /^([\d.]+)(us|ms|s)$/.exec(v)!;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  return {
-    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p99ms: ms(/^\s+99%\s+(\S+)/m.exec(out)![1]!),
-    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-  };
-}
+const wrk = (url: string, seconds: number) => {
+  const { requestsPerSec, p99ms, errors } = wrkOnce(url, CONNECTIONS, { 'Accept-Encoding': 'gzip, deflate, br, zstd' }, seconds);
+  return { requestsPerSec, p99ms, errors };
+};
 
 const results: Record<string, unknown> = {};
 const sqld = await startSqld({ dir: join(dir, 'sqld') });
@@ -181,21 +172,7 @@ try {
   db.close();
   const instance = await startInstance(await freePort(), { DATABASE_URL: url, CANDOR_OUTBOX_DIR: join(dir, 'outbox') });
   await fetch(`${instance.url}/`);
-  const holder = spawn(
-    process.execPath,
-    [
-      '-e',
-      `import('@libsql/client').then(async ({ createClient }) => {
-        const c = createClient({ url: ${JSON.stringify(url)} });
-        const tx = await c.transaction('write');
-        await tx.execute("INSERT INTO settings (key, value) VALUES ('bench-lock', '1')");
-        console.log('locked');
-        setTimeout(async () => { await tx.rollback(); process.exit(0); }, 10_000);
-      })`,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await waitForLine(holder, /locked/);
+  const holder = await holdWriteLock(url, 'bench-lock', 10_000);
   // Meanwhile the instance's own pulse (it leads) tries to renew its lease: a write that waits on timers.
   const locked = wrk(`${instance.url}/`, 8);
   await exitOf(holder);

@@ -9,6 +9,7 @@ import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { freePort, waitForLine } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
+import { onCore, pinned, wrkOnce, type WrkResult } from './wrk.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION = process.env.BENCH_SECONDS ?? '5';
@@ -23,56 +24,22 @@ function ensureWrk(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit' });
 }
 
-// With two or more cores, the server gets core 0 and the load generator core 1.
-const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
-const onCore = (core: number, cmd: string, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
-
 function startProcess(cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
   const [c, a] = onCore(0, cmd, args);
   const child = spawn(c, a, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return waitForLine(child, ready, 30_000).then(() => child);
 }
 
-interface WrkResult {
-  requestsPerSec: number;
-  p50ms: number;
-  p99ms: number;
-  errors: number;
-  requests: number;
-}
-
-function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value);
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function wrk(url: string, connections: number, headers: Record<string, string> = {}): WrkResult {
-  const runs = Array.from({ length: RUNS }, () => wrkOnce(url, connections, headers));
+  const runs = Array.from({ length: RUNS }, () => wrkOnce(url, connections, headers, DURATION));
   return {
     requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
     p50ms: median(runs.map((r) => r.p50ms)),
     p99ms: median(runs.map((r) => r.p99ms)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
-  };
-}
-
-function wrkOnce(url: string, connections: number, headers: Record<string, string>): WrkResult {
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const [cmd, args] = onCore(1, 'wrk', ['-t1', `-c${connections}`, `-d${DURATION}s`, '--latency', ...headerArgs, url]);
-  const out = execFileSync(cmd, args, { encoding: 'utf8' });
-  const errorLine = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  return {
-    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    p99ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    errors: non2xx + (errorLine ? errorLine.slice(1).reduce((s, n) => s + Number(n), 0) : 0),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
   };
 }
 

@@ -92,3 +92,26 @@ export async function startSqld(options: { dir?: string; port?: number } = {}): 
     },
   };
 }
+
+/**
+ * Another process that takes the write lock of the embedded database at `url` (writing a
+ * settings row `key`) and holds it for `ms`, then commits and exits. Resolves once it holds it.
+ */
+export async function holdWriteLock(url: string, key: string, ms: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `import('@libsql/client').then(async ({ createClient }) => {
+        const c = createClient({ url: ${JSON.stringify(url)} });
+        const tx = await c.transaction('write');
+        await tx.execute({ sql: "INSERT INTO settings (key, value) VALUES (?, '1')", args: [${JSON.stringify(key)}] });
+        console.log('locked');
+        setTimeout(async () => { await tx.commit(); process.exit(0); }, ${ms});
+      })`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await waitForLine(child, /locked/);
+  return child;
+}

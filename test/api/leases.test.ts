@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createDb } from '../../db/client.ts';
 import { settings } from '../../db/schema/index.ts';
 import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
@@ -7,7 +6,7 @@ import { Pulse } from '../../api/workers/pulse.ts';
 import { silentLogger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createTestDb } from '../helpers/db.ts';
-import { ROOT, waitForLine } from '../../scripts/processes.ts';
+import { holdWriteLock } from '../../scripts/processes.ts';
 
 let t: Awaited<ReturnType<typeof createTestDb>>;
 let clock = 0;
@@ -91,21 +90,7 @@ test("a follower's pulse only reads; it takes the lease once it has run out, wit
 
 test('another process holding the write lock does not block this one: reads go on, a write waits on timers and lands after', async () => {
   // A second process takes the write lock and holds it for 1.5 s.
-  const holder = spawn(
-    process.execPath,
-    [
-      '-e',
-      `import('@libsql/client').then(async ({ createClient }) => {
-        const c = createClient({ url: ${JSON.stringify(t.url)} });
-        const tx = await c.transaction('write');
-        await tx.execute("INSERT INTO settings (key, value) VALUES ('held', '1')");
-        console.log('locked');
-        setTimeout(async () => { await tx.commit(); process.exit(0); }, 1500);
-      })`,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await waitForLine(holder, /locked/);
+  await holdWriteLock(t.url, 'held', 1500);
   const other = await createDb(t.url, { timeoutMs: 5000 });
   // The event loop keeps turning while the write waits: count timer ticks meanwhile.
   let ticks = 0;

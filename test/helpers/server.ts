@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Database } from '../../db/client.ts';
 import { createApiKey } from '../../api/services/keys/api-keys.ts';
-import { exitOf, ROOT, waitForLine } from '../../scripts/processes.ts';
+import { exitOf } from '../../scripts/processes.ts';
+import { startInstance } from '../../scripts/cluster.ts';
 
 export interface RunningServer {
   url: string;
@@ -14,28 +15,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The real server process (as `npm start` runs it) on a free port. */
+/** The real server process (as `npm start` runs it) on a free port, without the demo unless asked. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['api/server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CANDOR_DEMO: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop()!;
-    log.push(...lines);
-  });
-  const [, url] = await waitForLine(child, /"msg":"listening","url":"(http:\/\/[^"]+)"/);
+  const instance = await startInstance(0, { CANDOR_DEMO: '0', ...env });
   return {
-    url: url!,
-    child,
-    log,
+    ...instance,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exitOf(child);
+      if (instance.child.exitCode === null) instance.child.kill('SIGTERM');
+      await exitOf(instance.child);
     },
   };
 }
