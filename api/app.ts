@@ -12,6 +12,11 @@ import type { SubscriptionSettings } from './services/subscribers/links.ts';
 import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 import type { AppEnv } from './routes/env.ts';
 import { mountHealthRoutes } from './routes/health.ts';
+import { clientIp } from './routes/client-ip.ts';
+import { limitBody } from './routes/body-limit.ts';
+import { sameOrigin } from './routes/same-origin.ts';
+
+const CONSOLE_BODY_BYTES = 64 * 1024;
 
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;
@@ -54,6 +59,14 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
   mountHealthRoutes(app, ctx, warm);
+  // Console forms: bounded, and only from this page's own origin (the session and CSRF token are checked in site/middleware.ts).
+  for (const path of ['/admin', '/admin/*']) {
+    app.post(
+      path,
+      limitBody(CONSOLE_BODY_BYTES),
+      sameOrigin(async () => (subscriptions ? (await subscriptions()).publicUrl : '')),
+    );
+  }
   if (subscriptions) mountSubscriptionRoutes(app, ctx, subscriptions, trustProxy);
 
   // Public JSON and feeds are answered from snapshots before Hono; a CORS preflight lands here.
@@ -73,7 +86,12 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }
     app.all('*', async (c) => {
       const { incoming, outgoing } = c.env ?? {};
       if (!incoming || !outgoing) return c.notFound();
-      const locals: App.Locals = { candor: ctx, site: { name: site.name, url: site.url }, subscriptions: await subscriptions?.() };
+      const locals: App.Locals = {
+        candor: ctx,
+        site: { name: site.name, url: site.url },
+        subscriptions: await subscriptions?.(),
+        clientIp: clientIp(c, trustProxy ?? false),
+      };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
       // A path no page matches gets our 404 page, rendered with the same locals.
       await site.handler(

@@ -4,18 +4,25 @@ import { parseArgs } from 'node:util';
 import { createDb } from '../db/client.ts';
 import { backupDatabase, restoreDatabase } from '../db/backup.ts';
 import { readConfig } from './config.ts';
-import { SCOPES } from './domain/access.ts';
+import { ROLES, SCOPES } from './domain/access.ts';
 import { DomainError } from './domain/errors.ts';
 import type { ServiceContext } from './services/context.ts';
 import { isEmpty, seedDemo } from './services/demo/seed.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './services/keys/api-keys.ts';
-import { setSharedSetting } from './services/shared-settings.ts';
+import { recordedPublicUrl, setSharedSetting } from './services/shared-settings.ts';
+import { changeUser, createUser, findUserByEmail, listUsers } from './services/users/users.ts';
+import { SYSTEM_ACTOR } from './services/context.ts';
+
+const CLI_ACTOR = { ...SYSTEM_ACTOR, name: 'cli' };
 
 const USAGE = `Usage: npm run candor -- <command>
 
   keys create --name NAME --scope SCOPE [--scope SCOPE…]   create an API key (printed once, last line)
   keys list                                                list keys
   keys revoke ID                                           revoke a key at once
+  users create --email EMAIL --role ROLE [--name NAME]     add a console user; prints a one-time sign-in link (7 days)
+  users list                                               list console users
+  users disable EMAIL                                      disable a user (their sessions end at once)
   db migrate                                               apply database migrations
   db backup FILE                                           a consistent copy of an embedded database, while it runs
   db restore FILE                                          replace an embedded database with a backup (every instance stopped)
@@ -24,13 +31,19 @@ const USAGE = `Usage: npm run candor -- <command>
                                                            CANDOR_PUBLIC_URL or CANDOR_PAGE_NAME (VALUE), or
                                                            CANDOR_SECRET (read from the environment, never an argument)
 
-Scopes: ${SCOPES.join(', ')}. Reads DATABASE_URL (default file:./data/candor.db).`;
+Scopes: ${SCOPES.join(', ')}. Roles: ${ROLES.join(', ')}. Reads DATABASE_URL (default file:./data/candor.db).`;
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals.slice(0, 2).join(' ');
   if (values.help || !command) {
@@ -78,6 +91,34 @@ async function run(argv: string[]): Promise<number> {
         if (!id) throw new DomainError('usage', 'keys revoke needs the key id (see keys list)');
         const key = await revokeApiKey(ctx, id);
         console.log(`Revoked API key ${key.id} "${key.name}".`);
+        return 0;
+      }
+      case 'users create': {
+        const publicUrl = await recordedPublicUrl(ctx, config.publicUrl.value);
+        const { user, link } = await createUser(
+          ctx,
+          CLI_ACTOR,
+          { email: values.email ?? '', name: values.name, role: values.role ?? '' },
+          { publicUrl, email: false },
+        );
+        console.log(`Created ${user.role} ${user.email}. Sign in within 7 days with this one-time link:`);
+        console.log(link);
+        return 0;
+      }
+      case 'users list': {
+        const users = await listUsers(ctx);
+        if (users.length === 0) console.log('No users yet: npm run candor -- users create --email YOU@EXAMPLE.COM --role owner');
+        for (const u of users) {
+          const state = u.disabledAt ? `disabled ${u.disabledAt.toISOString()}` : 'active';
+          console.log(`${u.id}  ${u.email}  ${u.role}  ${u.hasPassword ? 'password set' : 'no password'}  created ${u.createdAt.toISOString()}  ${state}`);
+        }
+        return 0;
+      }
+      case 'users disable': {
+        const email = positionals[2];
+        if (!email) throw new DomainError('usage', 'users disable needs the email address');
+        const user = await changeUser(ctx, CLI_ACTOR, (await findUserByEmail(ctx, email)).id, { disabled: true });
+        console.log(`Disabled ${user.email}; their sessions have ended.`);
         return 0;
       }
       case 'db backup': {

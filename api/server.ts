@@ -15,6 +15,7 @@ import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
 import { agreeOnSettings } from './services/shared-settings.ts';
+import { hasUsers } from './services/users/users.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
@@ -51,6 +52,9 @@ async function main() {
   if (config.demo && (await isEmpty(ctx)) && (await claimDemoSeed(ctx))) {
     await seedDemo(ctx);
     logger.info('seeded the demo page (CANDOR_DEMO=0 starts empty)');
+  }
+  if (!(await hasUsers(ctx))) {
+    logger.info('the console has no users yet: `npm run candor -- users create --email YOU@EXAMPLE.COM --role owner` prints a sign-in link for /admin');
   }
   const site = await loadSite();
   const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };

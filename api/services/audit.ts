@@ -16,6 +16,7 @@ export function auditEntry(
     id: newId(),
     at,
     apiKeyId: actor.apiKeyId,
+    userId: actor.userId ?? null,
     actor: actor.name,
     action,
     resourceType: resource.type,

@@ -14,6 +14,8 @@ export interface ServiceContext {
 /** Who asked: recorded in the audit log and as an update's author. */
 export interface Actor {
   apiKeyId: string | null;
+  /** The console user (null or absent: an API key or Candor itself). */
+  userId?: string | null;
   name: string;
   requestId?: string | null;
 }

@@ -68,3 +68,9 @@ export async function setSharedSetting(ctx: ServiceContext, name: string, value:
     .values({ key: KEYS[key], value: normal })
     .onConflictDoUpdate({ target: settings.key, set: { value: normal } });
 }
+
+/** The public URL the instances agreed on, or `fallback` before any instance started. */
+export async function recordedPublicUrl(ctx: ServiceContext, fallback: string): Promise<string> {
+  const row = await ctx.database.db.select().from(settings).where(eq(settings.key, KEYS.publicUrl)).get();
+  return row?.value ?? fallback;
+}

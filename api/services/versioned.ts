@@ -24,9 +24,14 @@ export function writeVersioned<T extends Versioned>(
       .update(table as typeof incidents)
       .set({ ...(set as Partial<typeof incidents.$inferInsert>), version: read.version + 1 })
       .where(and(eq(table.id, read.id), eq(table.version, read.version))),
-    db
-      .insert(writeGuard)
-      .values({ id: 1, changed: sql`changes()` })
-      .onConflictDoUpdate({ target: writeGuard.id, set: { changed: sql`excluded.changed` } }),
+    changedOne(database),
   ];
+}
+
+/** Aborts the commit unless the statement just before it changed exactly one row (see `write_guard`). */
+export function changedOne(database: Database): WriteStatement {
+  return database.db
+    .insert(writeGuard)
+    .values({ id: 1, changed: sql`changes()` })
+    .onConflictDoUpdate({ target: writeGuard.id, set: { changed: sql`excluded.changed` } });
 }

@@ -4,6 +4,7 @@ import { decideFailure } from '../domain/outbox/delivery.ts';
 import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
+import { renderSignIn } from '../../emails/templates/sign-in.ts';
 import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
 import { renderMaintenance } from '../../emails/templates/maintenance.ts';
 import { STATEMENT_TEMPLATE, statementEmail } from '../services/customers/statements.ts';
@@ -181,6 +182,16 @@ export class OutboxSender {
           title: p.title ?? '',
           message: p.message ?? '',
           incidentUrl: p.incident_url ?? settings.publicUrl,
+        });
+        messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else if (row.template === 'sign-in') {
+        const p = row.payload ?? {};
+        const email = await renderSignIn({
+          pageName: settings.pageName,
+          purpose: p.purpose === 'invite' ? 'invite' : 'sign_in',
+          url: p.url ?? settings.publicUrl,
+          invitedBy: p.invited_by,
+          role: p.role,
         });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else {

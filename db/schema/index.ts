@@ -4,3 +4,4 @@ export * from './keys.ts';
 export * from './subscribers.ts';
 export * from './customers.ts';
 export * from './maintenances.ts';
+export * from './users.ts';

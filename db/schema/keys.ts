@@ -19,6 +19,8 @@ export const auditLog = sqliteTable(
     id: text().primaryKey(),
     at: integer({ mode: 'timestamp_ms' }).notNull(),
     apiKeyId: text(),
+    /** The console user who acted (null: an API key or Candor itself). */
+    userId: text(),
     actor: text().notNull(),
     action: text().notNull(),
     resourceType: text().notNull(),

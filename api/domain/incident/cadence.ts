@@ -169,3 +169,21 @@ export function nextPostmortemNoticeAt(due: Date, now: Date): Date {
 export function updateOverdue(nextUpdateDueAt: Date | null, now: Date): boolean {
   return nextUpdateDueAt !== null && now.getTime() > nextUpdateDueAt.getTime();
 }
+
+const minutesWords = (m: number) => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
+
+/** What a severity's policy means, in plain words (the console shows it beside the choice). */
+export function policyWords(severity: Severity, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): string[] {
+  const rule = policy.severities[severity];
+  return [
+    severity === 'SEV-3'
+      ? 'Public only when marked customer-visible'
+      : severity === 'SEV-4'
+        ? 'Internal: not on the public page'
+        : 'Public from the moment it is declared',
+    rule.firstUpdateMinutes === null ? 'No first-update deadline' : `First public update within ${minutesWords(rule.firstUpdateMinutes)}`,
+    rule.everyMinutes === null ? 'No update cadence' : `Then a public update at least every ${minutesWords(rule.everyMinutes)}`,
+    rule.customerEmailMinutes === null ? 'No customer emails' : `Customers with an SLA emailed within ${minutesWords(rule.customerEmailMinutes)}`,
+    rule.postmortemHours === null ? 'Postmortem recommended, not owed' : `Postmortem owed within ${rule.postmortemHours} h of resolution`,
+  ];
+}

@@ -9,6 +9,7 @@ export const EMAIL_TEMPLATES = [
   'customer-resolution',
   'customer-statement',
   'responder-notice',
+  'sign-in',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -23,7 +24,8 @@ export type OutboxEvent =
   | { kind: 'customer_notice'; incidentId: string }
   | { kind: 'customer_resolution'; incidentId: string; reopenCount: number }
   | { kind: 'statement'; customerId: string; from: Date; to: Date }
-  | { kind: 'notice'; key: string };
+  | { kind: 'notice'; key: string }
+  | { kind: 'sign_in'; tokenHash: string };
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -47,6 +49,8 @@ export function eventKey(e: OutboxEvent): string {
       return `statement:${e.customerId}:${day(e.from)}..${day(e.to)}`;
     case 'notice':
       return `notice:${e.key}`;
+    case 'sign_in':
+      return `sign_in:${e.tokenHash.slice(0, 16)}`;
   }
 }
 

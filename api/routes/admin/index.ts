@@ -12,11 +12,13 @@ import { outboxRoutes, subscriberRoutes } from './subscribers.ts';
 import { customerEmailPreviewRoute, customerRoutes, statementRoutes } from './customers.ts';
 import { maintenanceRoutes } from './maintenances.ts';
 import { limitBody } from '../body-limit.ts';
+import { templateRoutes } from './templates.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 const MAX_BODY_BYTES = 64 * 1024;
 
-const routes: Route[] = [
+/** Every admin API operation; the console runs the same ones. */
+export const adminRoutes: Route[] = [
   ...componentGroupRoutes,
   ...componentRoutes,
   ...incidentRoutes,
@@ -29,6 +31,7 @@ const routes: Route[] = [
   ...customerRoutes,
   ...statementRoutes,
   customerEmailPreviewRoute,
+  ...templateRoutes,
 ];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */
@@ -65,7 +68,7 @@ function authenticator(ctx: ServiceContext) {
 /** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies, Idempotency-Key on POST. */
 export function mountAdminApi(app: Hono<AppEnv>, ctx: ServiceContext, site: () => Promise<{ pageName: string; publicUrl: string }>): void {
   const authenticate = authenticator(ctx);
-  const document = openApiDocument(routes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
+  const document = openApiDocument(adminRoutes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
   const admin = app.basePath(ADMIN_BASE);
   admin.get('/openapi.json', (c) => c.json(document));
   admin.use('*', limitBody(MAX_BODY_BYTES));
@@ -85,5 +88,5 @@ export function mountAdminApi(app: Hono<AppEnv>, ctx: ServiceContext, site: () =
     if (c.res.ok) await completeIdempotencyKey(ctx, request, c.res.status, await c.res.clone().text());
     else await releaseIdempotencyKey(ctx, request);
   });
-  mountRoutes(admin, routes, { ctx, authenticate, site });
+  mountRoutes(admin, adminRoutes, { ctx, authenticate, site });
 }

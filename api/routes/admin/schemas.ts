@@ -83,6 +83,26 @@ const updateFields = {
   author: z.string().trim().min(1).max(200).nullable().optional(),
 };
 
+export const templateInput = z.strictObject({
+  name,
+  title: name,
+  body: markdown.describe("the first update's message (markdown)"),
+  severity,
+  customer_visible: z.boolean().optional(),
+  components: componentImpacts.optional(),
+});
+export const template = z.object({
+  id,
+  name: z.string(),
+  title: z.string(),
+  body: z.string(),
+  severity,
+  customer_visible: z.boolean(),
+  components: z.array(z.object({ id, status: componentStatus })),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
 export const declareInput = z.strictObject({
   title: name,
   severity,

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { clientIp } from '../client-ip.ts';
 import { z } from 'zod';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
@@ -31,21 +31,6 @@ async function readBody(c: Context): Promise<Record<string, unknown>> {
 }
 
 const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
-
-/**
- * The client's address for rate limiting. Behind a load balancer (`CANDOR_TRUST_PROXY=1`) it
- * is the last hop the balancer appended to X-Forwarded-For; otherwise the socket's peer, so a
- * client cannot pick its own address.
- */
-function clientIp(c: Context, trustProxy: boolean): string {
-  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
-  if (forwarded) return forwarded;
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 const PUBLIC_BODY_BYTES = 32 * 1024;
 

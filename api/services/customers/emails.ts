@@ -16,8 +16,11 @@ export async function customerEmail(
   ctx: ServiceContext,
   input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' },
   site: { pageName: string; publicUrl: string },
+  /** An update not yet posted (the console's preview): its text, and whether it resolves now. */
+  draft?: { body: string; resolves: boolean },
 ) {
-  const [customer, incident] = await Promise.all([getCustomer(ctx, input.customerId), getIncident(ctx, input.incidentId)]);
+  const [customer, stored] = await Promise.all([getCustomer(ctx, input.customerId), getIncident(ctx, input.incidentId)]);
+  const incident = draft?.resolves ? { ...stored, resolvedAt: ctx.now() } : stored;
   const now = ctx.now();
   const inScope = (id: string) => customer.componentIds === null || customer.componentIds.includes(id);
   const resolution = input.kind === 'resolution';
@@ -32,7 +35,7 @@ export async function customerEmail(
       plan,
     );
   }
-  const latest = incident.updates.find((u) => u.public);
+  const latest = draft ?? incident.updates.find((u) => u.public);
   return renderCustomerEmail({
     kind: input.kind,
     customerName: customer.name,

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database, WriteStatement } from '../../../db/client.ts';
 
 /**
@@ -16,9 +16,19 @@ export function customerFanOut(
     SELECT DISTINCT contact.value, ${input.eventKey}, ${input.template},
            json_object('customer_id', c.id, 'incident_id', ${input.incidentId}), 'queued', 0, ${at}, ${at}
     FROM customers c, json_each(c.contacts) contact
-    WHERE EXISTS (
-      SELECT 1 FROM incident_components ic
-      WHERE ic.incident_id = ${input.incidentId}
-        AND (c.all_components = 1 OR ic.component_id IN (SELECT component_id FROM customer_components cc WHERE cc.customer_id = c.id)))
+    WHERE ${affectedCustomer(sql`SELECT component_id FROM incident_components WHERE incident_id = ${input.incidentId}`)}
     ON CONFLICT (recipient, event_key) DO NOTHING`);
+}
+
+/** Whether customer `c` has one of `affected` (a query of component ids) in scope. */
+function affectedCustomer(affected: SQL): SQL {
+  return sql`EXISTS (
+      SELECT 1 FROM (${affected}) a
+      WHERE c.all_components = 1 OR a.component_id IN (SELECT component_id FROM customer_components cc WHERE cc.customer_id = c.id))`;
+}
+
+/** The customers an incident update would reach once it affects `componentIds` too. */
+export function incidentCustomers(database: Database, incidentId: string, componentIds: string[]) {
+  const affected = sql`SELECT component_id FROM incident_components WHERE incident_id = ${incidentId} UNION SELECT value FROM json_each(${JSON.stringify(componentIds)})`;
+  return database.db.all<{ id: string; name: string }>(sql`SELECT c.id, c.name FROM customers c WHERE ${affectedCustomer(affected)} ORDER BY c.name`);
 }

@@ -168,29 +168,25 @@ export async function customerNotices(
   ctx: ServiceContext,
   entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number; at: Date },
 ): Promise<WriteStatement[]> {
+  const email = await customerEmailOwed(ctx, entry);
+  return email ? [customerFanOut(ctx.database, { incidentId: entry.incidentId, ...email, at: entry.at })] : [];
+}
+
+/** Which customer email (if any) an entry on the incident's timeline owes: the rule `customerNotices` applies. */
+export async function customerEmailOwed(
+  ctx: ServiceContext,
+  entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number },
+): Promise<{ eventKey: string; template: 'customer-notice' | 'customer-resolution' } | null> {
   const { database } = ctx;
   const notice = eventKey({ kind: 'customer_notice', incidentId: entry.incidentId });
   const owed = owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx));
   // Customers told of an incident hear of its resolution, even if it was downgraded since.
   const noticed = async () => (await database.db.select({ id: outbox.id }).from(outbox).where(eq(outbox.eventKey, notice)).limit(1)).length > 0;
-  if (!owed && (entry.status !== 'resolved' || !(await noticed()))) return [];
-  if (entry.status !== 'resolved') {
-    return [
-      customerFanOut(database, {
-        incidentId: entry.incidentId,
-        eventKey: notice,
-        template: 'customer-notice',
-        at: entry.at,
-      }),
-    ];
-  }
-  if (entry.kind === 'severity_change') return []; // a change after resolution is no new resolution
-  return [
-    customerFanOut(database, {
-      incidentId: entry.incidentId,
-      eventKey: eventKey({ kind: 'customer_resolution', incidentId: entry.incidentId, reopenCount: entry.reopenCount ?? 0 }),
-      template: 'customer-resolution',
-      at: entry.at,
-    }),
-  ];
+  if (!owed && (entry.status !== 'resolved' || !(await noticed()))) return null;
+  if (entry.status !== 'resolved') return { eventKey: notice, template: 'customer-notice' };
+  if (entry.kind === 'severity_change') return null; // a change after resolution is no new resolution
+  return {
+    eventKey: eventKey({ kind: 'customer_resolution', incidentId: entry.incidentId, reopenCount: entry.reopenCount ?? 0 }),
+    template: 'customer-resolution',
+  };
 }

@@ -137,3 +137,20 @@ export async function retryFailed(ctx: ServiceContext, ids?: number[]): Promise<
     .where(and(eq(outbox.status, 'failed'), ids ? inArray(outbox.id, ids) : undefined));
   return result.rowsAffected;
 }
+
+/** Per event key, how many emails are queued (or sending), sent and failed: what each incident update sent. */
+export async function countsByEvent(ctx: ServiceContext, keys: string[]): Promise<Map<string, { queued: number; sent: number; failed: number }>> {
+  const counts = new Map<string, { queued: number; sent: number; failed: number }>();
+  if (!keys.length) return counts;
+  const rows = await ctx.database.db
+    .select({ key: outbox.eventKey, status: outbox.status, n: sql<number>`count(*)` })
+    .from(outbox)
+    .where(inArray(outbox.eventKey, keys))
+    .groupBy(outbox.eventKey, outbox.status);
+  for (const r of rows) {
+    const c = counts.get(r.key) ?? { queued: 0, sent: 0, failed: 0 };
+    c[r.status === 'sending' ? 'queued' : r.status] += r.n;
+    counts.set(r.key, c);
+  }
+  return counts;
+}

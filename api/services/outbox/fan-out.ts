@@ -2,6 +2,22 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database, WriteStatement } from '../../../db/client.ts';
 import { eventKey, type EmailTemplate } from '../../domain/outbox/events.ts';
 
+/** Confirmed subscribers of every component, or of one of `affected` (a query of component ids), as `s`. */
+function subscriberAudience(affected: SQL): SQL {
+  return sql`FROM subscribers s
+    WHERE s.confirmed_at IS NOT NULL
+      AND (s.all_components = 1 OR EXISTS (
+        SELECT 1 FROM subscriber_components sc
+        WHERE sc.subscriber_id = s.id AND sc.component_id IN (${affected})))`;
+}
+
+/** How many subscribers an incident update would reach once it affects `componentIds` too. */
+export async function countIncidentAudience(database: Database, incidentId: string, componentIds: string[]): Promise<number> {
+  const affected = sql`SELECT component_id FROM incident_components WHERE incident_id = ${incidentId} UNION SELECT value FROM json_each(${JSON.stringify(componentIds)})`;
+  const row = await database.db.get<{ n: number }>(sql`SELECT count(*) AS n ${subscriberAudience(affected)}`);
+  return Number(row?.n ?? 0);
+}
+
 /**
  * One outbox row per confirmed subscriber who asked for this event (all components, or one
  * of `affected`: a query of component ids), as a single set-based INSERT … SELECT inside the
@@ -16,11 +32,7 @@ function subscriberFanOut(
   return database.db.run(sql`
     INSERT INTO outbox (recipient, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
     SELECT s.email, ${event.key}, ${event.template}, s.id, ${payload}, 'queued', 0, ${at}, ${at}
-    FROM subscribers s
-    WHERE s.confirmed_at IS NOT NULL
-      AND (s.all_components = 1 OR EXISTS (
-        SELECT 1 FROM subscriber_components sc
-        WHERE sc.subscriber_id = s.id AND sc.component_id IN (${event.affected})))
+    ${subscriberAudience(event.affected)}
     ON CONFLICT (recipient, event_key) DO NOTHING`);
 }
 

@@ -1,0 +1,35 @@
+// The console's gate: every /admin page needs a live session (except signing in), and every
+// form posted there carries the session's CSRF token. Public pages pass straight through.
+import { timingSafeEqual } from 'node:crypto';
+import { defineMiddleware } from 'astro:middleware';
+import { resolveSession } from '../api/services/users/sessions.ts';
+import { sessionCookie } from './lib/console.ts';
+
+const OPEN = new Set(['/admin/sign-in', '/admin/sign-in/link']);
+
+const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export const onRequest = defineMiddleware(async (context, next) => {
+  const path = context.url.pathname.replace(/\/$/, '') || '/';
+  if (path !== '/admin' && !path.startsWith('/admin/')) return next();
+  const { candor, site } = context.locals;
+  const token = context.cookies.get(sessionCookie(site.url))?.value ?? '';
+  const session = token ? await resolveSession(candor, token) : null;
+  context.locals.console = session;
+  if (!session && !OPEN.has(path)) {
+    const back = context.request.method === 'GET' ? `?next=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
+    return context.redirect(`/admin/sign-in${back}`, 303);
+  }
+  if (session && context.request.method === 'POST') {
+    const form = await context.request.clone().formData();
+    if (!sameToken(String(form.get('_csrf') ?? ''), session.csrfToken)) {
+      return new Response(
+        '<!doctype html><html lang="en"><title>Form expired</title><main><h1>This form has expired</h1><p>It was opened before your latest sign-in, or sent from another site. Nothing was changed. <a href="/admin">Back to the console</a></p></main></html>',
+        { status: 403, headers: { 'content-type': 'text/html; charset=utf-8' } },
+      );
+    }
+  }
+  const response = await next();
+  response.headers.set('cache-control', 'no-store');
+  return response;
+});

@@ -1,0 +1,39 @@
+// Console enhancements; every page works without them.
+// 1. Deadlines count down live: "due in 4 min 10 s", then "overdue by 12 s".
+function words(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s % 60} s`;
+}
+
+function tick() {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-due]')) {
+    const left = Date.parse(el.dataset.due ?? '') - Date.now();
+    if (Number.isNaN(left)) continue;
+    el.textContent = left > 0 ? `due in ${words(left)}` : `overdue by ${words(left)}`;
+    el.closest('[data-overdue]')?.setAttribute('data-overdue', String(left <= 0));
+  }
+}
+
+// 2. The policy beside the severity choice follows the choice.
+function followSeverity() {
+  for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-policy-for]')) {
+    const show = () => {
+      for (const row of document.querySelectorAll<HTMLElement>(`[data-policy-row]`)) {
+        row.toggleAttribute('data-chosen', row.dataset.policyRow === select.value);
+      }
+    };
+    select.addEventListener('change', show);
+    show();
+  }
+}
+
+function start() {
+  tick();
+  setInterval(tick, 1000);
+  followSeverity();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
