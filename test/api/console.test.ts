@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { auditLog, outbox, sessions } from '../../db/schema/index.ts';
 import { DEMO_PLANS } from '../../api/domain/availability/sla.ts';
+import { STATUSPAGE_ENDPOINTS } from '../../api/public/statuspage.ts';
 import { previewUpdate } from '../../api/services/incidents/preview.ts';
 import { endSessions, requestSignInLink, resolveSession, setPassword, signInWithLink, signInWithPassword } from '../../api/services/users/sessions.ts';
 import { changeUser, createUser, listUsers } from '../../api/services/users/users.ts';
@@ -208,5 +209,25 @@ describe('the update preview states what posting it sends', () => {
     await t.call('POST', '/subscribers', { body: { email: 'all@example.com', confirmed: true } });
     const { json: incident } = await t.call('POST', '/incidents', { body: { title: 'Internal', severity: 'SEV-4', body: 'Quiet.' } });
     expect(await previewUpdate(t.ctx, site, incident.id, { status: 'identified', body: 'x' })).toEqual({ publicHtml: null, subscribers: 0, customers: [] });
+  });
+});
+
+describe('internal notes', () => {
+  test('a note is on the timeline for responders only: never public, no email, the deadline unchanged', async () => {
+    await t.call('POST', '/subscribers', { body: { email: 'all@example.com', confirmed: true } });
+    const { json: incident } = await t.call('POST', '/incidents', { body: { title: 'Slow', severity: 'SEV-2', body: 'Looking.' } });
+    const outboxBefore = (await t.database.db.select().from(outbox)).length;
+    t.clock.advance(5 * MINUTE);
+    const noted = await t.call('POST', `/incidents/${incident.id}/notes`, { body: { body: 'Paged the database team.' }, key: t.keys.writer });
+    expect(noted.status).toBe(201);
+    expect(noted.json.updates[0]).toMatchObject({ kind: 'note', public: false, body: 'Paged the database team.', status: 'investigating' });
+    expect(noted.json.next_update_due_at).toBe(incident.next_update_due_at);
+    expect((await t.database.db.select().from(outbox)).length).toBe(outboxBefore);
+    const json = JSON.stringify(await STATUSPAGE_ENDPOINTS['/api/v2/incidents.json']!(t.ctx, { name: 'Acme', url: site.publicUrl }));
+    expect(json).toContain('Looking.');
+    expect(json).not.toContain('Paged the database team');
+    const refused = await t.call('POST', `/incidents/${incident.id}/notes`, { body: { body: '' } });
+    expect(refused.json).toMatchObject({ status: 422, errors: [{ path: 'body', message: 'must not be empty' }] });
+    expect((await t.call('POST', `/incidents/${incident.id}/notes`, { body: { body: 'x' }, key: t.keys.reader })).status).toBe(403);
   });
 });

@@ -163,6 +163,20 @@ describe('running an incident from the console', () => {
     await within(5000, async () => (await publicJson(`/api/v2/incidents.json`)).incidents.find((i: any) => i.id === incidentId)?.status === 'monitoring');
   });
 
+  test('an internal note shows on the console timeline, marked internal, and nowhere public', async () => {
+    const page = await responder.newPage();
+    await page.goto(`${server.url}/admin/incidents/${incidentId}`);
+    await page.fill('#f-note-body', 'Paged the database team.');
+    await page.click('text=Add note');
+    const first = page.locator('.timeline > li').first();
+    expect(await first.innerText()).toMatch(/^Note\s+INTERNAL/);
+    expect(await first.innerText()).toContain('Paged the database team.');
+    const pub = await (await browser.newContext()).newPage();
+    await pub.goto(`${server.url}/incidents/${incidentId}`);
+    expect(await pub.locator('main').innerText()).toContain('Rolled back; watching error rates.');
+    expect(await pub.locator('main').innerText()).not.toContain('Paged the database team');
+  });
+
   test('the deadline shows overdue once passed, and a later promise than the policy allows is refused in its words', async () => {
     await fixture.database.db.run(sql`UPDATE incidents SET next_update_due_at = ${Date.now() - 5 * 60_000} WHERE id = ${incidentId}`);
     const page = await responder.newPage();
@@ -177,7 +191,7 @@ describe('running an incident from the console', () => {
     await postUpdate(page, { status: 'monitoring', body: 'Still watching.', next: late });
     expect(await page.locator('#f-next_update_at-error').innerText()).toMatch(/must be no later than .* \(SEV-1: at least every 30 min\)/);
     expect(await page.locator('#f-body').inputValue()).toBe('Still watching.');
-    expect((await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM incident_updates WHERE incident_id = ${incidentId}`))!.n).toBe(3);
+    expect((await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM incident_updates WHERE incident_id = ${incidentId}`))!.n).toBe(4);
   });
 
   test('a viewer sees no way to post, and a post anyway is refused with nothing written', async () => {

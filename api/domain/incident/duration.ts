@@ -20,7 +20,7 @@ export function resolvedGaps(entries: { kind: string; status: string; createdAt:
   const gaps: ResolvedGap[] = [];
   let resolvedAt: Date | null = null;
   for (const e of sorted) {
-    if (e.kind === 'severity_change') continue;
+    if (e.kind === 'severity_change' || e.kind === 'note') continue;
     if (e.status === 'resolved') resolvedAt ??= e.createdAt;
     else if (e.kind === 'reopen' && resolvedAt) {
       gaps.push({ from: resolvedAt, to: e.createdAt });

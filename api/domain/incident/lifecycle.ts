@@ -11,8 +11,13 @@ export const IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
 export type Impact = (typeof IMPACTS)[number];
 
 /** What kind of entry an incident update is on the timeline. */
-export const UPDATE_KINDS = ['status', 'severity_change', 'reopen'] as const;
+export const UPDATE_KINDS = ['status', 'severity_change', 'reopen', 'note'] as const;
 export type UpdateKind = (typeof UPDATE_KINDS)[number];
+
+/** Entries the public sees once the incident is public: status updates and reopens. Severity changes and responders' notes stay internal. */
+export function isPublicKind(kind: UpdateKind): boolean {
+  return kind === 'status' || kind === 'reopen';
+}
 
 const IMPACT_BY_SEVERITY: Record<Severity, Impact> = {
   'SEV-1': 'critical',

@@ -1,3 +1,4 @@
+import { addNote } from '../../services/incidents/add-note.ts';
 import { declareIncident } from '../../services/incidents/declare.ts';
 import { getIncident } from '../../services/incidents/get.ts';
 import { listIncidents } from '../../services/incidents/list.ts';
@@ -19,6 +20,7 @@ import {
   incidentListQuery,
   incidentPatch,
   incidentUpdate,
+  noteInput,
   page,
   reopenInput,
   updateInput,
@@ -95,6 +97,20 @@ export const incidentRoutes = [
       status: 201,
     },
     async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
+  ),
+  route(
+    {
+      method: 'post',
+      path: '/incidents/{id}/notes',
+      summary: "Add a responders' note: internal, never public, no email, deadline unchanged",
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: noteInput,
+      response: incident,
+      status: 201,
+    },
+    async ({ ctx, actor, params, body }) => addNote(ctx, actor, params.id, body),
   ),
   route(
     {

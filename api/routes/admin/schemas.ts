@@ -116,6 +116,7 @@ export const declareInput = z.strictObject({
 });
 
 export const updateInput = z.strictObject({ status: incidentStatus, ...updateFields });
+export const noteInput = z.strictObject({ body: markdown.describe('markdown; internal') });
 export const reopenInput = z.strictObject({
   status: z.enum(['investigating', 'identified', 'monitoring']),
   ...updateFields,

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
-import { checkInternalComponents, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
+import { checkInternalComponents, isPublicKind, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
 import { owesCustomerEmails } from '../../domain/incident/cadence.ts';
 import { loadCadencePolicy } from '../policy.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
@@ -132,8 +132,8 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
         author: record.author ?? actor.name,
         apiKeyId: actor.apiKeyId,
         deliverNotifications: record.deliverNotifications,
-        // Severity changes are internal entries; everything else is public when the incident is.
-        public: record.published && record.kind !== 'severity_change',
+        // Severity changes and notes are internal entries; everything else is public when the incident is.
+        public: record.published && isPublicKind(record.kind),
         dueAt: record.dueAt ?? null,
       }),
     updateComponents: incidentUpdateComponents,
@@ -149,7 +149,7 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
           )),
       // Subscribers hear of public updates that ask for it; after the holdings above, so the
       // fan-out sees every component the incident now affects.
-      ...(record.deliverNotifications && record.published && record.kind !== 'severity_change'
+      ...(record.deliverNotifications && record.published && isPublicKind(record.kind)
         ? [incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at })]
         : []),
       ...(await customerNotices(ctx, record)),
@@ -178,6 +178,7 @@ export async function customerEmailOwed(
   entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number },
 ): Promise<{ eventKey: string; template: 'customer-notice' | 'customer-resolution' } | null> {
   const { database } = ctx;
+  if (entry.kind === 'note') return null; // a responders' note tells nobody anything
   const notice = eventKey({ kind: 'customer_notice', incidentId: entry.incidentId });
   const owed = owesCustomerEmails(entry.severity, entry.published, await loadCadencePolicy(ctx));
   // Customers told of an incident hear of its resolution, even if it was downgraded since.

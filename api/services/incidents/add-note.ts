@@ -1,0 +1,39 @@
+import { incidents } from '../../../db/schema/index.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { writeVersioned } from '../versioned.ts';
+import { getIncident, type Incident } from './get.ts';
+import { planUpdate } from './record-update.ts';
+
+/**
+ * Adds a responders' note to an incident's timeline: internal, never public, no email, and no
+ * change to its status, components or next-update deadline.
+ */
+export async function addNote(ctx: ServiceContext, actor: Actor, id: string, input: { body: string }): Promise<Incident> {
+  const { database } = ctx;
+  await database.exclusive(async () => {
+    const incident = await getIncident(ctx, id);
+    const now = ctx.now();
+    const entry = await planUpdate(ctx, actor, {
+      incidentId: id,
+      kind: 'note',
+      status: incident.status,
+      severity: incident.severity,
+      body: input.body,
+      at: now,
+      effectiveAt: now,
+      author: null,
+      deliverNotifications: false,
+      published: incident.publishedAt !== null,
+      dueAt: incident.nextUpdateDueAt,
+      reopenCount: incident.reopenCount,
+      components: [],
+    });
+    await database.commit([
+      ...writeVersioned(database, incidents, incident, { updatedAt: now }),
+      ...entry,
+      auditEntry(database, actor, now, 'incident.note', { type: 'incident', id }),
+    ]);
+  });
+  return getIncident(ctx, id);
+}
