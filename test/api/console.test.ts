@@ -66,7 +66,8 @@ describe('users and sign-in', () => {
     const ok = await signInWithPassword(t.ctx, { email: 'OWNER@example.com', password: 'correct horse battery', ip: '192.0.2.1' });
     expect((await resolveSession(t.ctx, ok.token))?.user.role).toBe('owner');
     // Ten attempts per account per 15 minutes, whatever the client's address.
-    for (let i = 0; i < 8; i++) await signInWithPassword(t.ctx, { email: 'owner@example.com', password: 'nope nope nope', ip: `198.51.100.${i}` }).catch(() => undefined);
+    for (let i = 0; i < 8; i++)
+      await signInWithPassword(t.ctx, { email: 'owner@example.com', password: 'nope nope nope', ip: `198.51.100.${i}` }).catch(() => undefined);
     await expect(signInWithPassword(t.ctx, { email: 'owner@example.com', password: 'correct horse battery', ip: '203.0.113.9' })).rejects.toMatchObject({
       code: 'rate_limited',
       errors: [{ path: 'email' }],
@@ -83,7 +84,9 @@ describe('users and sign-in', () => {
 
     const responder = await createUser(t.ctx, SYSTEM_ACTOR, { email: 'r@example.com', role: 'responder' }, { publicUrl: site.publicUrl, email: true });
     const b1 = await signInWithLink(t.ctx, tokenOf(responder.link));
-    const again = await createUser(t.ctx, SYSTEM_ACTOR, { email: 'r@example.com', role: 'viewer' }, { publicUrl: site.publicUrl, email: false }).catch((e) => e);
+    const again = await createUser(t.ctx, SYSTEM_ACTOR, { email: 'r@example.com', role: 'viewer' }, { publicUrl: site.publicUrl, email: false }).catch(
+      (e) => e,
+    );
     expect(again).toMatchObject({ code: 'conflict', errors: [{ path: 'email', message: 'already has an account' }] });
     await requestSignInLink(t.ctx, { email: 'r@example.com', ip: '192.0.2.1', publicUrl: site.publicUrl });
     const linkRow = (await t.database.db.select().from(outbox).where(eq(outbox.template, 'sign-in'))).find((r) => r.payload?.purpose === 'sign_in')!;
@@ -96,11 +99,7 @@ describe('users and sign-in', () => {
     expect(b3.code).toBe('validation_failed'); // no password set
     const c = await signInWithLink(
       t.ctx,
-      tokenOf(
-        (
-          await createUser(t.ctx, SYSTEM_ACTOR, { email: 'v@example.com', role: 'viewer' }, { publicUrl: site.publicUrl, email: false })
-        ).link,
-      ),
+      tokenOf((await createUser(t.ctx, SYSTEM_ACTOR, { email: 'v@example.com', role: 'viewer' }, { publicUrl: site.publicUrl, email: false })).link),
     );
     const viewer = (await listUsers(t.ctx)).find((u) => u.email === 'v@example.com')!;
     await changeUser(t.ctx, SYSTEM_ACTOR, viewer.id, { disabled: true });
@@ -119,7 +118,9 @@ describe('users and sign-in', () => {
 
   test('bad input names its field and writes nothing', async () => {
     const before = await snapshot(t.database);
-    const err = await createUser(t.ctx, SYSTEM_ACTOR, { email: 'not an address', name: 'x'.repeat(201), role: 'admin' }, { publicUrl: '', email: true }).catch((e) => e);
+    const err = await createUser(t.ctx, SYSTEM_ACTOR, { email: 'not an address', name: 'x'.repeat(201), role: 'admin' }, { publicUrl: '', email: true }).catch(
+      (e) => e,
+    );
     expect(err.errors).toEqual([
       { path: 'email', message: 'not an email address' },
       { path: 'role', message: 'one of owner, responder, viewer' },
@@ -132,7 +133,13 @@ describe('users and sign-in', () => {
 describe('incident templates (admin API)', () => {
   test('create, list, replace and delete; every write is audited', async () => {
     const api = (await t.call('POST', '/components', { body: { name: 'API' } })).json.id;
-    const body = { name: 'Database failover', title: 'Elevated errors', body: 'We are failing over the primary database.', severity: 'SEV-2', components: [{ id: api, status: 'partial_outage' }] };
+    const body = {
+      name: 'Database failover',
+      title: 'Elevated errors',
+      body: 'We are failing over the primary database.',
+      severity: 'SEV-2',
+      components: [{ id: api, status: 'partial_outage' }],
+    };
     const created = await t.call('POST', '/templates', { body, key: t.keys.writer });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ ...body, customer_visible: false, id: expect.any(String) });
@@ -155,7 +162,9 @@ describe('incident templates (admin API)', () => {
       { path: 'severity', message: expect.stringContaining('SEV-1') },
       { path: 'extra', message: 'unknown field' },
     ]);
-    const unknown = await t.call('POST', '/templates', { body: { name: 'n', title: 't', body: 'b', severity: 'SEV-3', components: [{ id: 'nope', status: 'major_outage' }] } });
+    const unknown = await t.call('POST', '/templates', {
+      body: { name: 'n', title: 't', body: 'b', severity: 'SEV-3', components: [{ id: 'nope', status: 'major_outage' }] },
+    });
     expect(unknown.json).toMatchObject({ status: 422, errors: [{ path: 'components[0].id', message: 'no component with id nope' }] });
     expect((await t.call('POST', '/templates', { body: { name: 'n', title: 't', body: 'b', severity: 'SEV-3' }, key: t.keys.reader })).status).toBe(403);
     expect(await snapshot(t.database)).toEqual(before);

@@ -7,6 +7,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeViolations, launchChromium } from '../helpers/browser.ts';
+import { SYSTEM_ACTOR } from '../../api/services/context.ts';
+import { createUser } from '../../api/services/users/users.ts';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 
 // The console end to end, in Chromium, on the real server: the first owner from the CLI, sign-in
@@ -27,9 +29,7 @@ const run = promisify(execFile);
 const emails = () => readdirSync(outboxDir).map((f) => readFileSync(join(outboxDir, f), 'utf8'));
 /** A sign-in link as the recipient's mail client shows it, pointed at this server. */
 const linkIn = (text: string) =>
-  /https?:\/\/[^\s"<>]+\/admin\/sign-in\/link\?token=[\w-]+/
-    .exec(text.replace(/=\r?\n/g, ''))![0]
-    .replace(/^https?:\/\/[^/]+/, server.url);
+  /https?:\/\/[^\s"<>]+\/admin\/sign-in\/link\?token=[\w-]+/.exec(text.replace(/=\r?\n/g, ''))![0].replace(/^https?:\/\/[^/]+/, server.url);
 const emailTo = async (address: string, subject: string) => {
   let found = '';
   await within(5000, async () => {
@@ -186,7 +186,9 @@ describe('running an incident from the console', () => {
     expect(await card.innerText()).toMatch(/overdue by 5 min/);
 
     await page.goto(`${server.url}/admin/incidents/${incidentId}`);
-    expect(await page.locator('#f-next_update_at-hint').innerText()).toMatch(/The policy allows .* at the latest \(SEV-1: then a public update at least every 30 min\)/);
+    expect(await page.locator('#f-next_update_at-hint').innerText()).toMatch(
+      /The policy allows .* at the latest \(SEV-1: then a public update at least every 30 min\)/,
+    );
     const late = new Date(Date.now() + 3 * 60 * 60_000).toISOString().slice(0, 16);
     await postUpdate(page, { status: 'monitoring', body: 'Still watching.', next: late });
     expect(await page.locator('#f-next_update_at-error').innerText()).toMatch(/must be no later than .* \(SEV-1: at least every 30 min\)/);
@@ -203,8 +205,12 @@ describe('running an incident from the console', () => {
     const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
     const status = await page.evaluate(
       async ([id, token]) =>
-        (await fetch(`/admin/incidents/${id}`, { method: 'POST', body: new URLSearchParams({ _csrf: token!, form: 'update', intent: 'send', status: 'resolved', body: 'x' }) }))
-          .status,
+        (
+          await fetch(`/admin/incidents/${id}`, {
+            method: 'POST',
+            body: new URLSearchParams({ _csrf: token!, form: 'update', intent: 'send', status: 'resolved', body: 'x' }),
+          })
+        ).status,
       [incidentId, csrf],
     );
     expect(status).toBe(403);
@@ -222,7 +228,13 @@ describe('running an incident from the console', () => {
     const page = await responder.newPage();
     await page.goto(`${server.url}/admin`);
     const status = await page.evaluate(
-      async (id) => (await fetch(`/admin/incidents/${id}`, { method: 'POST', body: new URLSearchParams({ _csrf: 'guessed', form: 'update', status: 'resolved', body: 'x' }) })).status,
+      async (id) =>
+        (
+          await fetch(`/admin/incidents/${id}`, {
+            method: 'POST',
+            body: new URLSearchParams({ _csrf: 'guessed', form: 'update', status: 'resolved', body: 'x' }),
+          })
+        ).status,
       incidentId,
     );
     expect(status).toBe(403);
@@ -247,6 +259,66 @@ describe('running an incident from the console', () => {
     );
     expect(audit).toHaveLength(3);
     expect(audit.every((a) => a.actor === 'responder@example.com' && a.user_id !== null)).toBe(true);
+  });
+});
+
+describe('behind https', () => {
+  test('the session cookie is __Host-, Secure, HttpOnly and SameSite=Lax', async () => {
+    const site = await createSiteFixture();
+    const https = await startServer({ DATABASE_URL: site.databaseUrl, CANDOR_OUTBOX_DIR: outboxDir, CANDOR_PUBLIC_URL: 'https://status.example.test' });
+    try {
+      const ctx = { database: site.database, now: () => new Date() };
+      const { link } = await createUser(
+        ctx,
+        SYSTEM_ACTOR,
+        { email: 'o@example.com', role: 'owner' },
+        { publicUrl: 'https://status.example.test', email: false },
+      );
+      const res = await fetch(`${https.url}/admin/sign-in/link`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: https.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: new URL(link).searchParams.get('token')! }),
+      });
+      expect(res.status).toBe(303);
+      const cookie = res.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^__Host-candor_session=[\w-]{43}; /);
+      expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=1209600', 'Path=/', 'SameSite=Lax', 'Secure']);
+    } finally {
+      await https.stop();
+      site.cleanup();
+    }
+  });
+});
+
+describe('components and groups', () => {
+  test('the owner creates, edits, reorders and archives; a refused edit says why beside the field; a responder only reads', async () => {
+    const page = await owner.newPage();
+    await page.goto(`${server.url}/admin/components`);
+    await page.fill('#f-new-group-name', 'Platform');
+    await page.click('text=Create group');
+    await page.fill('#f-new-name', 'Billing');
+    await page.selectOption('#f-new-group_id', { label: 'Platform' });
+    await page.fill('#f-new-position', '0');
+    await page.click('text=Create component');
+    expect(await page.locator('.done').innerText()).toBe('Saved.');
+    const billing = (await fixture.admin(server)('GET', '/components')).data.find((c: any) => c.name === 'Billing');
+    expect(billing).toMatchObject({ position: 0, group_id: expect.any(String) });
+
+    await page.fill(`#f-${billing.id}-name`, '');
+    await page.click(`[data-component="${billing.id}"] button[value="save"]`);
+    expect(await page.locator(`#f-${billing.id}-name-error`).innerText()).toBe('must not be empty');
+    await page.fill(`#f-${billing.id}-name`, 'Billing and invoices');
+    await page.fill(`#f-${billing.id}-position`, '9');
+    await page.click(`[data-component="${billing.id}"] button[value="save"]`);
+    expect(await page.locator('[data-component]').last().locator('h2').innerText()).toBe('Billing and invoices');
+    await within(5000, async () => (await publicJson('/api/v2/components.json')).components.some((c: any) => c.name === 'Billing and invoices'));
+
+    await page.click(`[data-component="${billing.id}"] button[value="archive"]`);
+    expect(await page.locator(`[data-component="${billing.id}"]`).count()).toBe(0);
+    const r = await responder.newPage();
+    await r.goto(`${server.url}/admin/components`);
+    expect(await r.locator('[data-component] form').count()).toBe(0);
   });
 });
 
@@ -281,6 +353,21 @@ describe('without JavaScript', () => {
     await page.goto(`${server.url}/admin`);
     await page.waitForURL(/\/admin\/sign-in/);
     await context.close();
+  });
+});
+
+describe('the CLI manages users while the server runs', () => {
+  test('users list shows each account; users disable ends that user’s sessions at once', async () => {
+    const env = { ...process.env, DATABASE_URL: fixture.databaseUrl };
+    const { stdout } = await run(process.execPath, ['api/cli.ts', 'users', 'list'], { env });
+    expect(stdout).toMatch(/owner@example\.com\s+owner\s+no password/);
+    expect(stdout).toMatch(/responder@example\.com\s+responder\s+password set/);
+    const page = await viewer.newPage();
+    await page.goto(`${server.url}/admin`);
+    expect(page.url()).toBe(`${server.url}/admin`);
+    await run(process.execPath, ['api/cli.ts', 'users', 'disable', 'viewer@example.com'], { env });
+    await page.goto(`${server.url}/admin`);
+    expect(page.url()).toMatch(/\/admin\/sign-in\?next=/);
   });
 });
 
