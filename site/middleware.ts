@@ -21,7 +21,11 @@ export const onRequest = defineMiddleware(async (context, next) => {
     return context.redirect(`/admin/sign-in${back}`, 303);
   }
   if (session && context.request.method === 'POST') {
-    const form = await context.request.clone().formData();
+    // A body that is not a form (JSON, garbage) carries no token either.
+    const form = await context.request
+      .clone()
+      .formData()
+      .catch(() => new FormData());
     if (!sameToken(String(form.get('_csrf') ?? ''), session.csrfToken)) {
       return new Response(
         '<!doctype html><html lang="en"><title>Form expired</title><main><h1>This form has expired</h1><p>It was opened before your latest sign-in, or sent from another site. Nothing was changed. <a href="/admin">Back to the console</a></p></main></html>',

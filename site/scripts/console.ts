@@ -29,10 +29,32 @@ function followSeverity() {
   }
 }
 
+// 3. The update's preview follows what is typed: the same server-side preview the button asks for.
+function livePreview() {
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-live-preview]')) {
+    const slot = form.dataset.livePreview ?? '';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let asked = 0;
+    form.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        const data = new FormData(form);
+        data.set('intent', 'preview');
+        const res = await fetch(location.pathname, { method: 'POST', body: new URLSearchParams(data as unknown as Record<string, string>) });
+        const fresh = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById(slot);
+        // Only the latest answer counts: an earlier, slower one must not overwrite it.
+        if (mine === asked && fresh) document.getElementById(slot)?.replaceWith(fresh);
+      }, 400);
+    });
+  }
+}
+
 function start() {
   tick();
   setInterval(tick, 1000);
   followSeverity();
+  livePreview();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -149,9 +149,15 @@ describe('running an incident from the console', () => {
     const page = await responder.newPage();
     await page.goto(`${server.url}/admin/incidents/${incidentId}`);
     await page.selectOption('#f-status', 'identified');
-    await page.fill('#f-body', 'A **bad deploy**; rolling back.');
-    await page.click('button[value="preview"]');
-    expect(await page.locator('.preview .update-body').innerHTML()).toBe('<p>A <strong>bad deploy</strong>; rolling back.</p>\n');
+    // As the message is typed, the preview follows (the same server-side preview as the button).
+    await page.locator('#f-body').pressSequentially('A **bad deploy**; rolling back.');
+    await within(
+      5000,
+      async () =>
+        (await page.locator('#update-preview .update-body').count()) === 1 &&
+        (await page.locator('#update-preview .update-body').innerText()).endsWith('rolling back.'),
+    );
+    expect(await page.locator('#update-preview .update-body').innerHTML()).toBe('<p>A <strong>bad deploy</strong>; rolling back.</p>\n');
     expect(await page.locator('[data-subscribers]').innerText()).toBe('1 subscriber gets an email.');
     // The preview keeps what was typed: sending it now posts it.
     await page.click('button[value="send"]');
@@ -322,6 +328,30 @@ describe('components and groups', () => {
   });
 });
 
+describe('after resolution', () => {
+  test('the postmortem is previewed, then published; the incident is reopened once', async () => {
+    const page = await responder.newPage();
+    await page.goto(`${server.url}/admin/incidents/${incidentId}`);
+    expect(await page.locator('#postmortem-heading + p').innerText()).toMatch(/^Due \d{4}-\d\d-\d\d|^Due /);
+    await page.fill('#f-postmortem-body', '## What happened\nA deploy removed an **index**.');
+    await page.click('section[aria-labelledby="postmortem-heading"] button[value="preview"]');
+    expect(await page.locator('section[aria-labelledby="postmortem-heading"] .preview h2').innerText()).toBe('What happened');
+    await page.check('input[name="publish"]');
+    await page.click('section[aria-labelledby="postmortem-heading"] button[value="save"]');
+    expect(await page.locator('.done').innerText()).toBe('Saved.');
+    await within(5000, async () => (await (await fetch(`${server.url}/incidents/${incidentId}`)).text()).includes('A deploy removed an'));
+
+    await page.selectOption('#f-reopen-status', 'identified');
+    await page.fill('#f-reopen-body', 'Errors are back: reopening.');
+    await page.click('section[aria-labelledby="reopen-heading"] button');
+    expect(await page.locator('.done').innerText()).toBe('Update posted.');
+    expect(await page.locator('.timeline > li').first().innerText()).toMatch(/^Reopened: Identified/);
+    await postUpdate(page, { status: 'resolved', body: 'Resolved again.' });
+    // Once only: the reopen form is gone.
+    expect(await page.locator('#reopen-heading').count()).toBe(0);
+  });
+});
+
 describe('without JavaScript', () => {
   test('sign in with a password, declare, update and resolve', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
@@ -341,6 +371,11 @@ describe('without JavaScript', () => {
     await page.click('button:has-text("Declare")');
     await page.waitForURL(/\/admin\/incidents\/\w+\?declared=1$/);
     const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.selectOption('#f-status', 'identified');
+    await page.fill('#f-body', 'Found **the index**.');
+    await page.click('button[value="preview"]');
+    expect(await page.locator('#update-preview .update-body').innerHTML()).toBe('<p>Found <strong>the index</strong>.</p>\n');
+    expect(await page.locator('#f-body').inputValue()).toBe('Found **the index**.');
     for (const status of ['identified', 'resolved']) {
       await page.selectOption('#f-status', status);
       await page.fill('#f-body', `Now ${status}.`);
