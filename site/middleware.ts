@@ -20,7 +20,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     const back = context.request.method === 'GET' ? `?next=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
     return context.redirect(`/admin/sign-in${back}`, 303);
   }
-  if (session && context.request.method === 'POST') {
+  // Signing in needs no token (there may be no session yet); its forms are held to this origin.
+  if (session && context.request.method === 'POST' && !OPEN.has(path)) {
     // A body that is not a form (JSON, garbage) carries no token either.
     const form = await context.request
       .clone()

@@ -365,8 +365,13 @@ describe('without JavaScript', () => {
     await page.fill('#f-password', 'correct horse battery');
     await page.click('button[value="password"]');
     await page.waitForURL(`${server.url}/admin/incidents/new`);
+    // Starting from a template is a plain GET form.
+    await page.selectOption('#f-template', { label: 'API outage' });
+    await page.click('text=Use template');
+    expect(await page.inputValue('#f-title')).toBe('API requests failing');
     await page.fill('#f-title', 'Search is slow');
     await page.selectOption('#f-severity', 'SEV-2');
+    await page.selectOption(`#component-${api}`, '');
     await page.fill('#f-body', 'Looking into slow searches.');
     await page.click('button:has-text("Declare")');
     await page.waitForURL(/\/admin\/incidents\/\w+\?declared=1$/);
