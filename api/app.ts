@@ -17,6 +17,7 @@ import { limitBody } from './routes/body-limit.ts';
 import { sameOrigin } from './routes/same-origin.ts';
 
 const CONSOLE_BODY_BYTES = 64 * 1024;
+const CONSOLE_IMPORT_BYTES = 8 * 1024 * 1024;
 
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;

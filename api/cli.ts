@@ -70,7 +70,7 @@ async function run(argv: string[]): Promise<number> {
             .flatMap((s) => s.split(','))
             .map((s) => s.trim())
             .filter(Boolean),
-        });
+        }, CLI_ACTOR);
         console.log(`Created API key ${key.id} "${key.name}" with scopes ${key.scopes.join(', ')}.`);
         console.log('Store it now: it is shown only this once.');
         console.log(secret);
@@ -89,7 +89,7 @@ async function run(argv: string[]): Promise<number> {
       case 'keys revoke': {
         const id = positionals[2];
         if (!id) throw new DomainError('usage', 'keys revoke needs the key id (see keys list)');
-        const key = await revokeApiKey(ctx, id);
+        const key = await revokeApiKey(ctx, id, CLI_ACTOR);
         console.log(`Revoked API key ${key.id} "${key.name}".`);
         return 0;
       }

@@ -132,7 +132,7 @@ async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<unknown>
 }
 
 /** RFC 4180 CSV with a header row → one object per row, fields trimmed, blank rows skipped; 400 when it does not parse. */
-function parseCsv(text: string): Record<string, string>[] {
+export function parseCsv(text: string): Record<string, string>[] {
   let rows: string[][];
   try {
     rows = parse(text, { relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true });

@@ -44,4 +44,7 @@ CREATE TABLE `users` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `users_email_idx` ON `users` (`email`);--> statement-breakpoint
-ALTER TABLE `audit_log` ADD `user_id` text;
+ALTER TABLE `audit_log` ADD `user_id` text;--> statement-breakpoint
+CREATE INDEX `audit_log_at_idx` ON `audit_log` (`at`,`id`);--> statement-breakpoint
+CREATE INDEX `incident_updates_created_idx` ON `incident_updates` (`created_at`);--> statement-breakpoint
+CREATE INDEX `outbox_event_idx` ON `outbox` (`event_key`,`status`);

@@ -59,7 +59,7 @@ export const incidentUpdates = sqliteTable(
     /** The next-update deadline this update answered (null when none was owed): on time or late is read from it. */
     dueAt: integer({ mode: 'timestamp_ms' }),
   },
-  (t) => [index('incident_updates_incident_idx').on(t.incidentId, t.createdAt)],
+  (t) => [index('incident_updates_incident_idx').on(t.incidentId, t.createdAt), index('incident_updates_created_idx').on(t.createdAt)],
 );
 
 /** Per update, each component whose status it changed. */

@@ -28,7 +28,7 @@ export const auditLog = sqliteTable(
     detail: text({ mode: 'json' }),
     requestId: text(),
   },
-  (t) => [index('audit_log_resource_idx').on(t.resourceType, t.resourceId)],
+  (t) => [index('audit_log_resource_idx').on(t.resourceType, t.resourceId), index('audit_log_at_idx').on(t.at, t.id)],
 );
 
 /** A POST's first response, replayed to a retry that sends the same Idempotency-Key. */

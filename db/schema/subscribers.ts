@@ -69,6 +69,8 @@ export const outbox = sqliteTable(
     // Only batches in flight keep their key, so looking for one to retry stays cheap.
     index('outbox_in_flight_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
     index('outbox_subscriber_idx').on(t.subscriberId),
+    // What one event sent, per status (an incident's page, the outbox screen, "was it told?").
+    index('outbox_event_idx').on(t.eventKey, t.status),
   ],
 );
 

@@ -27,19 +27,22 @@ export function clearSessionCookie(Astro: AstroGlobal): void {
 }
 
 /** The signed-in user's session; the middleware let the request through only with one. */
-export function session(Astro: AstroGlobal) {
+/** What the helpers below read of a page or an endpoint: its locals. */
+type Caller = { locals: App.Locals };
+
+export function session(Astro: Caller) {
   const s = Astro.locals.console;
   if (!s) throw new Error('console page reached without a session');
   return s;
 }
 
 /** Whether the signed-in user's role may do what `scope` guards (the API's rule). */
-export function can(Astro: AstroGlobal, scope: Scope): boolean {
+export function can(Astro: Caller, scope: Scope): boolean {
   return allows([ROLE_SCOPE[session(Astro).user.role]], scope);
 }
 
 /** Runs an admin API operation as the signed-in user. */
-export function act(Astro: AstroGlobal, operation: Parameters<typeof callRoute>[1], input: { params?: unknown; body?: unknown; query?: unknown }) {
+export function act(Astro: Caller, operation: Parameters<typeof callRoute>[1], input: { params?: unknown; body?: unknown; query?: unknown }) {
   const { user } = session(Astro);
   return callRoute(adminRoutes, operation, {
     params: input.params ?? {},
@@ -96,6 +99,35 @@ export function componentImpacts(form: FormData): { id: string; status: string }
   const out: { id: string; status: string }[] = [];
   for (const [key, value] of form.entries()) {
     if (key.startsWith('component:') && String(value)) out.push({ id: key.slice('component:'.length), status: String(value) });
+  }
+  return out;
+}
+
+/** Where the console shows a resource the audit log names (null: nowhere of its own). */
+export function resourceHref(type: string, id: string): string | null {
+  const at: Record<string, string> = {
+    incident: `/admin/incidents/${id}`,
+    template: `/admin/templates/${id}`,
+    maintenance: `/admin/maintenances/${id}`,
+    customer: `/admin/customers/${id}`,
+    sla_plan: `/admin/sla-plans/${id}`,
+    component: '/admin/components',
+    component_group: '/admin/components',
+    user: '/admin/users',
+    policy: '/admin/policy',
+    subscriber: `/admin/subscribers?id=${id}`,
+    api_key: '/admin/settings#keys',
+    settings: '/admin/settings',
+  };
+  return at[type] ?? null;
+}
+
+/** A GET form's fields as the API's query: empty fields left out. */
+export function queryOf(url: URL, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = url.searchParams.get(n)?.trim();
+    if (v) out[n] = v;
   }
   return out;
 }

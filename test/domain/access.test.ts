@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { allows, checkPassword, ROLE_SCOPE, ROLES, SCOPES, sessionLive } from '../../api/domain/access.ts';
-import { policyWords } from '../../api/domain/incident/cadence.ts';
+import { policyExample, policyWords } from '../../api/domain/incident/cadence.ts';
+import { inZone, zonedToUtc } from '../../api/domain/dates.ts';
 
 const at = (iso: string) => new Date(`2026-11-${iso}Z`);
 const HOUR = 60 * 60_000;
@@ -80,5 +81,48 @@ describe('policyWords', () => {
     ['SEV-4', ['Internal: not on the public page', 'No first-update deadline', 'No update cadence', 'No customer emails', 'Postmortem recommended, not owed']],
   ] as const)('%s', (severity, words) => {
     expect(policyWords(severity)).toEqual(words);
+  });
+});
+
+describe('policyExample', () => {
+  const at = new Date('2026-11-26T10:00:00Z');
+  test.each([
+    [
+      'SEV-1',
+      'A SEV-1 declared at 10:00 UTC owes its first public update by 10:20 UTC, then one at least every 30 min; affected customers with an SLA are emailed by 10:30 UTC; its postmortem is due 48 h after it is resolved. Its commander is reminded 5 min before each deadline and the escalation contact told 10 min after a missed one.',
+    ],
+    [
+      'SEV-3',
+      'A SEV-3 declared at 10:00 UTC owes its first public update by 14:00 UTC, then one at least every 4 h; no customer is emailed; a postmortem is recommended, not owed. Its commander is reminded 5 min before each deadline and the escalation contact told 10 min after a missed one.',
+    ],
+    ['SEV-4', 'A SEV-4 declared at 10:00 UTC owes no public updates; no customer is emailed; a postmortem is recommended, not owed.'],
+  ] as const)('%s', (severity, words) => {
+    expect(policyExample(severity, at)).toBe(words);
+  });
+});
+
+describe('zonedToUtc and inZone', () => {
+  test.each([
+    ['2026-11-26T10:00', 'UTC', '2026-11-26T10:00:00.000Z'],
+    ['2026-11-26T10:00', 'Europe/Berlin', '2026-11-26T09:00:00.000Z'],
+    ['2026-07-01T10:00', 'Europe/Berlin', '2026-07-01T08:00:00.000Z'],
+    ['2026-07-01T10:00', 'America/New_York', '2026-07-01T14:00:00.000Z'],
+    ['2026-03-08T02:30', 'America/New_York', '2026-03-08T07:30:00.000Z'], // skipped by DST: 03:30 EDT
+    ['2026-11-01T01:30', 'America/New_York', '2026-11-01T05:30:00.000Z'], // repeated: the first of the two
+    ['2026-07-01T10:00', 'Asia/Kolkata', '2026-07-01T04:30:00.000Z'],
+  ])('%s in %s is %s', (local, zone, utc) => {
+    const at = zonedToUtc(local, zone)!;
+    expect(at.toISOString()).toBe(utc);
+  });
+  test.each([
+    ['2026-07-01T10:00', 'Europe/Berlin'],
+    ['2026-07-01T10:00', 'Asia/Kolkata'],
+    ['2026-12-31T23:59', 'Pacific/Auckland'],
+  ])('%s in %s reads back the same', (local, zone) => {
+    expect(inZone(zonedToUtc(local, zone)!, zone, 'T')).toBe(local);
+  });
+  test('nonsense is null', () => {
+    expect(zonedToUtc('tomorrow', 'UTC')).toBeNull();
+    expect(zonedToUtc('2026-07-01T10:00', 'Mars/Olympus')).toBeNull();
   });
 });

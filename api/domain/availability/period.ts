@@ -47,10 +47,15 @@ export interface PeriodInput {
  * counts as downtime). Null: not excluded — the whole of it counts as downtime.
  */
 function excludedWindow(m: MaintenanceRecord, noticeHours: number, until: Date): Window | null {
-  if (m.scheduledFor.getTime() - m.announcedAt.getTime() < noticeHours * HOUR) return null;
+  if (!gaveNotice(m, noticeHours)) return null;
   const from = Math.max(m.startedAt.getTime(), m.scheduledFor.getTime());
   const to = (m.endedAt ?? until).getTime();
   return to > from ? { from: new Date(from), to: new Date(to) } : null;
+}
+
+/** Whether a maintenance was announced at least `noticeHours` before its scheduled start (so a plan with that notice period excludes it). */
+export function gaveNotice(m: { announcedAt: Date; scheduledFor: Date }, noticeHours: number): boolean {
+  return m.scheduledFor.getTime() - m.announcedAt.getTime() >= noticeHours * HOUR;
 }
 
 const overlapMs = (w: Window, from: number, to: number) => Math.max(0, Math.min(w.to.getTime(), to) - Math.max(w.from.getTime(), from));

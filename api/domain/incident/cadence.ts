@@ -187,3 +187,20 @@ export function policyWords(severity: Severity, policy: CadencePolicy = DEFAULT_
     rule.postmortemHours === null ? 'Postmortem recommended, not owed' : `Postmortem owed within ${rule.postmortemHours} h of resolution`,
   ];
 }
+
+/** What the policy means for one incident declared (and published) at `declaredAt`, in plain words, from the rules' own functions. */
+export function policyExample(severity: Severity, declaredAt: Date, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): string {
+  const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+  const rule = policy.severities[severity];
+  const first = nextUpdateDue({ severity, status: 'investigating', publishedAt: declaredAt, lastPublicUpdateAt: null }, policy);
+  const email = customerEmailDue(severity, declaredAt, policy);
+  const parts = [
+    first
+      ? `A ${severity} declared at ${hhmm(declaredAt)} owes its first public update by ${hhmm(first)}, then one at least every ${minutesWords(rule.everyMinutes ?? 0)}`
+      : `A ${severity} declared at ${hhmm(declaredAt)} owes no public updates`,
+    email ? `affected customers with an SLA are emailed by ${hhmm(email)}` : 'no customer is emailed',
+    rule.postmortemHours === null ? 'a postmortem is recommended, not owed' : `its postmortem is due ${rule.postmortemHours} h after it is resolved`,
+  ];
+  const reminders = first ? ` Its commander is reminded ${policy.reminderLeadMinutes} min before each deadline and the escalation contact told ${policy.escalationGraceMinutes} min after a missed one.` : '';
+  return `${parts.join('; ')}.${reminders}`;
+}

@@ -13,6 +13,7 @@ import { customerEmailPreviewRoute, customerRoutes, statementRoutes } from './cu
 import { maintenanceRoutes } from './maintenances.ts';
 import { limitBody } from '../body-limit.ts';
 import { templateRoutes } from './templates.ts';
+import { auditRoutes } from './audit.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -32,6 +33,7 @@ export const adminRoutes: Route[] = [
   ...statementRoutes,
   customerEmailPreviewRoute,
   ...templateRoutes,
+  ...auditRoutes,
 ];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */

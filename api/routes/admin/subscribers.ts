@@ -48,7 +48,11 @@ export const subscriberRoutes = [
       summary: 'List subscribers by address',
       tag,
       scope: 'read',
-      query: pageQuery.extend({ state: z.enum(['confirmed', 'unconfirmed']).optional(), email: z.string().max(320).optional() }),
+      query: pageQuery.extend({
+        state: z.enum(['confirmed', 'unconfirmed']).optional(),
+        email: z.string().max(320).optional().describe('part of the address'),
+        component_id: id.optional().describe('those who hear of this component (every-component subscribers too)'),
+      }),
       response: page(subscriber),
     },
     async ({ ctx, query }) => {
@@ -78,7 +82,7 @@ export const subscriberRoutes = [
       response: subscriber,
       status: 201,
     },
-    async ({ ctx, body }) => shape(await createSubscriber(ctx, body)),
+    async ({ ctx, actor, body }) => shape(await createSubscriber(ctx, actor, body)),
   ),
   route(
     {
@@ -91,7 +95,7 @@ export const subscriberRoutes = [
       acceptsCsv: true,
       response: z.object({ imported: z.int(), unchanged: z.int() }),
     },
-    async ({ ctx, body }) => importSubscribers(ctx, body),
+    async ({ ctx, actor, body }) => importSubscribers(ctx, actor, body),
   ),
   route(
     { method: 'get', path: '/subscribers/{id}', summary: 'Get a subscriber', tag, scope: 'read', params: idParams, response: subscriber },
@@ -107,7 +111,7 @@ export const subscriberRoutes = [
       params: idParams,
       status: 204,
     },
-    async ({ ctx, params }) => deleteSubscriber(ctx, params.id),
+    async ({ ctx, actor, params }) => deleteSubscriber(ctx, actor, params.id),
   ),
 ];
 

@@ -4,7 +4,8 @@ import { apiKeys } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { SCOPES, type Scope } from '../../domain/access.ts';
 import { NotFound, ValidationFailed } from '../../domain/errors.ts';
-import type { ServiceContext } from '../context.ts';
+import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
+import { auditEntry } from '../audit.ts';
 import { sha256 } from '../secrets.ts';
 
 export type ApiKey = Omit<typeof apiKeys.$inferSelect, 'secretHash'>;
@@ -18,7 +19,7 @@ function publicPart({ secretHash: _, ...key }: typeof apiKeys.$inferSelect): Api
 }
 
 /** Creates an API key; the secret is returned here once and never again. */
-export async function createApiKey(ctx: ServiceContext, input: { name: string; scopes: string[] }): Promise<{ key: ApiKey; secret: string }> {
+export async function createApiKey(ctx: ServiceContext, input: { name: string; scopes: string[] }, actor: Actor = SYSTEM_ACTOR): Promise<{ key: ApiKey; secret: string }> {
   const name = input.name.trim();
   const errors = [];
   if (!name) errors.push({ path: 'name', message: 'must not be empty' });
@@ -30,7 +31,12 @@ export async function createApiKey(ctx: ServiceContext, input: { name: string; s
   const id = newId();
   const secret = randomBytes(32).toString('hex');
   const row = { id, name, scopes: [...new Set(input.scopes)] as Scope[], secretHash: sha256(secret), createdAt: ctx.now() };
-  await ctx.database.exclusive(() => ctx.database.commit([ctx.database.db.insert(apiKeys).values(row)]));
+  await ctx.database.exclusive(() =>
+    ctx.database.commit([
+      ctx.database.db.insert(apiKeys).values(row),
+      auditEntry(ctx.database, actor, row.createdAt, 'api_key.create', { type: 'api_key', id }, { name, scopes: row.scopes }),
+    ]),
+  );
   return { key: publicPart({ ...row, lastUsedAt: null, revokedAt: null }), secret: `candor_${id}_${secret}` };
 }
 
@@ -41,13 +47,16 @@ export async function listApiKeys(ctx: ServiceContext): Promise<ApiKey[]> {
 }
 
 /** Revokes a key at once; requests carrying it are refused from then on. */
-export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
+export async function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor = SYSTEM_ACTOR): Promise<ApiKey> {
   const { database } = ctx;
   return database.exclusive(async () => {
     const row = await database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
     if (!row) throw new NotFound('API key', id);
     const revokedAt = row.revokedAt ?? ctx.now();
-    await database.commit([database.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id))]);
+    await database.commit([
+      database.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id)),
+      auditEntry(database, actor, ctx.now(), 'api_key.revoke', { type: 'api_key', id }, { name: row.name }),
+    ]);
     return publicPart({ ...row, revokedAt });
   });
 }

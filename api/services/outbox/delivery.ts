@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { outbox } from '../../../db/schema/index.ts';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { incidents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
 import type { ServiceContext } from '../context.ts';
@@ -153,4 +153,15 @@ export async function countsByEvent(ctx: ServiceContext, keys: string[]): Promis
     counts.set(r.key, c);
   }
   return counts;
+}
+
+/** The latest public incident updates, newest first, with their incident's title (what the outbox screen accounts for). */
+export async function recentPublicUpdates(ctx: ServiceContext, limit: number) {
+  return ctx.database.db
+    .select({ id: incidentUpdates.id, incidentId: incidentUpdates.incidentId, status: incidentUpdates.status, createdAt: incidentUpdates.createdAt, title: incidents.title })
+    .from(incidentUpdates)
+    .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
+    .where(eq(incidentUpdates.public, true))
+    .orderBy(desc(incidentUpdates.createdAt))
+    .limit(limit);
 }

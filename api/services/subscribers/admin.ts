@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, like, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
-import type { ServiceContext } from '../context.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { auditEntry } from '../audit.ts';
 import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
 import { planSubscription, type Subscriber, type SubscriptionRequest } from './save.ts';
@@ -9,6 +10,8 @@ import { planSubscription, type Subscriber, type SubscriptionRequest } from './s
 export interface SubscriberFilter {
   state?: 'confirmed' | 'unconfirmed';
   email?: string;
+  /** Those who hear of this component: every-component subscribers and those who chose it. */
+  componentId?: string;
   limit: number;
   cursor?: string;
 }
@@ -17,6 +20,12 @@ function where(filter: Omit<SubscriberFilter, 'limit' | 'cursor'>): SQL | undefi
   return and(
     filter.state === 'confirmed' ? isNotNull(subscribers.confirmedAt) : filter.state === 'unconfirmed' ? isNull(subscribers.confirmedAt) : undefined,
     filter.email ? like(subscribers.email, `%${filter.email.toLowerCase().replace(/[%_]/g, '')}%`) : undefined,
+    filter.componentId
+      ? or(
+          eq(subscribers.allComponents, true),
+          sql`EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = ${subscribers.id} AND sc.component_id = ${filter.componentId})`,
+        )
+      : undefined,
   );
 }
 
@@ -63,11 +72,12 @@ export async function getSubscriber(ctx: ServiceContext, id: string): Promise<Su
 }
 
 /** An operator adds one address: confirmed at once when they vouch for it, else a confirmation email goes out. */
-export async function createSubscriber(ctx: ServiceContext, request: Omit<SubscriptionRequest, 'source'>): Promise<Subscriber> {
+export async function createSubscriber(ctx: ServiceContext, actor: Actor, request: Omit<SubscriptionRequest, 'source'>): Promise<Subscriber> {
   const { database } = ctx;
   const id = await database.exclusive(async () => {
     const plan = await planSubscription(ctx, { ...request, source: 'admin' });
-    if (plan.statements.length) await database.commit(plan.statements);
+    const audit = auditEntry(database, actor, ctx.now(), 'subscriber.create', { type: 'subscriber', id: plan.id }, { email: request.email.trim().toLowerCase() });
+    if (plan.statements.length) await database.commit([...plan.statements, audit]);
     return plan.id;
   });
   return getSubscriber(ctx, id);
@@ -77,7 +87,11 @@ export async function createSubscriber(ctx: ServiceContext, request: Omit<Subscr
  * Imports many addresses in one transaction: all or nothing. Every bad row is reported by its
  * index; duplicates in the list are merged.
  */
-export async function importSubscribers(ctx: ServiceContext, rows: Omit<SubscriptionRequest, 'source'>[]): Promise<{ imported: number; unchanged: number }> {
+export async function importSubscribers(
+  ctx: ServiceContext,
+  actor: Actor,
+  rows: Omit<SubscriptionRequest, 'source'>[],
+): Promise<{ imported: number; unchanged: number }> {
   const { database } = ctx;
   return database.exclusive(async () => {
     const errors: FieldError[] = [];
@@ -98,11 +112,25 @@ export async function importSubscribers(ctx: ServiceContext, rows: Omit<Subscrip
       }
     }
     if (errors.length) throw new ValidationFailed(errors);
-    if (statements.length) await database.commit(statements);
-    return { imported, unchanged: rows.length - imported };
+    const result = { imported, unchanged: rows.length - imported };
+    if (statements.length) await database.commit([...statements, auditEntry(database, actor, ctx.now(), 'subscriber.import', { type: 'subscriber', id: 'import' }, result)]);
+    return result;
   });
 }
 
-export async function deleteSubscriber(ctx: ServiceContext, id: string): Promise<void> {
-  if (!(await removeSubscriber(ctx, id))) throw new NotFound('subscriber', id);
+export async function deleteSubscriber(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
+  if (!(await removeSubscriber(ctx, id, actor))) throw new NotFound('subscriber', id);
+}
+
+/** Per component, how many confirmed subscribers hear of it (every-component subscribers included). */
+export async function countsPerComponent(ctx: ServiceContext): Promise<{ all: number; byComponent: Map<string, number> }> {
+  const { db } = ctx.database;
+  const [everything, scoped] = await Promise.all([
+    db.get<{ n: number }>(sql`SELECT count(*) AS n FROM subscribers WHERE confirmed_at IS NOT NULL AND all_components = 1`),
+    db.all<{ componentId: string; n: number }>(
+      sql`SELECT sc.component_id AS componentId, count(*) AS n FROM subscriber_components sc JOIN subscribers s ON s.id = sc.subscriber_id WHERE s.confirmed_at IS NOT NULL GROUP BY sc.component_id`,
+    ),
+  ]);
+  const all = Number(everything?.n ?? 0);
+  return { all, byComponent: new Map(scoped.map((r) => [r.componentId, all + Number(r.n)])) };
 }

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
-import type { ServiceContext } from '../context.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { auditEntry } from '../audit.ts';
 import { requireComponents } from '../references.ts';
 import { subscriberForToken } from './tokens.ts';
 
@@ -39,16 +40,17 @@ export async function updateSubscription(ctx: ServiceContext, secret: string, to
 }
 
 /** Removes a subscriber and anything still waiting to be sent to them. */
-export async function removeSubscriber(ctx: ServiceContext, id: string): Promise<boolean> {
+export async function removeSubscriber(ctx: ServiceContext, id: string, actor?: Actor): Promise<boolean> {
   const { database } = ctx;
   const { db } = database;
   return database.exclusive(async () => {
-    const row = await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.id, id)).get();
+    const row = await db.select({ id: subscribers.id, email: subscribers.email }).from(subscribers).where(eq(subscribers.id, id)).get();
     if (!row) return false;
     await database.commit([
       db.delete(outbox).where(and(eq(outbox.subscriberId, id), eq(outbox.status, 'queued'))),
       db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
       db.delete(subscribers).where(eq(subscribers.id, id)),
+      ...(actor ? [auditEntry(database, actor, ctx.now(), 'subscriber.delete', { type: 'subscriber', id }, { email: row.email })] : []),
     ]);
     return true;
   });
