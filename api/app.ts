@@ -31,12 +31,14 @@ export interface AppOptions {
   warm?: () => boolean;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
+  /** The owner's brand colour (null: none), for the public page's band. */
+  brandColor?: () => string | null;
   /** The built Astro site; absent in API-only tests. */
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }: AppOptions): Hono<AppEnv> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
@@ -80,6 +82,15 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }
     }),
   );
 
+  // The brand colour as a stylesheet (the page's CSP allows no inline style). The colour is in the
+  // URL, so each URL's answer never changes and may be cached for good.
+  app.get('/brand.css', (c) => {
+    const v = c.req.query('v') ?? '';
+    const color = /^[0-9a-f]{6}$/i.test(v) ? `#${v}` : null;
+    const css = color ? `:root { --brand: ${color}; }\n.site-header { border-top: 0.4rem solid var(--brand); }\n` : '';
+    return c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' });
+  });
+
   if (site) {
     // Astro's build names these files by their content hash: cache them forever.
     app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
@@ -92,6 +103,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm }
         site: { name: site.name, url: site.url },
         subscriptions: await subscriptions?.(),
         clientIp: clientIp(c, trustProxy ?? false),
+        brandColor: brandColor?.() ?? null,
       };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
       // A path no page matches gets our 404 page, rendered with the same locals.

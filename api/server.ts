@@ -16,6 +16,7 @@ import type { ServiceContext } from './services/context.ts';
 import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
 import { agreeOnSettings } from './services/shared-settings.ts';
 import { hasUsers } from './services/users/users.ts';
+import { readOperatorSettings } from './services/operator-settings.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
@@ -56,6 +57,15 @@ async function main() {
   if (!(await hasUsers(ctx))) {
     logger.info('the console has no users yet: `npm run candor -- users create --email YOU@EXAMPLE.COM --role owner` prints a sign-in link for /admin');
   }
+  // What an owner sets in the console, over what this deployment's environment says; re-read
+  // whenever the database changes, so every instance follows a change within a pulse.
+  const environment = {
+    emailFrom: config.emailFrom ?? `${quotedName(shared.pageName)} <status@example.com>`,
+    defaultCommander: config.commanderEmail ?? null,
+    escalationContact: config.escalationEmail ?? null,
+    webhookUrl: config.webhookUrl ?? null,
+  };
+  let operator = await readOperatorSettings(ctx, environment);
   const site = await loadSite();
   const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };
   const subscriptions = async () => subscriptionSettings;
@@ -66,6 +76,7 @@ async function main() {
     trustProxy: config.trustProxy,
     site: site && { ...site, name: shared.pageName, url: shared.publicUrl },
     warm: () => !site || snapshots.has('/'),
+    brandColor: () => operator.brandColor,
   });
 
   // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
@@ -77,7 +88,15 @@ async function main() {
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
   // Two senders per process: one renders and records while the other waits on the provider.
   // They wake when something is queued (a commit here, or the pulse seeing one elsewhere).
-  const senderSettings = { ...subscriptionSettings, from: config.emailFrom ?? `${quotedName(shared.pageName)} <status@example.com>` };
+  const senderSettings = {
+    ...subscriptionSettings,
+    get from() {
+      return operator.emailFrom ?? environment.emailFrom;
+    },
+    get emailTimeZone() {
+      return operator.emailTimeZone;
+    },
+  };
   const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs, pollMs: null }));
   const wakeSenders = () => {
     for (const s of senders) s.wake();
@@ -94,9 +113,15 @@ async function main() {
       logger,
       lease,
       publicUrl: shared.publicUrl,
-      defaultCommander: config.commanderEmail,
-      defaultEscalation: config.escalationEmail,
-      webhookUrl: config.webhookUrl,
+      get defaultCommander() {
+        return operator.defaultCommander ?? undefined;
+      },
+      get defaultEscalation() {
+        return operator.escalationContact ?? undefined;
+      },
+      get webhookUrl() {
+        return operator.webhookUrl ?? undefined;
+      },
       tickMs: config.cadenceTickMs,
     }),
     new MaintenanceClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
@@ -120,7 +145,15 @@ async function main() {
     logger,
     bypassHeader: bypass,
   });
-  pulse.onChange(() => snapshots.refresh());
+  // The settings first: the pages rebuilt next show the brand colour just saved.
+  pulse.onChange(() =>
+    readOperatorSettings(ctx, environment)
+      .then((read) => {
+        operator = read;
+      })
+      .catch((err) => logger.error('could not read the operator settings', describeError(err)))
+      .finally(() => snapshots.refresh()),
+  );
   await pulse.start();
   for (const w of workers) w.start();
 

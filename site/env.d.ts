@@ -8,6 +8,8 @@ declare namespace App {
     site: { name: string; url: string };
     /** Links and signing for subscriber pages (absent when email is not set up). */
     subscriptions: import('../api/services/subscribers/links.ts').SubscriptionSettings | undefined;
+    /** The owner's brand colour (`#rrggbb`), or null. */
+    brandColor: string | null;
     /** The client's address (as the rate limits count it). */
     clientIp: string;
     /** The signed-in console user's session (set by site/middleware.ts on /admin pages). */

@@ -1,3 +1,4 @@
+import { inZone } from './dates.ts';
 import type { ComponentStatus } from './component/status.ts';
 import type { Impact, IncidentStatus } from './incident/lifecycle.ts';
 import type { MaintenanceStatus } from './maintenance/lifecycle.ts';
@@ -67,4 +68,9 @@ export function monthOf(d: Date): string {
 /** Whether two times fall on the same UTC day (a window's end then prints as a time only). */
 export function sameUtcDay(a: Date, b: Date): boolean {
   return a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
+}
+
+/** A time as emails state it: in UTC, or in the operator's zone with UTC beside it ("2026-11-26 11:00 Europe/Berlin (10:00 UTC)"). */
+export function stamp(d: Date, zone = 'UTC'): string {
+  return zone === 'UTC' ? utc(d) : `${inZone(d, zone)} ${zone} (${utcTime(d)})`;
 }

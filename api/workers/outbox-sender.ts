@@ -22,7 +22,8 @@ import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../servi
 export interface SenderOptions {
   ctx: ServiceContext;
   transport: Transport;
-  settings: SubscriptionSettings & { from: string };
+  /** Read at each email (an owner may change the sender and the zone while it runs). */
+  settings: SubscriptionSettings & { from: string; emailTimeZone?: string };
   logger: Logger;
   leaseMs?: number;
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
@@ -241,6 +242,7 @@ export class OutboxSender {
       startedAt: m.startedAt,
       completedAt: m.completedAt,
       components: m.components.map((c) => c.name),
+      zone: settings.emailTimeZone,
     });
   }
 
@@ -263,6 +265,7 @@ export class OutboxSender {
       postedAt: update.createdAt,
       resolvedGaps: resolvedGaps(incident.updates.filter((u) => u.createdAt <= update.createdAt)),
       components: incident.components.map((c) => ({ name: c.name, status: resolved ? 'operational' : c.status })),
+      zone: settings.emailTimeZone,
     });
   }
 }

@@ -3,7 +3,7 @@ import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts'
 import { compileTemplate, fill } from '../render.ts';
 import { escapeHtml } from '../../api/markdown.ts';
 import { periodLabel } from '../sla-text.ts';
-import { utc } from '../../api/domain/words.ts';
+import { stamp, utc } from '../../api/domain/words.ts';
 
 interface CustomerIncidentEmail {
   kind: 'notice' | 'resolution';
@@ -24,6 +24,8 @@ interface CustomerIncidentEmail {
   updated: boolean;
   /** The SLA lines (resolution only), worded from the period figures. */
   sla: string[];
+  /** The zone times are stated in (UTC is stated too); default UTC. */
+  zone?: string;
 }
 
 interface CustomerStatementEmail {
@@ -84,8 +86,8 @@ function layoutOf(props: CustomerEmailProps): Layout {
     title: withoutControlCharacters(props.title),
     timing:
       resolution && props.resolvedAt
-        ? `From ${utc(props.startedAt)} to ${utc(props.resolvedAt)}: ${duration}${paused}.`
-        : `Since ${utc(props.startedAt)} (${duration} so far${paused}).`,
+        ? `From ${stamp(props.startedAt, props.zone)} to ${stamp(props.resolvedAt, props.zone)}: ${duration}${paused}.`
+        : `Since ${stamp(props.startedAt, props.zone)} (${duration} so far${paused}).`,
     affected: props.affected.length ? `Affected: ${props.affected.join(', ')}.` : '',
     body: withoutControlCharacters(props.body),
     sla: props.sla,

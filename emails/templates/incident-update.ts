@@ -4,7 +4,7 @@ import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import type { Prepared } from '../render.ts';
 import { renderSubscriberEmail } from '../subscriber-email.ts';
-import { componentStatusWords, IMPACT_LABELS, INCIDENT_STATUS_LABELS, utc } from '../../api/domain/words.ts';
+import { componentStatusWords, IMPACT_LABELS, INCIDENT_STATUS_LABELS, stamp } from '../../api/domain/words.ts';
 
 export interface IncidentUpdateProps {
   pageName: string;
@@ -19,6 +19,8 @@ export interface IncidentUpdateProps {
   /** Stretches it spent resolved before a reopen: left out of its duration. */
   resolvedGaps?: ResolvedGap[];
   components: { name: string; status: ComponentStatus }[];
+  /** The zone times are stated in (UTC is stated too); default UTC. */
+  zone?: string;
 }
 
 const STATUS: Record<IncidentStatus, { color: string; intro: string }> = {
@@ -39,8 +41,8 @@ function timing(props: IncidentUpdateProps): string {
     formatDuration(incidentDurationMs(props.startedAt, props.resolvedAt, props.postedAt, gaps)) +
     (gaps.length ? ', not counting the time it was resolved before it reopened' : '');
   return props.resolvedAt
-    ? `Started ${utc(props.startedAt)}, resolved ${utc(props.resolvedAt)}: lasted ${duration}.`
-    : `Started ${utc(props.startedAt)}; ongoing for ${duration}. Update posted ${utc(props.postedAt)}.`;
+    ? `Started ${stamp(props.startedAt, props.zone)}, resolved ${stamp(props.resolvedAt, props.zone)}: lasted ${duration}.`
+    : `Started ${stamp(props.startedAt, props.zone)}; ongoing for ${duration}. Update posted ${stamp(props.postedAt, props.zone)}.`;
 }
 
 /**

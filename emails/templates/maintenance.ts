@@ -3,7 +3,7 @@ import { formatDuration } from '../../api/domain/incident/duration.ts';
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import type { Prepared } from '../render.ts';
 import { renderSubscriberEmail } from '../subscriber-email.ts';
-import { utc } from '../../api/domain/words.ts';
+import { stamp, utc } from '../../api/domain/words.ts';
 
 export interface MaintenanceEmailProps {
   pageName: string;
@@ -18,6 +18,8 @@ export interface MaintenanceEmailProps {
   startedAt: Date | null;
   completedAt: Date | null;
   components: string[];
+  /** The zone times are stated in (UTC is stated too); default UTC. */
+  zone?: string;
 }
 
 const KIND: Record<MaintenanceEmail, { label: string; color: string; intro: string }> = {
@@ -29,8 +31,9 @@ const KIND: Record<MaintenanceEmail, { label: string; color: string; intro: stri
   cancelled: { label: 'Maintenance cancelled', color: '#59636e', intro: 'This planned maintenance will not take place as announced.' },
 };
 
-/** "2026-11-24 21:00–23:00 UTC", or both dates when the window spans midnight (UTC). */
-export function windowText(from: Date, to: Date): string {
+/** "2026-11-24 21:00–23:00 UTC", or both dates when the window spans midnight (UTC); in another zone, each end with its UTC time. */
+export function windowText(from: Date, to: Date, zone = 'UTC'): string {
+  if (zone !== 'UTC') return `${stamp(from, zone)} – ${stamp(to, zone)}`;
   const sameDay = from.toISOString().slice(0, 10) === to.toISOString().slice(0, 10);
   return sameDay ? `${utc(from).slice(0, 16)}–${to.toISOString().slice(11, 16)} UTC` : `${utc(from)} – ${utc(to)}`;
 }
@@ -43,10 +46,10 @@ function maintenanceSubject(props: Pick<MaintenanceEmailProps, 'kind' | 'title'>
 /** The times, from the record once the work has begun. */
 function timing(p: MaintenanceEmailProps): string {
   if (p.kind === 'completed' && p.startedAt && p.completedAt) {
-    return `Began ${utc(p.startedAt)}, completed ${utc(p.completedAt)}: took ${formatDuration(p.completedAt.getTime() - p.startedAt.getTime())}.`;
+    return `Began ${stamp(p.startedAt, p.zone)}, completed ${stamp(p.completedAt, p.zone)}: took ${formatDuration(p.completedAt.getTime() - p.startedAt.getTime())}.`;
   }
-  if (p.startedAt && p.kind !== 'cancelled') return `Began ${utc(p.startedAt)}; planned to end ${utc(p.scheduledUntil)}.`;
-  return `${p.kind === 'cancelled' ? 'Was scheduled' : 'Scheduled'} ${windowText(p.scheduledFor, p.scheduledUntil)} (${formatDuration(p.scheduledUntil.getTime() - p.scheduledFor.getTime())}).`;
+  if (p.startedAt && p.kind !== 'cancelled') return `Began ${stamp(p.startedAt, p.zone)}; planned to end ${stamp(p.scheduledUntil, p.zone)}.`;
+  return `${p.kind === 'cancelled' ? 'Was scheduled' : 'Scheduled'} ${windowText(p.scheduledFor, p.scheduledUntil, p.zone)} (${formatDuration(p.scheduledUntil.getTime() - p.scheduledFor.getTime())}).`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { previewUpdate } from '../../api/services/incidents/preview.ts';
 import { endSessions, requestSignInLink, resolveSession, setPassword, signInWithLink, signInWithPassword } from '../../api/services/users/sessions.ts';
 import { changeUser, createUser, listUsers } from '../../api/services/users/users.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
+import { readOperatorSettings, saveOperatorSettings } from '../../api/services/operator-settings.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
 import { snapshot } from '../helpers/db.ts';
 
@@ -238,5 +239,39 @@ describe('internal notes', () => {
     const refused = await t.call('POST', `/incidents/${incident.id}/notes`, { body: { body: '' } });
     expect(refused.json).toMatchObject({ status: 422, errors: [{ path: 'body', message: 'must not be empty' }] });
     expect((await t.call('POST', `/incidents/${incident.id}/notes`, { body: { body: 'x' }, key: t.keys.reader })).status).toBe(403);
+  });
+});
+
+describe('operator settings', () => {
+  const environment = { emailFrom: '"Acme" <status@acme.example>', defaultCommander: 'oncall@acme.example', escalationContact: null, webhookUrl: null };
+  const valid = { brandColor: '#0a3069', emailFrom: 'Acme Ops <ops@acme.example>', emailTimeZone: 'Europe/Berlin', defaultCommander: null, escalationContact: 'lead@acme.example', webhookUrl: 'https://hooks.acme.example/candor' };
+
+  test('what an owner saves wins over the environment; a cleared field falls back to it', async () => {
+    expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...environment, brandColor: null, emailTimeZone: 'UTC' });
+    await saveOperatorSettings(t.ctx, SYSTEM_ACTOR, valid);
+    expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...valid, defaultCommander: 'oncall@acme.example' });
+    await saveOperatorSettings(t.ctx, SYSTEM_ACTOR, { ...valid, emailFrom: null, emailTimeZone: 'UTC' });
+    expect(await readOperatorSettings(t.ctx, environment)).toMatchObject({ emailFrom: '"Acme" <status@acme.example>', emailTimeZone: 'UTC' });
+    expect((await t.database.db.select().from(auditLog).where(eq(auditLog.action, 'settings.update'))).length).toBe(2);
+  });
+
+  test('each bad field is named with what would do, and nothing is written', async () => {
+    const before = await snapshot(t.database);
+    const err = await saveOperatorSettings(t.ctx, SYSTEM_ACTOR, {
+      brandColor: '#ffdd00',
+      emailFrom: 'Ops <not an address>',
+      emailTimeZone: 'Mars/Olympus',
+      defaultCommander: 'nobody',
+      escalationContact: null,
+      webhookUrl: 'ftp://x',
+    }).catch((e) => e);
+    expect(err.errors).toEqual([
+      { path: 'brand_color', message: 'too light for white text on it (contrast 1.3:1, needs 4.5:1)' },
+      { path: 'email_from', message: 'an address, or Name <address>' },
+      { path: 'email_time_zone', message: 'a time zone such as Europe/Berlin or UTC' },
+      { path: 'default_commander', message: 'not an email address' },
+      { path: 'webhook_url', message: 'an http:// or https:// URL' },
+    ]);
+    expect(await snapshot(t.database)).toEqual(before);
   });
 });

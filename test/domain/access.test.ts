@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { allows, checkPassword, ROLE_SCOPE, ROLES, SCOPES, sessionLive } from '../../api/domain/access.ts';
 import { policyExample, policyWords } from '../../api/domain/incident/cadence.ts';
 import { inZone, zonedToUtc } from '../../api/domain/dates.ts';
+import { contrastWithWhite } from '../../api/domain/settings.ts';
 
 const at = (iso: string) => new Date(`2026-11-${iso}Z`);
 const HOUR = 60 * 60_000;
@@ -124,5 +125,17 @@ describe('zonedToUtc and inZone', () => {
   test('nonsense is null', () => {
     expect(zonedToUtc('tomorrow', 'UTC')).toBeNull();
     expect(zonedToUtc('2026-07-01T10:00', 'Mars/Olympus')).toBeNull();
+  });
+});
+
+describe('contrastWithWhite', () => {
+  test.each([
+    ['#ffffff', '1.0'],
+    ['#000000', '21.0'],
+    ['#0550ae', '7.6'],
+    ['#767676', '4.5'],
+    ['#ffdd00', '1.3'],
+  ])('white on %s: %s:1', (hex, ratio) => {
+    expect(contrastWithWhite(hex).toFixed(1)).toBe(ratio);
   });
 });

@@ -15,7 +15,7 @@ import { customerFigures, loadRecords, periodsTouched, spanOf } from './sla-figu
 export async function customerEmail(
   ctx: ServiceContext,
   input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' },
-  site: { pageName: string; publicUrl: string },
+  site: { pageName: string; publicUrl: string; emailTimeZone?: string },
   /** An update not yet posted (the console's preview): its text, and whether it resolves now. */
   draft?: { body: string; resolves: boolean },
 ) {
@@ -50,5 +50,6 @@ export async function customerEmail(
     body: latest?.body ?? '',
     updated: resolution && incident.reopenCount > 0,
     sla,
+    zone: site.emailTimeZone,
   });
 }
