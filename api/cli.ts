@@ -64,13 +64,17 @@ async function run(argv: string[]): Promise<number> {
     await database.migrate();
     switch (command) {
       case 'keys create': {
-        const { key, secret } = await createApiKey(ctx, {
-          name: values.name ?? '',
-          scopes: (values.scope ?? [])
-            .flatMap((s) => s.split(','))
-            .map((s) => s.trim())
-            .filter(Boolean),
-        }, CLI_ACTOR);
+        const { key, secret } = await createApiKey(
+          ctx,
+          {
+            name: values.name ?? '',
+            scopes: (values.scope ?? [])
+              .flatMap((s) => s.split(','))
+              .map((s) => s.trim())
+              .filter(Boolean),
+          },
+          CLI_ACTOR,
+        );
         console.log(`Created API key ${key.id} "${key.name}" with scopes ${key.scopes.join(', ')}.`);
         console.log('Store it now: it is shown only this once.');
         console.log(secret);

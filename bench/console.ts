@@ -12,8 +12,13 @@ import { createUser } from '../api/services/users/users.ts';
 import { startInstance } from '../scripts/cluster.ts';
 import { exitOf } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
+import { DEMO_PLANS } from '../api/domain/availability/sla.ts';
+import { saveCustomer } from '../api/services/customers/customers.ts';
+import { savePlan } from '../api/services/customers/plans.ts';
 
 const INCIDENTS = 10_000;
+const SUBSCRIBERS = 100_000;
+const CUSTOMERS = 500;
 const SEEDED = 500;
 const SAMPLES = 60;
 const DAY = 86_400_000;
@@ -48,11 +53,32 @@ async function main() {
   await seedLargePage(ctx, { groups: 6, perGroup: 5, incidents: SEEDED, days: 365, open: 3 });
   await deepenHistory(database, Math.ceil(INCIDENTS / SEEDED) - 1);
   const total = (await database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM incidents`))!.n;
+  // 100 000 subscribers (a tenth of them for two components), written in one statement each.
+  const now = Date.now();
+  await database.client.execute(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${SUBSCRIBERS})
+    INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+    SELECT printf('s%011d', i), printf('reader%06d@example.com', i), ${now}, i % 10 != 0, 1, 'import', ${now} FROM n`);
+  await database.client.execute(`INSERT INTO subscriber_components (subscriber_id, component_id)
+    SELECT s.id, c.id FROM subscribers s JOIN (SELECT id FROM components ORDER BY position, id LIMIT 2) c WHERE s.all_components = 0`);
+  const plans = [];
+  for (const plan of DEMO_PLANS) plans.push(await savePlan(ctx, SYSTEM_ACTOR, plan));
+  const componentIds = (await database.db.all<{ id: string }>(sql`SELECT id FROM components`)).map((c) => c.id);
+  for (let i = 0; i < CUSTOMERS; i++) {
+    await saveCustomer(ctx, SYSTEM_ACTOR, {
+      name: `Customer ${i + 1}`,
+      contacts: [`ops${i + 1}@customer.example`],
+      planId: plans[i % plans.length]!.id,
+      componentIds: i % 3 === 0 ? [] : componentIds.slice(i % 20, (i % 20) + 4),
+      billingAnchorDay: i % 4 === 0 ? 15 : null,
+    });
+  }
   const { link } = await createUser(ctx, SYSTEM_ACTOR, { email: 'bench@example.com', role: 'owner' }, { publicUrl: '', email: false });
   const { token } = await signInWithLink(ctx, new URL(link, 'http://x').searchParams.get('token')!);
   const open = await database.db.get<{ id: string }>(sql`SELECT id FROM incidents WHERE status != 'resolved' LIMIT 1`);
-  database.close();
 
+  const customer = await database.db.get<{ id: string }>(sql`SELECT id FROM customers LIMIT 1`);
+  const plan = await database.db.get<{ id: string }>(sql`SELECT id FROM sla_plans LIMIT 1`);
+  database.close();
   const instance = await startInstance(0, { DATABASE_URL: databaseUrl, CANDOR_DEMO: '0' });
   const cookie = `candor_session=${token}`;
   try {
@@ -73,6 +99,19 @@ async function main() {
       '/admin/templates',
       '/admin/components',
       '/admin/users',
+      '/admin/maintenances',
+      '/admin/subscribers',
+      '/admin/subscribers?cursor=cmVhZGVyMDUwMDAwQGV4YW1wbGUuY29t',
+      '/admin/subscribers?email=reader0999',
+      '/admin/subscribers/counts',
+      '/admin/outbox',
+      '/admin/customers',
+      `/admin/customers/${customer!.id}`,
+      `/admin/sla-plans/${plan!.id}`,
+      '/admin/reports',
+      '/admin/policy',
+      '/admin/settings',
+      '/admin/audit',
     ]) {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) await get(path); // warm
@@ -92,7 +131,15 @@ async function main() {
       if (res.status !== 303) throw new Error(`declaring answered ${res.status}`);
       declare.push(performance.now() - started);
     }
-    console.log(JSON.stringify({ incidents: total, pages, declare: { p50: round(percentile(declare, 50)), p95: round(percentile(declare, 95)) } }));
+    console.log(
+      JSON.stringify({
+        incidents: total,
+        subscribers: SUBSCRIBERS,
+        customers: CUSTOMERS,
+        pages,
+        declare: { p50: round(percentile(declare, 50)), p95: round(percentile(declare, 95)) },
+      }),
+    );
   } finally {
     instance.child.kill('SIGTERM');
     await exitOf(instance.child);

@@ -244,7 +244,14 @@ describe('internal notes', () => {
 
 describe('operator settings', () => {
   const environment = { emailFrom: '"Acme" <status@acme.example>', defaultCommander: 'oncall@acme.example', escalationContact: null, webhookUrl: null };
-  const valid = { brandColor: '#0a3069', emailFrom: 'Acme Ops <ops@acme.example>', emailTimeZone: 'Europe/Berlin', defaultCommander: null, escalationContact: 'lead@acme.example', webhookUrl: 'https://hooks.acme.example/candor' };
+  const valid = {
+    brandColor: '#0a3069',
+    emailFrom: 'Acme Ops <ops@acme.example>',
+    emailTimeZone: 'Europe/Berlin',
+    defaultCommander: null,
+    escalationContact: 'lead@acme.example',
+    webhookUrl: 'https://hooks.acme.example/candor',
+  };
 
   test('what an owner saves wins over the environment; a cleared field falls back to it', async () => {
     expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...environment, brandColor: null, emailTimeZone: 'UTC' });

@@ -215,7 +215,12 @@ describe('subscribers', () => {
 
 describe('outbox', () => {
   test('shows what each update sent and why an email failed; retrying queues it again', async () => {
-    const incident = await admin('POST', '/incidents', { title: 'API errors', severity: 'SEV-2', body: 'Looking.', components: [{ id: api, status: 'partial_outage' }] });
+    const incident = await admin('POST', '/incidents', {
+      title: 'API errors',
+      severity: 'SEV-2',
+      body: 'Looking.',
+      components: [{ id: api, status: 'partial_outage' }],
+    });
     await within(5000, async () => (await count(sql`SELECT count(*) AS n FROM outbox WHERE event_key LIKE 'incident_update:%' AND status = 'sent'`)) >= 1);
     await fixture.database.db.run(
       sql`UPDATE outbox SET status = 'failed', last_error = '422: invalid recipient' WHERE recipient = 'everything@example.com' AND event_key LIKE 'incident_update:%'`,
@@ -227,7 +232,13 @@ describe('outbox', () => {
     await page.check('[data-failed="everything@example.com"] input');
     await page.click('button:has-text("Retry the ticked ones")');
     expect(await page.locator('.done').innerText()).toBe('1 email(s) queued again.');
-    await within(5000, async () => (await count(sql`SELECT count(*) AS n FROM outbox WHERE recipient = 'everything@example.com' AND event_key LIKE 'incident_update:%' AND status = 'sent'`)) >= 1);
+    await within(
+      5000,
+      async () =>
+        (await count(
+          sql`SELECT count(*) AS n FROM outbox WHERE recipient = 'everything@example.com' AND event_key LIKE 'incident_update:%' AND status = 'sent'`,
+        )) >= 1,
+    );
     await admin('POST', `/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Fixed.' });
   });
 });
@@ -256,7 +267,9 @@ describe('reports', () => {
   test('communication and SLA as tables, charts and CSV', async () => {
     const page = await open(viewer, '/admin/reports');
     expect(await page.locator('[data-report="communication"] [data-severity="SEV-2"]').innerText()).toMatch(/^SEV-2\t1\t/);
-    expect(await page.locator('svg[aria-label="Public updates on time, per severity (%)"] rect').count()).toBe(await page.locator('[data-report="communication"] tbody tr').count());
+    expect(await page.locator('svg[aria-label="Public updates on time, per severity (%)"] rect').count()).toBe(
+      await page.locator('[data-report="communication"] tbody tr').count(),
+    );
     expect(await page.locator('[data-report="sla"] [data-customer="Globex"]').innerText()).toContain('Gold');
     const communication = await (await viewer.request.get(`${server.url}/admin/reports/communication.csv`)).text();
     expect(communication.split('\n')[0]).toContain('minutes_to_first_public_update');
@@ -300,6 +313,41 @@ describe('settings and audit', () => {
     ]);
   });
 
+  test('brand colour, sender and the emails’ time zone: refused beside the field when wrong, then on the page and in the next email', async () => {
+    const page = await open(owner, '/admin/settings');
+    await page.fill('#f-brand_color', '#ffdd00');
+    await page.click('button:has-text("Save settings")');
+    expect(await page.locator('#f-brand_color-error').innerText()).toMatch(/^too light for white text/);
+    await page.fill('#f-brand_color', '#0a3069');
+    await page.fill('#f-email_from', 'Acme Ops <ops@acme.example>');
+    await page.selectOption('#f-zone', 'Europe/Berlin');
+    await page.click('button:has-text("Save settings")');
+    expect(await page.locator('.done').first().innerText()).toContain('Saved.');
+
+    // Every instance follows within a pulse: the public page gets the band, emails the sender and zone.
+    await within(5000, async () => (await (await fetch(server.url)).text()).includes('/brand.css?v=0a3069'));
+    expect(await (await fetch(`${server.url}/brand.css?v=0a3069`)).text()).toContain('--brand: #0a3069');
+    const pub = await (await browser.newContext()).newPage();
+    await pub.goto(server.url);
+    expect(await pub.locator('.site-header').evaluate((e) => getComputedStyle(e).borderTopColor)).toBe('rgb(10, 48, 105)');
+    const incident = await admin('POST', '/incidents', {
+      title: 'Web slow',
+      severity: 'SEV-2',
+      body: 'Looking.',
+      components: [{ id: web, status: 'degraded_performance' }],
+    });
+    let email = '';
+    await within(5000, async () => {
+      email = emails().find((e) => e.includes('Subject: [Investigating] Web slow')) ?? '';
+      return email !== '';
+    });
+    expect(email).toMatch(/^From: Acme Ops <ops@acme\.example>\r?$/m);
+    const started = new Date(incident.started_at);
+    const berlin = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'short' }).format(started);
+    expect(email).toContain(`Started ${berlin} Europe/Berlin (${incident.started_at.slice(11, 16)} UTC)`);
+    await admin('POST', `/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Fine.' });
+  });
+
   test('a responder cannot change settings or users, and a viewer changes nothing', async () => {
     for (const path of ['/admin/settings', '/admin/users', '/admin/audit']) {
       const page = await open(responder, path);
@@ -312,7 +360,10 @@ describe('settings and audit', () => {
       form: { _csrf: csrf, title: 'x', body: 'y', scheduled_for: '2030-01-01T10:00', scheduled_until: '2030-01-01T11:00', zone: 'UTC' },
     });
     expect(forged.status()).toBe(403);
-    const key = await viewer.request.post(`${server.url}/admin/settings`, { headers: { origin: server.url }, form: { _csrf: csrf, form: 'create-key', name: 'x', scope: 'admin' } });
+    const key = await viewer.request.post(`${server.url}/admin/settings`, {
+      headers: { origin: server.url },
+      form: { _csrf: csrf, form: 'create-key', name: 'x', scope: 'admin' },
+    });
     expect(key.status()).toBe(403);
     expect(await count(sql`SELECT count(*) AS n FROM api_keys WHERE name = 'x'`)).toBe(0);
   });
@@ -351,7 +402,9 @@ describe('every screen', () => {
     for (const path of paths()) {
       await page.goto(`${server.url}${path}`);
       const wide = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap')).map((e) => e.outerHTML.slice(0, 120)),
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > 361 && !e.parentElement?.closest('.table-wrap'))
+          .map((e) => e.outerHTML.slice(0, 120)),
       );
       expect({ path, width: await page.evaluate(() => document.documentElement.scrollWidth), wide: wide.slice(0, 3) }).toEqual({ path, width: 360, wide: [] });
     }

@@ -201,6 +201,8 @@ export function policyExample(severity: Severity, declaredAt: Date, policy: Cade
     email ? `affected customers with an SLA are emailed by ${hhmm(email)}` : 'no customer is emailed',
     rule.postmortemHours === null ? 'a postmortem is recommended, not owed' : `its postmortem is due ${rule.postmortemHours} h after it is resolved`,
   ];
-  const reminders = first ? ` Its commander is reminded ${policy.reminderLeadMinutes} min before each deadline and the escalation contact told ${policy.escalationGraceMinutes} min after a missed one.` : '';
+  const reminders = first
+    ? ` Its commander is reminded ${policy.reminderLeadMinutes} min before each deadline and the escalation contact told ${policy.escalationGraceMinutes} min after a missed one.`
+    : '';
   return `${parts.join('; ')}.${reminders}`;
 }

@@ -34,7 +34,6 @@ export const auditRoutes = [
         }),
       ),
     },
-    async ({ ctx, query }) =>
-      listAudit(ctx, { ...query, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined }),
+    async ({ ctx, query }) => listAudit(ctx, { ...query, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined }),
   ),
 ];

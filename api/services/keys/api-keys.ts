@@ -19,7 +19,11 @@ function publicPart({ secretHash: _, ...key }: typeof apiKeys.$inferSelect): Api
 }
 
 /** Creates an API key; the secret is returned here once and never again. */
-export async function createApiKey(ctx: ServiceContext, input: { name: string; scopes: string[] }, actor: Actor = SYSTEM_ACTOR): Promise<{ key: ApiKey; secret: string }> {
+export async function createApiKey(
+  ctx: ServiceContext,
+  input: { name: string; scopes: string[] },
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<{ key: ApiKey; secret: string }> {
   const name = input.name.trim();
   const errors = [];
   if (!name) errors.push({ path: 'name', message: 'must not be empty' });

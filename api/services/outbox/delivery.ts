@@ -158,7 +158,13 @@ export async function countsByEvent(ctx: ServiceContext, keys: string[]): Promis
 /** The latest public incident updates, newest first, with their incident's title (what the outbox screen accounts for). */
 export async function recentPublicUpdates(ctx: ServiceContext, limit: number) {
   return ctx.database.db
-    .select({ id: incidentUpdates.id, incidentId: incidentUpdates.incidentId, status: incidentUpdates.status, createdAt: incidentUpdates.createdAt, title: incidents.title })
+    .select({
+      id: incidentUpdates.id,
+      incidentId: incidentUpdates.incidentId,
+      status: incidentUpdates.status,
+      createdAt: incidentUpdates.createdAt,
+      title: incidents.title,
+    })
     .from(incidentUpdates)
     .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
     .where(eq(incidentUpdates.public, true))

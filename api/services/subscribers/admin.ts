@@ -76,7 +76,14 @@ export async function createSubscriber(ctx: ServiceContext, actor: Actor, reques
   const { database } = ctx;
   const id = await database.exclusive(async () => {
     const plan = await planSubscription(ctx, { ...request, source: 'admin' });
-    const audit = auditEntry(database, actor, ctx.now(), 'subscriber.create', { type: 'subscriber', id: plan.id }, { email: request.email.trim().toLowerCase() });
+    const audit = auditEntry(
+      database,
+      actor,
+      ctx.now(),
+      'subscriber.create',
+      { type: 'subscriber', id: plan.id },
+      { email: request.email.trim().toLowerCase() },
+    );
     if (plan.statements.length) await database.commit([...plan.statements, audit]);
     return plan.id;
   });
@@ -113,7 +120,8 @@ export async function importSubscribers(
     }
     if (errors.length) throw new ValidationFailed(errors);
     const result = { imported, unchanged: rows.length - imported };
-    if (statements.length) await database.commit([...statements, auditEntry(database, actor, ctx.now(), 'subscriber.import', { type: 'subscriber', id: 'import' }, result)]);
+    if (statements.length)
+      await database.commit([...statements, auditEntry(database, actor, ctx.now(), 'subscriber.import', { type: 'subscriber', id: 'import' }, result)]);
     return result;
   });
 }
