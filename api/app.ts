@@ -62,11 +62,15 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
   mountHealthRoutes(app, ctx, warm);
-  // Console forms: bounded, and only from this page's own origin (the session and CSRF token are checked in site/middleware.ts).
+  // Console forms: bounded (a subscriber import may carry a few MB of CSV; every other form is
+  // small), and only from this page's own origin (the session and CSRF token are checked in
+  // site/middleware.ts).
+  const consoleLimit = limitBody(CONSOLE_BODY_BYTES);
+  const importLimit = limitBody(CONSOLE_IMPORT_BYTES);
   for (const path of ['/admin', '/admin/*']) {
     app.post(
       path,
-      limitBody(CONSOLE_BODY_BYTES),
+      (c, next) => (c.req.path === '/admin/subscribers' ? importLimit : consoleLimit)(c, next),
       sameOrigin(async () => (subscriptions ? (await subscriptions()).publicUrl : '')),
     );
   }
