@@ -243,6 +243,17 @@ describe('outbox', () => {
   });
 });
 
+describe('a customer’s emails', () => {
+  test('the customer’s page lists the incident emails it was sent, each with a preview', async () => {
+    const page = await open(viewer, `/admin/customers/${customerId}`);
+    const items = await page.locator('[data-email]').evaluateAll((li) => li.map((l) => l.getAttribute('data-email')!.split(':')[1]));
+    expect(items.sort()).toEqual(['notice', 'resolution']);
+    await page.click('[data-email$=":resolution"] a:has-text("preview")');
+    expect(await page.locator('#email-preview h3').innerText()).toBe('Resolved: API errors');
+    expect(await page.locator('#email-preview pre').innerText()).toContain('Hello Globex');
+  });
+});
+
 describe('policy', () => {
   test('edited with a preview in plain words; a half-set rule is refused beside its field', async () => {
     const page = await open(owner, '/admin/policy');

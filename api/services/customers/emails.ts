@@ -1,3 +1,5 @@
+import { and, desc, inArray } from 'drizzle-orm';
+import { outbox } from '../../../db/schema/index.ts';
 import { resolvedGaps } from '../../domain/incident/duration.ts';
 import { renderCustomerEmail } from '../../../emails/templates/customer-notice.ts';
 import { resolutionSlaLines } from '../../../emails/sla-text.ts';
@@ -52,4 +54,24 @@ export async function customerEmail(
     sla,
     zone: site.emailTimeZone,
   });
+}
+
+/** The incident emails a customer's contacts were sent or have queued, newest first. */
+export async function customerEmailsSent(ctx: ServiceContext, contacts: string[]) {
+  if (!contacts.length) return [];
+  const rows = await ctx.database.db
+    .select({
+      recipient: outbox.recipient,
+      template: outbox.template,
+      eventKey: outbox.eventKey,
+      status: outbox.status,
+      createdAt: outbox.createdAt,
+      sentAt: outbox.sentAt,
+    })
+    .from(outbox)
+    .where(and(inArray(outbox.recipient, contacts), inArray(outbox.template, ['customer-notice', 'customer-resolution'])))
+    .orderBy(desc(outbox.createdAt))
+    .limit(50);
+  // `customer_notice:<incident>` or `customer_resolution:<incident>:<reopens>` (a sent row keeps no payload).
+  return rows.map(({ eventKey, ...r }) => ({ ...r, incidentId: eventKey.split(':')[1] ?? '' }));
 }
