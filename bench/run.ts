@@ -202,7 +202,9 @@ admin update on sqld (loopback): median ${r.cluster.adminUpdateOnSqld.medianMs} 
 a change on one instance on the others' /: median ${r.cluster.propagationMs.median} ms, p99 ${r.cluster.propagationMs.p99} ms (target p99 < 1000 ms)
 / on an instance backed by an embedded replica: ${r.cluster.replicaPage.candor.requestsPerSec} req/s vs bare ${r.cluster.replicaPage.bare.requestsPerSec}: ${r.cluster.replicaPage.ratio} (target ≥ 0.7)
 / while another process holds the embedded file's write lock: p99 ${r.cluster.embeddedLockedPage.p99ms} ms, ${r.cluster.embeddedLockedPage.requestsPerSec} req/s, ${r.cluster.embeddedLockedPage.errors} errors (target p99 < 50 ms)
-console pages with ${r.console.incidents} incidents, ${r.console.subscribers} subscribers and ${r.console.customers} customers, p95 server time: ${Object.entries(r.console.pages)
+console pages with ${r.console.incidents} incidents, ${r.console.subscribers} subscribers and ${r.console.customers} customers, p95 server time: ${Object.entries(
+    r.console.pages,
+  )
     .map(([path, t]: [string, any]) => `${path} ${t.p95} ms`)
     .join(', ')} (target < 150 ms); declaring through the form: p95 ${r.console.declare.p95} ms to the redirect (target < 150 ms)
 fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s wall-clock, ${r.fanOut.emailsPerCpuSecond} per CPU-second of Candor's process (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);

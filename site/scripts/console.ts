@@ -50,8 +50,17 @@ function livePreview() {
   }
 }
 
+// 4. A time-zone choice left at UTC starts at the browser's own zone.
+function localZone() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-local-zone]')) {
+    if (select.value === 'UTC' && [...select.options].some((o) => o.value === zone)) select.value = zone;
+  }
+}
+
 function start() {
   tick();
+  localZone();
   setInterval(tick, 1000);
   followSeverity();
   livePreview();
