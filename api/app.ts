@@ -19,6 +19,16 @@ import { sameOrigin } from './routes/same-origin.ts';
 const CONSOLE_BODY_BYTES = 64 * 1024;
 const CONSOLE_IMPORT_BYTES = 8 * 1024 * 1024;
 
+/** A logo as served: its bytes, type and the version its URL names. */
+export interface Logo {
+  type: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  version: string;
+}
+
+/** The logo's path on this site, or null. */
+export const logoPath = (logo: Logo | null) => (logo ? `/brand/logo?v=${logo.version}` : null);
+
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;
 
@@ -33,12 +43,14 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** The owner's brand colour (null: none), for the public page's band. */
   brandColor?: () => string | null;
+  /** The owner's logo (null: none), served at `/brand/logo?v=<version>`. */
+  logo?: () => Logo | null;
   /** The built Astro site; absent in API-only tests. */
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor }: AppOptions): Hono<AppEnv> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor, logo }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
@@ -62,15 +74,15 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
   mountHealthRoutes(app, ctx, warm);
-  // Console forms: bounded (a subscriber import may carry a few MB of CSV; every other form is
-  // small), and only from this page's own origin (the session and CSRF token are checked in
+  // Console forms: bounded (a subscriber import may carry a few MB of CSV, the settings a logo;
+  // every other form is small), and only from this page's own origin (the session and CSRF token are checked in
   // site/middleware.ts).
   const consoleLimit = limitBody(CONSOLE_BODY_BYTES);
   const importLimit = limitBody(CONSOLE_IMPORT_BYTES);
   for (const path of ['/admin', '/admin/*']) {
     app.post(
       path,
-      (c, next) => (c.req.path === '/admin/subscribers' ? importLimit : consoleLimit)(c, next),
+      (c, next) => (c.req.path === '/admin/subscribers' || c.req.path === '/admin/settings' ? importLimit : consoleLimit)(c, next),
       sameOrigin(async () => (subscriptions ? (await subscriptions()).publicUrl : '')),
     );
   }
@@ -95,6 +107,17 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
     return c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' });
   });
 
+  // The logo, under a URL that names its version: each answer may be cached for good.
+  app.get('/brand/logo', (c) => {
+    const current = logo?.() ?? null;
+    if (!current || c.req.query('v') !== current.version) return c.body('No such logo', 404, { 'content-type': 'text/plain; charset=utf-8' });
+    return c.body(current.bytes, 200, {
+      'content-type': current.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    });
+  });
+
   if (site) {
     // Astro's build names these files by their content hash: cache them forever.
     app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
@@ -108,6 +131,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
         subscriptions: await subscriptions?.(),
         clientIp: clientIp(c, trustProxy ?? false),
         brandColor: brandColor?.() ?? null,
+        logoUrl: logoPath(logo?.() ?? null),
       };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
       // A path no page matches gets our 404 page, rendered with the same locals.

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
-import { createApp, type SiteHandler } from './app.ts';
+import { createApp, logoPath, type Logo, type SiteHandler } from './app.ts';
+import { sha256 } from './services/secrets.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
@@ -77,6 +78,7 @@ async function main() {
     site: site && { ...site, name: shared.pageName, url: shared.publicUrl },
     warm: () => !site || snapshots.has('/'),
     brandColor: () => operator.brandColor,
+    logo: () => logoOf(operator.logo),
   });
 
   // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
@@ -95,6 +97,10 @@ async function main() {
     },
     get emailTimeZone() {
       return operator.emailTimeZone;
+    },
+    get brand() {
+      const logo = logoPath(logoOf(operator.logo));
+      return { color: operator.brandColor, logoUrl: logo ? `${shared.publicUrl}${logo}` : null };
     },
   };
   const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs, pollMs: null }));
@@ -193,6 +199,17 @@ async function main() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+// The logo decoded once per value, not per request.
+let decoded: { source: string; logo: Logo } | null = null;
+function logoOf(source: string | null): Logo | null {
+  if (!source) return null;
+  if (decoded?.source !== source) {
+    const [type = '', data = ''] = source.split(';');
+    decoded = { source, logo: { type, bytes: new Uint8Array(Buffer.from(data, 'base64')), version: sha256(source).slice(0, 16) } };
+  }
+  return decoded.logo;
 }
 
 /** A display name as an address header needs it: quoted, so "Acme, Inc." stays one name. */

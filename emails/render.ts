@@ -20,7 +20,7 @@ export function compileTemplate(name: string, compileTime: Record<string, string
     // Includes are off by default in mjml 5; ours are allowed, from the templates folder only.
     // Whitespace between tags is dropped once here: a quarter fewer bytes per email, rendered and sent 100 000 times.
     html = mjml2html(source, { validationLevel: 'strict', filePath: path, ignoreIncludes: false, includePath: TEMPLATES }).then((r) =>
-      r.html.replace(/>\s+</g, '><'),
+      r.html.replace(/>\s+</g, '><').replace(/>\s*\{\{brand\}\}\s*</g, '>{{brand}}<'),
     );
     compiled.set(key, html);
   }

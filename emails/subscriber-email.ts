@@ -1,6 +1,7 @@
 import { escapeHtml, renderMarkdown, withoutControlCharacters } from '../api/markdown.ts';
 import { SUBSCRIBER_TEXT_FOOTER } from './personalise.ts';
 import { compileTemplate, prepare, type Prepared } from './render.ts';
+import { brandHtml, type EmailBrand } from './brand.ts';
 
 /** What a subscriber's email about an event (an incident update, a maintenance step) says. */
 export interface SubscriberEmail {
@@ -18,6 +19,8 @@ export interface SubscriberEmail {
   components: { label: string; html: string; text: string } | null;
   link: { label: string; textLabel: string; url: string };
   pageName: string;
+  /** The owner's brand (band and logo); none by default. */
+  brand?: EmailBrand;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function renderSubscriberEmail(e: SubscriberEmail): Promise<{ subje
     link_url: escapeHtml(e.link.url),
     link_label: e.link.label,
     page_name: escapeHtml(e.pageName),
+    brand: brandHtml(e.brand, e.pageName),
   });
   const textTemplate = [
     `${e.band.label.toUpperCase()}: {{title}}`,

@@ -10,6 +10,8 @@ declare namespace App {
     subscriptions: import('../api/services/subscribers/links.ts').SubscriptionSettings | undefined;
     /** The owner's brand colour (`#rrggbb`), or null. */
     brandColor: string | null;
+    /** Where the owner's logo is served (a path on this site), or null. */
+    logoUrl: string | null;
     /** The client's address (as the rate limits count it). */
     clientIp: string;
     /** The signed-in console user's session (set by site/middleware.ts on /admin pages). */

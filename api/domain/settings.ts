@@ -13,6 +13,8 @@ export interface OperatorSettings {
   escalationContact: string | null;
   /** Where responder notices are also posted (JSON); null: email only. */
   webhookUrl: string | null;
+  /** The logo shown on the public page and in emails: `<type>;<base64>`; null: none. */
+  logo: string | null;
 }
 
 export const DEFAULT_OPERATOR_SETTINGS: OperatorSettings = {
@@ -22,7 +24,20 @@ export const DEFAULT_OPERATOR_SETTINGS: OperatorSettings = {
   defaultCommander: null,
   escalationContact: null,
   webhookUrl: null,
+  logo: null,
 };
+
+/** Logos: raster images only (an SVG can carry script), at most this many bytes. */
+export const LOGO_MAX_BYTES = 256 * 1024;
+
+/** The image type of a logo's bytes, from its first bytes (never from what the browser said); null: not one we take. */
+export function logoType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/webp' | null {
+  const starts = (...b: number[]) => b.every((v, i) => bytes[i] === v);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x52, 0x49, 0x46, 0x46) && String.fromCharCode(...bytes.slice(8, 12)) === 'WEBP') return 'image/webp';
+  return null;
+}
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
@@ -59,5 +74,11 @@ export function checkOperatorSettings(s: OperatorSettings, knownZone: (zone: str
     if (value !== null && !EMAIL.test(value)) errors.push({ path, message: 'not an email address' });
   }
   if (s.webhookUrl !== null && !/^https?:\/\/[^\s]+$/.test(s.webhookUrl)) errors.push({ path: 'webhook_url', message: 'an http:// or https:// URL' });
+  if (s.logo !== null) {
+    const [type, data = ''] = s.logo.split(';');
+    const bytes = Buffer.from(data, 'base64');
+    if (!type || logoType(bytes) !== type) errors.push({ path: 'logo', message: 'a PNG, JPEG or WebP image' });
+    else if (bytes.length > LOGO_MAX_BYTES) errors.push({ path: 'logo', message: `at most ${LOGO_MAX_BYTES / 1024} KB` });
+  }
   return errors;
 }

@@ -12,6 +12,7 @@ const KEYS: Record<keyof OperatorSettings, string> = {
   defaultCommander: 'operator.default_commander',
   escalationContact: 'operator.escalation_contact',
   webhookUrl: 'operator.webhook_url',
+  logo: 'operator.logo',
 };
 
 const knownZone = (zone: string) => {

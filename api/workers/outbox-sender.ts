@@ -5,6 +5,7 @@ import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
 import { renderSignIn } from '../../emails/templates/sign-in.ts';
+import type { EmailBrand } from '../../emails/brand.ts';
 import { renderResponderNotice } from '../../emails/templates/responder-notice.ts';
 import { renderMaintenance } from '../../emails/templates/maintenance.ts';
 import { STATEMENT_TEMPLATE, statementEmail } from '../services/customers/statements.ts';
@@ -23,7 +24,7 @@ export interface SenderOptions {
   ctx: ServiceContext;
   transport: Transport;
   /** Read at each email (an owner may change the sender and the zone while it runs). */
-  settings: SubscriptionSettings & { from: string; emailTimeZone?: string };
+  settings: SubscriptionSettings & { from: string; emailTimeZone?: string; brand?: EmailBrand };
   logger: Logger;
   leaseMs?: number;
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
@@ -161,6 +162,7 @@ export class OutboxSender {
           pageName: settings.pageName,
           recipient: row.recipient,
           confirmUrl: confirmUrl(settings, row.payload?.token ?? ''),
+          brand: settings.brand,
           components: filter,
         });
         messages.push({ from: settings.from, to: row.recipient, ...email });
@@ -179,6 +181,8 @@ export class OutboxSender {
       } else if (row.template === 'responder-notice') {
         const p = row.payload ?? {};
         const email = await renderResponderNotice({
+          pageName: settings.pageName,
+          brand: settings.brand,
           headline: p.headline ?? '',
           title: p.title ?? '',
           message: p.message ?? '',
@@ -189,6 +193,7 @@ export class OutboxSender {
         const p = row.payload ?? {};
         const email = await renderSignIn({
           pageName: settings.pageName,
+          brand: settings.brand,
           purpose: p.purpose === 'invite' ? 'invite' : 'sign_in',
           url: p.url ?? settings.publicUrl,
           invitedBy: p.invited_by,
@@ -243,6 +248,7 @@ export class OutboxSender {
       completedAt: m.completedAt,
       components: m.components.map((c) => c.name),
       zone: settings.emailTimeZone,
+      brand: settings.brand,
     });
   }
 
@@ -266,6 +272,7 @@ export class OutboxSender {
       resolvedGaps: resolvedGaps(incident.updates.filter((u) => u.createdAt <= update.createdAt)),
       components: incident.components.map((c) => ({ name: c.name, status: resolved ? 'operational' : c.status })),
       zone: settings.emailTimeZone,
+      brand: settings.brand,
     });
   }
 }

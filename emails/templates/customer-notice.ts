@@ -3,6 +3,7 @@ import { withoutControlCharacters, renderMarkdown } from '../../api/markdown.ts'
 import { compileTemplate, fill } from '../render.ts';
 import { escapeHtml } from '../../api/markdown.ts';
 import { periodLabel } from '../sla-text.ts';
+import { brandHtml, type EmailBrand } from '../brand.ts';
 import { stamp, utc } from '../../api/domain/words.ts';
 
 interface CustomerIncidentEmail {
@@ -26,6 +27,8 @@ interface CustomerIncidentEmail {
   sla: string[];
   /** The zone times are stated in (UTC is stated too); default UTC. */
   zone?: string;
+  /** The owner's brand (band and logo); none by default. */
+  brand?: EmailBrand;
 }
 
 interface CustomerStatementEmail {
@@ -36,6 +39,7 @@ interface CustomerStatementEmail {
   period: { from: Date; to: Date };
   /** The statement's lines, worded from the period figures. */
   lines: string[];
+  brand?: EmailBrand;
 }
 
 export type CustomerEmailProps = CustomerIncidentEmail | CustomerStatementEmail;
@@ -112,6 +116,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     sla_html: l.sla.map((line) => `<p><strong>${escapeHtml(line)}</strong></p>`).join(''),
     link_url: escapeHtml(l.link.url),
     button_label: escapeHtml(l.link.label),
+    brand: brandHtml(props.brand, props.pageName),
   });
   const text = [
     greeting,

@@ -4,6 +4,7 @@ import { formatDuration, incidentDurationMs, type ResolvedGap } from '../../api/
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import type { Prepared } from '../render.ts';
 import { renderSubscriberEmail } from '../subscriber-email.ts';
+import type { EmailBrand } from '../brand.ts';
 import { componentStatusWords, IMPACT_LABELS, INCIDENT_STATUS_LABELS, stamp } from '../../api/domain/words.ts';
 
 export interface IncidentUpdateProps {
@@ -21,6 +22,8 @@ export interface IncidentUpdateProps {
   components: { name: string; status: ComponentStatus }[];
   /** The zone times are stated in (UTC is stated too); default UTC. */
   zone?: string;
+  /** The owner's brand (band and logo); none by default. */
+  brand?: EmailBrand;
 }
 
 const STATUS: Record<IncidentStatus, { color: string; intro: string }> = {
@@ -66,5 +69,6 @@ export function renderIncidentUpdate(props: IncidentUpdateProps): Promise<{ subj
     components: props.components.length ? { label: 'Affected', html: named(escapeHtml), text: named(withoutControlCharacters) } : null,
     link: { label: 'Follow this incident', textLabel: 'Follow this incident', url: props.incidentUrl },
     pageName: props.pageName,
+    brand: props.brand,
   });
 }

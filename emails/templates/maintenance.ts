@@ -3,6 +3,7 @@ import { formatDuration } from '../../api/domain/incident/duration.ts';
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import type { Prepared } from '../render.ts';
 import { renderSubscriberEmail } from '../subscriber-email.ts';
+import type { EmailBrand } from '../brand.ts';
 import { stamp, utc } from '../../api/domain/words.ts';
 
 export interface MaintenanceEmailProps {
@@ -20,6 +21,8 @@ export interface MaintenanceEmailProps {
   components: string[];
   /** The zone times are stated in (UTC is stated too); default UTC. */
   zone?: string;
+  /** The owner's brand (band and logo); none by default. */
+  brand?: EmailBrand;
 }
 
 const KIND: Record<MaintenanceEmail, { label: string; color: string; intro: string }> = {
@@ -70,5 +73,6 @@ export function renderMaintenance(props: MaintenanceEmailProps): Promise<{ subje
     components: components.length ? { label: 'Affects', html: components.map(escapeHtml).join(', '), text: components.join(', ') } : null,
     link: { label: 'See this maintenance', textLabel: 'Details', url: props.maintenanceUrl },
     pageName: props.pageName,
+    brand: props.brand,
   });
 }

@@ -1,12 +1,15 @@
 import { withoutControlCharacters } from '../../api/markdown.ts';
 import { compileTemplate, fill } from '../render.ts';
 import { escapeHtml } from '../../api/markdown.ts';
+import { brandHtml, type EmailBrand } from '../brand.ts';
 
 export interface ResponderNoticeProps {
   headline: string;
   title: string;
   message: string;
   incidentUrl: string;
+  pageName?: string;
+  brand?: EmailBrand;
 }
 
 /** A reminder, overdue notice or escalation to a responder: one recipient, every slot filled here. */
@@ -18,6 +21,7 @@ export async function renderResponderNotice(props: ResponderNoticeProps): Promis
     title: escapeHtml(withoutControlCharacters(props.title)),
     message: escapeHtml(props.message),
     incident_url: escapeHtml(props.incidentUrl),
+    brand: brandHtml(props.brand, props.pageName ?? ''),
   });
   return { subject, html, text: `${props.headline}\n\n${withoutControlCharacters(props.title)}\n\n${props.message}\n\n${props.incidentUrl}\n` };
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, withoutControlCharacters } from '../../api/markdown.ts';
 import { compileTemplate, fill } from '../render.ts';
+import { brandHtml, type EmailBrand } from '../brand.ts';
 
 export interface SignInProps {
   pageName: string;
@@ -8,6 +9,7 @@ export interface SignInProps {
   /** Who invited the recipient (invitations only). */
   invitedBy?: string;
   role?: string;
+  brand?: EmailBrand;
 }
 
 /** A one-time console sign-in link, or an invitation to the console. */
@@ -26,6 +28,7 @@ export async function renderSignIn(props: SignInProps): Promise<{ subject: strin
     intro: escapeHtml(intro),
     url: escapeHtml(props.url),
     expiry: escapeHtml(expiry),
+    brand: brandHtml(props.brand, props.pageName),
   });
   const text = [heading, '', intro, '', `Sign in: ${props.url}`, '', `${expiry} If you did not ask for it, ignore this email.`].join('\n');
   return { subject, html, text };

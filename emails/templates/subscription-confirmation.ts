@@ -1,6 +1,7 @@
 import { withoutControlCharacters } from '../../api/markdown.ts';
 import { compileTemplate, fill } from '../render.ts';
 import { escapeHtml } from '../../api/markdown.ts';
+import { brandHtml, type EmailBrand } from '../brand.ts';
 
 export interface ConfirmationProps {
   pageName: string;
@@ -8,6 +9,7 @@ export interface ConfirmationProps {
   confirmUrl: string;
   /** Component names, or null for all components. */
   components: string[] | null;
+  brand?: EmailBrand;
 }
 
 function subject(props: Pick<ConfirmationProps, 'pageName'>): string {
@@ -23,6 +25,7 @@ export async function renderConfirmation(props: ConfirmationProps): Promise<{ su
     recipient: escapeHtml(props.recipient),
     scope: escapeHtml(scope),
     confirm_url: escapeHtml(props.confirmUrl),
+    brand: brandHtml(props.brand, props.pageName),
   });
   const text = [
     'Confirm your subscription',

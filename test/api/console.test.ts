@@ -243,6 +243,7 @@ describe('internal notes', () => {
 });
 
 describe('operator settings', () => {
+  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
   const environment = { emailFrom: '"Acme" <status@acme.example>', defaultCommander: 'oncall@acme.example', escalationContact: null, webhookUrl: null };
   const valid = {
     brandColor: '#0a3069',
@@ -251,10 +252,11 @@ describe('operator settings', () => {
     defaultCommander: null,
     escalationContact: 'lead@acme.example',
     webhookUrl: 'https://hooks.acme.example/candor',
+    logo: `image/png;${PNG}`,
   };
 
   test('what an owner saves wins over the environment; a cleared field falls back to it', async () => {
-    expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...environment, brandColor: null, emailTimeZone: 'UTC' });
+    expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...environment, brandColor: null, emailTimeZone: 'UTC', logo: null });
     await saveOperatorSettings(t.ctx, SYSTEM_ACTOR, valid);
     expect(await readOperatorSettings(t.ctx, environment)).toEqual({ ...valid, defaultCommander: 'oncall@acme.example' });
     await saveOperatorSettings(t.ctx, SYSTEM_ACTOR, { ...valid, emailFrom: null, emailTimeZone: 'UTC' });
@@ -271,6 +273,7 @@ describe('operator settings', () => {
       defaultCommander: 'nobody',
       escalationContact: null,
       webhookUrl: 'ftp://x',
+      logo: `image/png;${Buffer.from('GIF89a-not-a-png').toString('base64')}`,
     }).catch((e) => e);
     expect(err.errors).toEqual([
       { path: 'brand_color', message: 'too light for white text on it (contrast 1.3:1, needs 4.5:1)' },
@@ -278,6 +281,7 @@ describe('operator settings', () => {
       { path: 'email_time_zone', message: 'a time zone such as Europe/Berlin or UTC' },
       { path: 'default_commander', message: 'not an email address' },
       { path: 'webhook_url', message: 'an http:// or https:// URL' },
+      { path: 'logo', message: 'a PNG, JPEG or WebP image' },
     ]);
     expect(await snapshot(t.database)).toEqual(before);
   });

@@ -8,6 +8,7 @@ import { personalise } from '../../emails/personalise.ts';
 import { compileTemplate } from '../../emails/render.ts';
 import { renderIncidentUpdate, subject } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
+import { brandHtml } from '../../emails/brand.ts';
 import { INCIDENT_STATUSES } from '../../api/domain/incident/lifecycle.ts';
 import { MAINTENANCE_EMAILS } from '../../api/domain/maintenance/lifecycle.ts';
 import { renderMaintenance, windowText } from '../../emails/templates/maintenance.ts';
@@ -296,4 +297,18 @@ test('component names that look like slots are kept as written in both parts', a
   );
   expect(email.text).toContain('Affected: API {{manage_url}} (partial outage)');
   expect(email.html).toContain('API {{manage_url}} (partial outage)');
+});
+
+describe('the owner’s brand', () => {
+  test('a band and a logo at the top of every kind of email; none when unset; nothing unescaped', async () => {
+    const brand = { color: '#0a3069', logoUrl: 'https://status.example.com/brand/logo?v=abc&x="1"' };
+    const confirmation = await renderConfirmation({ pageName: 'Acme <Ops>', recipient: 'a@example.com', confirmUrl: 'https://x', components: null, brand });
+    expect(confirmation.html).toContain('<div style="background:#0a3069;height:6px;line-height:6px;font-size:0">&nbsp;</div>');
+    expect(confirmation.html).toContain('<img src="https://status.example.com/brand/logo?v=abc&amp;x=&quot;1&quot;" alt="Acme &lt;Ops&gt;"');
+    const plain = await renderConfirmation({ pageName: 'Acme', recipient: 'a@example.com', confirmUrl: 'https://x', components: null });
+    expect(plain.html).not.toContain('brand/logo');
+    expect(plain.html).not.toContain('{{brand}}');
+    // A colour that is not #rrggbb never reaches a style attribute.
+    expect(brandHtml({ color: 'red;background:url(x)', logoUrl: null }, 'Acme')).toBe('');
+  });
 });

@@ -27,6 +27,8 @@ let maintenanceId = '';
 let customerId = '';
 let planId = '';
 
+// A real 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const emails = () => readdirSync(outboxDir).map((f) => readFileSync(join(outboxDir, f), 'utf8'));
 const count = async (query: ReturnType<typeof sql>) => Number((await fixture.database.db.get<{ n: number }>(query))!.n);
 
@@ -330,6 +332,11 @@ describe('settings and audit', () => {
     await page.click('button:has-text("Save settings")');
     expect(await page.locator('#f-brand_color-error').innerText()).toMatch(/^too light for white text/);
     await page.fill('#f-brand_color', '#0a3069');
+    // A file that is not an image is refused beside the field, whatever the browser calls it.
+    await page.setInputFiles('#f-logo', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('<svg onload="alert(1)"/>') });
+    await page.click('button:has-text("Save settings")');
+    expect(await page.locator('#f-logo ~ .field-error').innerText()).toBe('a PNG, JPEG or WebP image');
+    await page.setInputFiles('#f-logo', { name: 'logo.png', mimeType: 'image/png', buffer: PNG });
     await page.fill('#f-email_from', 'Acme Ops <ops@acme.example>');
     await page.selectOption('#f-zone', 'Europe/Berlin');
     await page.click('button:has-text("Save settings")');
@@ -341,6 +348,9 @@ describe('settings and audit', () => {
     const pub = await (await browser.newContext()).newPage();
     await pub.goto(server.url);
     expect(await pub.locator('.site-header').evaluate((e) => getComputedStyle(e).borderTopColor)).toBe('rgb(10, 48, 105)');
+    const logo = await pub.locator('.site-logo').getAttribute('src');
+    const served = await fetch(`${server.url}${logo}`);
+    expect([served.status, served.headers.get('content-type'), Buffer.from(await served.arrayBuffer()).equals(PNG)]).toEqual([200, 'image/png', true]);
     const incident = await admin('POST', '/incidents', {
       title: 'Web slow',
       severity: 'SEV-2',
@@ -353,6 +363,10 @@ describe('settings and audit', () => {
       return email !== '';
     });
     expect(email).toMatch(/^From: Acme Ops <ops@acme\.example>\r?$/m);
+    // The brand is at the top of the email: the band and the logo (the page's own URL).
+    const html = email.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    expect(html).toContain('background:#0a3069');
+    expect(html).toMatch(/<img src="http:\/\/127\.0\.0\.1:\d+\/brand\/logo\?v=\w{16}" alt="Acme"/);
     const started = new Date(incident.started_at);
     const berlin = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'short' }).format(started);
     expect(email).toContain(`Started ${berlin} Europe/Berlin (${incident.started_at.slice(11, 16)} UTC)`);

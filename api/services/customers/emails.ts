@@ -3,6 +3,7 @@ import { outbox } from '../../../db/schema/index.ts';
 import { resolvedGaps } from '../../domain/incident/duration.ts';
 import { renderCustomerEmail } from '../../../emails/templates/customer-notice.ts';
 import { resolutionSlaLines } from '../../../emails/sla-text.ts';
+import type { EmailBrand } from '../../../emails/brand.ts';
 import type { ServiceContext } from '../context.ts';
 import { getIncident } from '../incidents/get.ts';
 import { getCustomer } from './customers.ts';
@@ -17,7 +18,7 @@ import { customerFigures, loadRecords, periodsTouched, spanOf } from './sla-figu
 export async function customerEmail(
   ctx: ServiceContext,
   input: { customerId: string; incidentId: string; kind: 'notice' | 'resolution' },
-  site: { pageName: string; publicUrl: string; emailTimeZone?: string },
+  site: { pageName: string; publicUrl: string; emailTimeZone?: string; brand?: EmailBrand },
   /** An update not yet posted (the console's preview): its text, and whether it resolves now. */
   draft?: { body: string; resolves: boolean },
 ) {
@@ -53,6 +54,7 @@ export async function customerEmail(
     updated: resolution && incident.reopenCount > 0,
     sla,
     zone: site.emailTimeZone,
+    brand: site.brand,
   });
 }
 

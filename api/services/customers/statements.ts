@@ -1,3 +1,4 @@
+import type { EmailBrand } from '../../../emails/brand.ts';
 import { and, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import { customers, outbox } from '../../../db/schema/index.ts';
 import { billingPeriod } from '../../domain/availability/sla.ts';
@@ -21,7 +22,7 @@ function lastClosedPeriod(anchorDay: number | null, now: Date): Period {
 const statementKey = (customerId: string, period: Period) => eventKey({ kind: 'statement', customerId, ...period });
 
 /** A customer's statement for one period: the figures (as the SLA report states them) and the email. */
-async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string }) {
+async function customerStatement(ctx: ServiceContext, customer: Customer, period: Period, site: { pageName: string; publicUrl: string; brand?: EmailBrand }) {
   const plan = await getPlan(ctx, customer.planId);
   const figures = customerFigures(customer, plan, period, await loadRecords(ctx, period), ctx.now());
   const email = await renderCustomerEmail({
@@ -31,6 +32,7 @@ async function customerStatement(ctx: ServiceContext, customer: Customer, period
     pageUrl: site.publicUrl,
     period,
     lines: statementLines(figures, plan),
+    brand: site.brand,
   });
   return { figures: reportShape(figures), email };
 }
@@ -45,7 +47,7 @@ export async function previewStatement(ctx: ServiceContext, customerId: string, 
 }
 
 /** The email for a queued statement (the outbox sender's side). */
-export async function statementEmail(ctx: ServiceContext, eventKey: string, site: { pageName: string; publicUrl: string }) {
+export async function statementEmail(ctx: ServiceContext, eventKey: string, site: { pageName: string; publicUrl: string; brand?: EmailBrand }) {
   const customer = await getCustomer(ctx, eventKey.split(':')[1] ?? '');
   return (await customerStatement(ctx, customer, statementPeriodOf(eventKey), site)).email;
 }
