@@ -28,7 +28,7 @@ export const DEFAULT_OPERATOR_SETTINGS: OperatorSettings = {
 };
 
 /** Logos: raster images only (an SVG can carry script), at most this many bytes. */
-export const LOGO_MAX_BYTES = 256 * 1024;
+const LOGO_MAX_BYTES = 256 * 1024;
 
 /** The image type of a logo's bytes, from its first bytes (never from what the browser said); null: not one we take. */
 export function logoType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/webp' | null {
