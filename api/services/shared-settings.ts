@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { settings } from '../../db/schema/index.ts';
-import { DomainError } from '../domain/errors.ts';
-import type { ServiceContext } from './context.ts';
+import { DomainError, ValidationFailed } from '../domain/errors.ts';
+import { auditEntry } from './audit.ts';
+import type { Actor, ServiceContext } from './context.ts';
 import { sha256 } from './secrets.ts';
 import { signingSecret } from './subscribers/tokens.ts';
 
@@ -73,4 +74,34 @@ export async function setSharedSetting(ctx: ServiceContext, name: string, value:
 export async function recordedPublicUrl(ctx: ServiceContext, fallback: string): Promise<string> {
   const row = await ctx.database.db.select().from(settings).where(eq(settings.key, KEYS.publicUrl)).get();
   return row?.value ?? fallback;
+}
+
+/**
+ * An owner changes the page's name or public URL from the console: recorded like `settings set`
+ * (and audited). Instances read them when they start: each must be restarted, with the same
+ * value in its environment if it sets one there.
+ */
+export async function recordPageSettings(ctx: ServiceContext, actor: Actor, input: { pageName: string; publicUrl: string }): Promise<void> {
+  const pageName = input.pageName.trim();
+  const publicUrl = input.publicUrl.trim().replace(/\/+$/, '');
+  const errors = [];
+  if (!pageName || pageName.length > 100) errors.push({ path: 'page_name', message: 'from 1 to 100 characters' });
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicUrl) || !URL.canParse(publicUrl)) errors.push({ path: 'public_url', message: 'an absolute http:// or https:// URL' });
+  if (errors.length) throw new ValidationFailed(errors);
+  const { database } = ctx;
+  const upsert = (key: string, value: string) => database.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+  await database.exclusive(() =>
+    database.commit([
+      upsert(KEYS.pageName, pageName),
+      upsert(KEYS.publicUrl, publicUrl),
+      auditEntry(database, actor, ctx.now(), 'settings.page', { type: 'settings', id: 'page' }, { pageName, publicUrl }),
+    ]),
+  );
+}
+
+/** The page name and public URL the instances agreed on (what the next start uses). */
+export async function recordedPageSettings(ctx: ServiceContext): Promise<{ pageName: string | null; publicUrl: string | null }> {
+  const rows = await ctx.database.db.select().from(settings);
+  const value = (key: string) => rows.find((r) => r.key === key)?.value ?? null;
+  return { pageName: value(KEYS.pageName), publicUrl: value(KEYS.publicUrl) };
 }

@@ -373,6 +373,22 @@ describe('settings and audit', () => {
     await admin('POST', `/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Fine.' });
   });
 
+  test('the page name and public URL are recorded for the next start, checked first', async () => {
+    const page = await open(owner, '/admin/settings');
+    await page.fill('#f-page_name', 'Acme Status');
+    await page.fill('#f-public_url', 'status.acme.example');
+    await page.click('button:has-text("Record page name and URL")');
+    expect(await page.locator('#f-public_url-error').innerText()).toBe('an absolute http:// or https:// URL');
+    await page.fill('#f-public_url', 'https://status.acme.example/');
+    await page.click('button:has-text("Record page name and URL")');
+    expect(await page.locator('.done').first().innerText()).toMatch(/^Recorded\. Restart each instance/);
+    const rows = await fixture.database.db.all<{ key: string; value: string }>(sql`SELECT key, value FROM settings WHERE key IN ('shared.page_name', 'shared.public_url') ORDER BY key`);
+    expect(rows).toEqual([
+      { key: 'shared.page_name', value: 'Acme Status' },
+      { key: 'shared.public_url', value: 'https://status.acme.example' },
+    ]);
+  });
+
   test('a responder cannot change settings or users, and a viewer changes nothing', async () => {
     for (const path of ['/admin/settings', '/admin/users', '/admin/audit']) {
       const page = await open(responder, path);
