@@ -86,10 +86,12 @@ export async function recordPageSettings(ctx: ServiceContext, actor: Actor, inpu
   const publicUrl = input.publicUrl.trim().replace(/\/+$/, '');
   const errors = [];
   if (!pageName || pageName.length > 100) errors.push({ path: 'page_name', message: 'from 1 to 100 characters' });
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicUrl) || !URL.canParse(publicUrl)) errors.push({ path: 'public_url', message: 'an absolute http:// or https:// URL' });
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicUrl) || !URL.canParse(publicUrl))
+    errors.push({ path: 'public_url', message: 'an absolute http:// or https:// URL' });
   if (errors.length) throw new ValidationFailed(errors);
   const { database } = ctx;
-  const upsert = (key: string, value: string) => database.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+  const upsert = (key: string, value: string) =>
+    database.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
   await database.exclusive(() =>
     database.commit([
       upsert(KEYS.pageName, pageName),

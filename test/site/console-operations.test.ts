@@ -382,7 +382,9 @@ describe('settings and audit', () => {
     await page.fill('#f-public_url', 'https://status.acme.example/');
     await page.click('button:has-text("Record page name and URL")');
     expect(await page.locator('.done').first().innerText()).toMatch(/^Recorded\. Restart each instance/);
-    const rows = await fixture.database.db.all<{ key: string; value: string }>(sql`SELECT key, value FROM settings WHERE key IN ('shared.page_name', 'shared.public_url') ORDER BY key`);
+    const rows = await fixture.database.db.all<{ key: string; value: string }>(
+      sql`SELECT key, value FROM settings WHERE key IN ('shared.page_name', 'shared.public_url') ORDER BY key`,
+    );
     expect(rows).toEqual([
       { key: 'shared.page_name', value: 'Acme Status' },
       { key: 'shared.public_url', value: 'https://status.acme.example' },
