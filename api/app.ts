@@ -11,7 +11,8 @@ import type { ServiceContext } from './services/context.ts';
 import type { SubscriptionSettings } from './services/subscribers/links.ts';
 import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 import type { AppEnv } from './routes/env.ts';
-import { mountHealthRoutes } from './routes/health.ts';
+import { mountHealthRoutes, mountMetrics } from './routes/health.ts';
+import type { Registry } from 'prom-client';
 import { clientIp } from './routes/client-ip.ts';
 import { limitBody } from './routes/body-limit.ts';
 import { sameOrigin } from './routes/same-origin.ts';
@@ -45,12 +46,14 @@ export interface AppOptions {
   brandColor?: () => string | null;
   /** The owner's logo (null: none), served at `/brand/logo?v=<version>`. */
   logo?: () => Logo | null;
+  /** The instance's metrics, served at `/metrics` to a key with the read scope. */
+  metrics?: Registry;
   /** The built Astro site; absent in API-only tests. */
   site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor, logo }: AppOptions): Hono<AppEnv> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor, logo, metrics }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
@@ -74,6 +77,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
   mountHealthRoutes(app, ctx, warm);
+  if (metrics) mountMetrics(app, ctx, metrics);
   // Console forms: bounded (a subscriber import may carry a few MB of CSV, the settings a logo;
   // every other form is small), and only from this page's own origin (the session and CSRF token are checked in
   // site/middleware.ts).

@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
 import { createApp, logoPath, type Logo, type SiteHandler } from './app.ts';
 import { sha256 } from './services/secrets.ts';
+import { createMetrics } from './metrics.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
@@ -57,6 +58,7 @@ async function main() {
   }
   if (!(await hasUsers(ctx))) {
     logger.info('the console has no users yet: `npm run candor -- users create --email YOU@EXAMPLE.COM --role owner` prints a sign-in link for /admin');
+    logger.info('for automation, `npm run candor -- keys create --name NAME --scope admin` prints an admin API key');
   }
   // What an owner sets in the console, over what this deployment's environment says; re-read
   // whenever the database changes, so every instance follows a change within a pulse.
@@ -70,6 +72,8 @@ async function main() {
   const site = await loadSite();
   const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };
   const subscriptions = async () => subscriptionSettings;
+  const lease = new Lease(ctx, 'leader', config.leaseTtlMs);
+  const metrics = createMetrics(ctx, () => lease.epoch !== null);
   const app = createApp({
     ctx,
     logger,
@@ -79,12 +83,12 @@ async function main() {
     warm: () => !site || snapshots.has('/'),
     brandColor: () => operator.brandColor,
     logo: () => logoOf(operator.logo),
+    metrics: metrics.registry,
   });
 
   // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
   // notices when the outbox has something due.
-  const lease = new Lease(ctx, 'leader', config.leaseTtlMs);
-  const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs });
+  const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs, onBeat: metrics.pulse });
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
@@ -103,7 +107,18 @@ async function main() {
       return { color: operator.brandColor, logoUrl: logo ? `${shared.publicUrl}${logo}` : null };
     },
   };
-  const senders = [1, 2].map(() => new OutboxSender({ ctx, transport, settings: senderSettings, logger, leaseMs: config.outboxLeaseMs, pollMs: null }));
+  const senders = [1, 2].map(
+    () =>
+      new OutboxSender({
+        ctx,
+        transport,
+        settings: senderSettings,
+        logger,
+        leaseMs: config.outboxLeaseMs,
+        pollMs: null,
+        onProviderError: metrics.providerError,
+      }),
+  );
   const wakeSenders = () => {
     for (const s of senders) s.wake();
   };
@@ -150,6 +165,7 @@ async function main() {
     version: () => pulse.version,
     logger,
     bypassHeader: bypass,
+    onBuild: metrics.snapshot,
   });
   // The settings first: the pages rebuilt next show the brand colour just saved.
   pulse.onChange(() =>
@@ -165,6 +181,8 @@ async function main() {
 
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
     if (!snapshots.handle(req, res)) void hono(req, res);
   });
   // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first.

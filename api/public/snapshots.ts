@@ -55,6 +55,8 @@ export interface SnapshotOptions {
   maxEntries?: number;
   /** Requests carrying this header skip the cache (the renderer's own requests). */
   bypassHeader?: [string, string];
+  /** Told of each build: how long it took and whether it worked (metrics). */
+  onBuild?: (seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -167,8 +169,18 @@ export class Snapshots {
     const pending = this.building.get(key);
     if (pending) return pending;
     const version = this.options.version();
-    const promise = route
-      .render(key)
+    const started = performance.now();
+    const measured = route.render(key).then(
+      (rendered) => {
+        this.options.onBuild?.((performance.now() - started) / 1000, true);
+        return rendered;
+      },
+      (err: unknown) => {
+        this.options.onBuild?.((performance.now() - started) / 1000, false);
+        throw err;
+      },
+    );
+    const promise = measured
       .then((rendered) => {
         const entry = makeEntry(rendered, version, route.headers ?? {});
         this.entries.delete(key);

@@ -4,6 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { ServiceContext } from '../services/context.ts';
 import type { AppEnv } from './env.ts';
+import type { Registry } from 'prom-client';
+import { allows } from '../domain/access.ts';
+import { HttpProblem } from '../problem.ts';
+import { authenticateApiKey } from '../services/keys/api-keys.ts';
 
 /** How long readiness waits for the database before answering 503. */
 const READY_TIMEOUT_MS = 2000;
@@ -42,4 +46,27 @@ export function mountHealthRoutes(app: Hono<AppEnv>, ctx: ServiceContext, warm?:
 function knownMigrations(): number {
   const journal = JSON.parse(readFileSync(fileURLToPath(new URL('../../db/migrations/meta/_journal.json', import.meta.url)), 'utf8')) as { entries: unknown[] };
   return journal.entries.length;
+}
+
+/**
+ * `GET /metrics` (Prometheus text format) for a scraper holding an API key with the read scope
+ * (Prometheus sends it as `authorization: Bearer …`): metrics name the instance's traffic and
+ * queues, which the public need not see.
+ */
+export function mountMetrics(app: Hono<AppEnv>, ctx: ServiceContext, registry: Registry): void {
+  app.get('/metrics', async (c) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const key = token ? await authenticateApiKey(ctx, token) : null;
+    if (!key || !allows(key.scopes, 'read')) {
+      throw new HttpProblem(
+        'unauthorized',
+        'Send an API key with the read scope as `Authorization: Bearer <key>`',
+        [{ path: 'Authorization', message: 'missing, unknown or revoked key' }],
+        {
+          'www-authenticate': 'Bearer realm="candor-metrics"',
+        },
+      );
+    }
+    return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+  });
 }

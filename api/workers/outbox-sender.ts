@@ -30,6 +30,8 @@ export interface SenderOptions {
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
   pollMs?: number | null;
   random?: () => number;
+  /** Told of each batch the provider refused or did not answer (metrics). */
+  onProviderError?: (status: number | null) => void;
 }
 
 type EventEmail = Awaited<ReturnType<typeof renderIncidentUpdate>>;
@@ -117,6 +119,7 @@ export class OutboxSender {
       );
       return true;
     }
+    this.options.onProviderError?.(result.status);
     const attempts = Math.max(...rows.map((r) => r.attempts));
     const decision = decideFailure(result, attempts, (this.options.random ?? Math.random)());
     if (decision.retry) {

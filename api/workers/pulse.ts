@@ -15,6 +15,8 @@ export interface PulseOptions {
   logger: Logger;
   now: () => Date;
   intervalMs: number;
+  /** Told of each beat's database request: how long it took and whether it worked (metrics). */
+  onBeat?: (seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Pulse {
     const { database, lease, logger, now } = this.options;
     const renew = lease.renewalDue();
     const led = lease.epoch !== null;
+    const started = performance.now();
     try {
       await database.sync();
       const [counter, leader, outbox] = await database.client.batch(
@@ -85,7 +88,9 @@ export class Pulse {
       this.seen(Number(counter!.rows[0]?.value ?? 0));
       const due = outbox!.rows[0]?.due;
       if (due !== null && due !== undefined && Number(due) <= now().getTime()) for (const listener of this.dueListeners) listener();
+      this.options.onBeat?.((performance.now() - started) / 1000, true);
     } catch (err) {
+      this.options.onBeat?.((performance.now() - started) / 1000, false);
       if (renew) lease.lost();
       logger.error('pulse failed: the database is out of reach', describeError(err));
     }
