@@ -2,13 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { signInWithLink } from '../../api/services/users/sessions.ts';
 import { createUser } from '../../api/services/users/users.ts';
 import { axeViolations, launchChromium } from '../helpers/browser.ts';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+
+// Each test walks many pages in a real browser; on a loaded two-core CI machine that takes a while.
+vi.setConfig({ testTimeout: 60_000 });
 
 // The operator's daily screens in Chromium without JavaScript, on the real server: each main
 // task done end to end and checked on the public surfaces, a refused input beside its field
@@ -64,6 +67,9 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 afterAll(async () => {
+  // A server that died mid-run says why.
+  if (server && (server.child.exitCode !== null || server.child.signalCode !== null))
+    console.error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.log.slice(-40).join('\n')}`);
   await browser?.close();
   await server?.stop();
   fixture?.cleanup();
