@@ -215,6 +215,9 @@ async function main() {
     });
     server.closeIdleConnections();
   };
+  // A promise nobody awaited failed: that one operation is lost, the instance keeps serving,
+  // and the log says what it was (an operator alerts on error lines).
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', describeError(err)));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -65,3 +65,11 @@ export async function within(timeoutMs: number, check: () => Promise<boolean>): 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** After a run: a server that died, or logged an unhandled rejection, says so (the last of its log). */
+export function reportTrouble(server: RunningServer): void {
+  const died = server.child.exitCode !== null || server.child.signalCode !== null;
+  const unhandled = server.log.filter((line) => line.includes('unhandled'));
+  if (died) console.error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.log.slice(-40).join('\n')}`);
+  else if (unhandled.length) console.error(unhandled.join('\n'));
+}

@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { signInWithLink } from '../../api/services/users/sessions.ts';
 import { createUser } from '../../api/services/users/users.ts';
 import { axeViolations, launchChromium } from '../helpers/browser.ts';
-import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+import { createSiteFixture, reportTrouble, startServer, within, type RunningServer } from '../helpers/server.ts';
 
 // Each test walks many pages in a real browser; on a loaded two-core CI machine that takes a while.
 vi.setConfig({ testTimeout: 60_000 });
@@ -67,9 +67,7 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 afterAll(async () => {
-  // A server that died mid-run says why.
-  if (server && (server.child.exitCode !== null || server.child.signalCode !== null))
-    console.error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.log.slice(-40).join('\n')}`);
+  if (server) reportTrouble(server);
   await browser?.close();
   await server?.stop();
   fixture?.cleanup();
