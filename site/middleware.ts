@@ -7,7 +7,10 @@ import { sessionCookie } from './lib/console.ts';
 
 const OPEN = new Set(['/admin/sign-in', '/admin/sign-in/link']);
 
-const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+function sameToken(sent: string, expected: string): boolean {
+  const [x, y] = [Buffer.from(sent), Buffer.from(expected)];
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const path = context.url.pathname.replace(/\/$/, '') || '/';
