@@ -121,6 +121,11 @@ describe('what a person sees', () => {
     expect(raw).toContain('<meta property="og:title" content="Acme Status">');
     const urls = [...raw.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(urls.filter((u) => /^(https?:)?\/\//.test(u) && !u.startsWith(server.url) && !u.startsWith('http://127.0.0.1'))).toEqual([]);
+    // Each component links its own feed, titled with its name.
+    const feed = new RegExp(`href="/history\\.atom\\?component=${api.id}" aria-label="Payments API: incident history as an Atom feed"`);
+    expect(raw).toMatch(feed);
+    const componentFeed = await (await fetch(`${server.url}/history.atom?component=${api.id}`)).text();
+    expect(componentFeed).toMatch(/<title[^>]*>[^<]*Payments API[^<]*<\/title>/);
     const robots = await fetch(`${server.url}/robots.txt`);
     expect(robots.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await robots.text()).toContain('User-agent: *');
