@@ -45,6 +45,9 @@ interface Entry {
 
 const PUBLIC_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
 
+/** How long a request for a cold snapshot waits for its rebuild before it gets the last one. */
+const COLD_WAIT_MS = 1000;
+
 export interface SnapshotOptions {
   routes: SnapshotRoute[];
   /** The current data version (the database change counter). */
@@ -112,17 +115,25 @@ export class Snapshots {
         this.write(entry, req, res);
         return true;
       }
-      this.build(route, key).then(
-        (built) => this.write(built, req, res),
-        (err) => {
-          // The database is out of reach: the last snapshot, however old, beats an error.
-          const last = this.entries.get(key);
-          if (last) return this.write(last, req, res);
-          this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
-          if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
-          res.end('Temporarily unavailable; retry in a few seconds.\n');
-        },
-      );
+      // A cold snapshot is rebuilt for this request; if the database is slow to answer, the
+      // last one (however old) is written after COLD_WAIT_MS rather than keeping the visitor
+      // waiting out the database's deadline, and the rebuild goes on for the next visitor.
+      const last = this.entries.get(key);
+      let answered = false;
+      const answer = (entry: Entry) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        this.write(entry, req, res);
+      };
+      const timer = last ? setTimeout(() => answer(last), COLD_WAIT_MS) : undefined;
+      this.build(route, key).then(answer, (err) => {
+        // The database is out of reach: the last snapshot, however old, beats an error.
+        if (last) return answer(last);
+        this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
+        if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+        res.end('Temporarily unavailable; retry in a few seconds.\n');
+      });
       return true;
     }
     return false;
