@@ -84,6 +84,22 @@ describe('serving', () => {
     expect(await (await get('/')).text()).toContain('version 2');
   });
 
+  test('the database slow to answer: a cold page waits a second for its rebuild, then answers its last snapshot; the rebuild serves the next visitor', async () => {
+    await get('/');
+    version = 2;
+    snapshots.refresh();
+    hold(); // the rebuild hangs, as on a frozen database
+    const started = performance.now();
+    const res = await get('/');
+    const waited = performance.now() - started;
+    expect(await res.text()).toContain('version 1');
+    expect(waited).toBeGreaterThanOrEqual(900);
+    expect(waited).toBeLessThan(5000);
+    release!();
+    await within(2000, async () => (await (await get('/')).text()).includes('version 2'));
+    expect(renders).toEqual(['/', '/']);
+  });
+
   test('concurrent first requests share one render', async () => {
     hold();
     const pending = Array.from({ length: 10 }, () => get('/history'));
