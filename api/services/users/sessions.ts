@@ -1,15 +1,14 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { signInLinks, outbox, sessions, users } from '../../../db/schema/index.ts';
-import { checkPassword, LINK_TTL_MS, sessionLive, SIGN_IN_LIMIT } from '../../domain/access.ts';
+import { signInLinks, sessions, users } from '../../../db/schema/index.ts';
+import { checkPassword, sessionLive, SIGN_IN_LIMIT } from '../../domain/access.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
-import { eventKey } from '../../domain/outbox/events.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { consumeRateLimit } from '../rate-limit.ts';
 import { hashPassword, newToken, sha256, verifyPassword } from '../secrets.ts';
 import { normaliseEmail } from '../subscribers/save.ts';
 import { changedOne } from '../versioned.ts';
-import { publicUser, signInUrl, type User } from './users.ts';
+import { planSignInLink, publicUser, userRowByEmail, type User } from './users.ts';
 
 export interface SignedIn {
   /** The cookie's value; only its hash is stored. */
@@ -53,31 +52,10 @@ const limitKeys = (email: string, ip: string) => [
  */
 export async function requestSignInLink(ctx: ServiceContext, input: { email: string; ip: string; publicUrl: string }): Promise<void> {
   await consumeRateLimit(ctx, limitKeys(input.email, input.ip), SIGN_IN_LIMIT);
-  const { database } = ctx;
-  const row = await database.db
-    .select()
-    .from(users)
-    .where(eq(users.email, normaliseEmail(input.email)))
-    .get();
+  const row = await userRowByEmail(ctx, input.email);
   if (!row || row.disabledAt) return;
-  const token = newToken();
-  const tokenHash = sha256(token);
-  const now = ctx.now();
-  await database.exclusive(() =>
-    database.commit([
-      database.db
-        .insert(signInLinks)
-        .values({ tokenHash, userId: row.id, purpose: 'sign_in', createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS.sign_in) }),
-      database.db.insert(outbox).values({
-        recipient: row.email,
-        eventKey: eventKey({ kind: 'sign_in', tokenHash }),
-        template: 'sign-in',
-        payload: { purpose: 'sign_in', url: signInUrl(input.publicUrl, token) },
-        nextAttemptAt: now,
-        createdAt: now,
-      }),
-    ]),
-  );
+  const link = planSignInLink(ctx, { userId: row.id, email: row.email, purpose: 'sign_in', publicUrl: input.publicUrl, send: true });
+  await ctx.database.exclusive(() => ctx.database.commit(link.statements));
 }
 
 /** Signs in with a one-time link: it works once, before it expires, for a user still active. */
@@ -109,11 +87,7 @@ export async function signInWithLink(ctx: ServiceContext, token: string): Promis
 export async function signInWithPassword(ctx: ServiceContext, input: { email: string; password: string; ip: string }): Promise<SignedIn> {
   await consumeRateLimit(ctx, limitKeys(input.email, input.ip), SIGN_IN_LIMIT);
   const { database } = ctx;
-  const row = await database.db
-    .select()
-    .from(users)
-    .where(eq(users.email, normaliseEmail(input.email)))
-    .get();
+  const row = await userRowByEmail(ctx, input.email);
   const ok = await verifyPassword(input.password, row?.passwordHash ?? null);
   if (!row || !ok || row.disabledAt) throw refused('password');
   const user = publicUser(row);

@@ -1,3 +1,4 @@
+import type { WriteStatement } from '../../../db/client.ts';
 import { asc, eq } from 'drizzle-orm';
 import { signInLinks, users } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -19,7 +20,7 @@ export function publicUser({ passwordHash, ...user }: typeof users.$inferSelect)
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The console's address for a one-time link. */
-export const signInUrl = (publicUrl: string, token: string) => `${publicUrl}/admin/sign-in/link?token=${token}`;
+const signInUrl = (publicUrl: string, token: string) => `${publicUrl}/admin/sign-in/link?token=${token}`;
 
 /**
  * Creates a user and a one-time invitation link (7 days). With `email`, the link is sent
@@ -40,30 +41,23 @@ export async function createUser(
   if (errors.length) throw new ValidationFailed(errors);
   const { database } = ctx;
   const id = newId();
-  const token = newToken();
-  const url = signInUrl(link.publicUrl, token);
+  let url = '';
   await database.exclusive(async () => {
     const existing = await database.db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
     if (existing) throw new Conflict(`${email} already has an account`, [{ path: 'email', message: 'already has an account' }]);
     const now = ctx.now();
-    const tokenHash = sha256(token);
+    const invite = planSignInLink(ctx, {
+      userId: id,
+      email,
+      purpose: 'invite',
+      publicUrl: link.publicUrl,
+      send: link.email,
+      extra: { invited_by: actor.name, role: input.role },
+    });
+    url = invite.url;
     await database.commit([
       database.db.insert(users).values({ id, email, name, role: input.role as Role, createdAt: now, updatedAt: now }),
-      database.db
-        .insert(signInLinks)
-        .values({ tokenHash, userId: id, purpose: 'invite', createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS.invite) }),
-      ...(link.email
-        ? [
-            database.db.insert(outbox).values({
-              recipient: email,
-              eventKey: eventKey({ kind: 'sign_in', tokenHash }),
-              template: 'sign-in',
-              payload: { purpose: 'invite', url, invited_by: actor.name, role: input.role },
-              nextAttemptAt: now,
-              createdAt: now,
-            }),
-          ]
-        : []),
+      ...invite.statements,
       auditEntry(database, actor, now, 'user.create', { type: 'user', id }, { email, role: input.role }),
     ]);
   });
@@ -81,12 +75,52 @@ export async function listUsers(ctx: ServiceContext): Promise<User[]> {
   return (await ctx.database.db.select().from(users).orderBy(asc(users.createdAt), asc(users.id))).map(publicUser);
 }
 
-export async function findUserByEmail(ctx: ServiceContext, email: string): Promise<User> {
-  const row = await ctx.database.db
+/** The stored row of the user with this address (any case), if any. */
+export function userRowByEmail(ctx: ServiceContext, email: string) {
+  return ctx.database.db
     .select()
     .from(users)
     .where(eq(users.email, normaliseEmail(email)))
     .get();
+}
+
+/**
+ * A new one-time link for a user (an invitation or a sign-in), and with `send` its email through
+ * the outbox: the rows to commit, and the link.
+ */
+export function planSignInLink(
+  ctx: ServiceContext,
+  link: { userId: string; email: string; purpose: 'invite' | 'sign_in'; publicUrl: string; send: boolean; extra?: Record<string, string> },
+): { url: string; statements: WriteStatement[] } {
+  const { db } = ctx.database;
+  const token = newToken();
+  const tokenHash = sha256(token);
+  const url = signInUrl(link.publicUrl, token);
+  const now = ctx.now();
+  return {
+    url,
+    statements: [
+      db
+        .insert(signInLinks)
+        .values({ tokenHash, userId: link.userId, purpose: link.purpose, createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS[link.purpose]) }),
+      ...(link.send
+        ? [
+            db.insert(outbox).values({
+              recipient: link.email,
+              eventKey: eventKey({ kind: 'sign_in', tokenHash }),
+              template: 'sign-in',
+              payload: { purpose: link.purpose, url, ...link.extra },
+              nextAttemptAt: now,
+              createdAt: now,
+            }),
+          ]
+        : []),
+    ],
+  };
+}
+
+export async function findUserByEmail(ctx: ServiceContext, email: string): Promise<User> {
+  const row = await userRowByEmail(ctx, email);
   if (!row) throw new NotFound('user', email, 'email');
   return publicUser(row);
 }
