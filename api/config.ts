@@ -1,4 +1,6 @@
+import type { BlockList } from 'node:net';
 import { DEFAULT_DATABASE_URL, DEFAULT_DB_TIMEOUT_MS } from '../db/client.ts';
+import { allowedNetworks } from './domain/subscribers/endpoint.ts';
 
 /** Candor's configuration, all from the environment (the server and the CLI read the same). */
 export interface Config {
@@ -38,6 +40,10 @@ export interface Config {
   cadenceTickMs: number;
   maintenanceTickMs: number;
   statementTickMs: number;
+  /** Networks webhook subscribers may be on although not public (`CANDOR_WEBHOOK_ALLOW_NETWORKS`, CIDRs). */
+  webhookAllowNetworks: BlockList;
+  /** Failed deliveries in a row after which a webhook or Slack subscription is paused. */
+  webhookPauseAfter: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -66,6 +72,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cadenceTickMs: positive(env, 'CANDOR_CADENCE_TICK_MS', 60_000),
     maintenanceTickMs: positive(env, 'CANDOR_MAINTENANCE_TICK_MS', 60_000),
     statementTickMs: positive(env, 'CANDOR_STATEMENT_TICK_MS', 60_000),
+    webhookAllowNetworks: networks(env, 'CANDOR_WEBHOOK_ALLOW_NETWORKS'),
+    webhookPauseAfter: count(env, 'CANDOR_WEBHOOK_PAUSE_AFTER', 10),
     publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
 }
@@ -76,4 +84,20 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, got ${raw}`);
   return value;
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${raw}`);
+  return value;
+}
+
+function networks(env: NodeJS.ProcessEnv, name: string): BlockList {
+  try {
+    return allowedNetworks(env[name]);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
 }

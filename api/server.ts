@@ -20,6 +20,7 @@ import { agreeOnSettings } from './services/shared-settings.ts';
 import { hasUsers } from './services/users/users.ts';
 import { readOperatorSettings } from './services/operator-settings.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
+import { WebhookSender } from './workers/webhook-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
@@ -50,7 +51,7 @@ async function main() {
     timeoutMs: config.databaseTimeoutMs,
   });
   await database.migrate();
-  const ctx: ServiceContext = { database, now: () => new Date() };
+  const ctx: ServiceContext = { database, now: () => new Date(), webhookAllowedNetworks: config.webhookAllowNetworks };
   const shared = await agreeOnSettings(ctx, config);
   if (config.demo && (await isEmpty(ctx)) && (await claimDemoSeed(ctx))) {
     await seedDemo(ctx);
@@ -119,13 +120,25 @@ async function main() {
         onProviderError: metrics.providerError,
       }),
   );
+  // Webhook and Slack deliveries: one sender, many requests in flight.
+  const webhookSender = new WebhookSender({
+    ctx,
+    settings: subscriptionSettings,
+    logger,
+    allowedNetworks: config.webhookAllowNetworks,
+    pauseAfter: config.webhookPauseAfter,
+    leaseMs: config.outboxLeaseMs,
+    pollMs: null,
+  });
   const wakeSenders = () => {
     for (const s of senders) s.wake();
+    webhookSender.wake();
   };
   database.afterCommit(wakeSenders);
   pulse.onOutboxDue(wakeSenders);
   pulse.onChange(wakeSenders);
   for (const s of senders) s.start();
+  webhookSender.start();
 
   // The clocks and the cadence watcher run on the leader only, under its lease.
   const workers = [
@@ -200,7 +213,11 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     // Workers finish their pass, then the lease is handed over at once.
-    const senderStopped = Promise.all([...senders.map((s) => s.stop()), Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop())]);
+    const senderStopped = Promise.all([
+      ...senders.map((s) => s.stop()),
+      webhookSender.stop(),
+      Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop()),
+    ]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');

@@ -278,3 +278,35 @@ export function statuspageRoutes(ctx: ServiceContext, page: PageInfo): SnapshotR
     },
   ];
 }
+
+/** What a webhook delivery is about. */
+export type WebhookSubject =
+  | { kind: 'incident'; incident: Incident }
+  | { kind: 'maintenance'; maintenance: Maintenance }
+  | { kind: 'component'; id: string; componentId: string; oldStatus: string; newStatus: string; at: Date };
+
+/**
+ * A webhook body as Statuspage sends one, without its per-subscriber `meta`: the page's id and
+ * status, then `incident` (a maintenance is one too, as on Statuspage) or `component_update` and
+ * `component`.
+ */
+export async function webhookPayload(ctx: ServiceContext, page: PageInfo, subject: WebhookSubject): Promise<Record<string, unknown>> {
+  const c = await load(ctx, page);
+  const [open, active] = await Promise.all([openPublicIncidents(ctx), activeMaintenances(ctx)]);
+  const status = statusOf(c, open, active);
+  const pageJson = { id: c.pageId, status_indicator: status.indicator, status_description: status.description };
+  if (subject.kind === 'incident') return { page: pageJson, incident: incidentJson(c, subject.incident) };
+  if (subject.kind === 'maintenance') return { page: pageJson, incident: maintenanceJson(c, subject.maintenance) };
+  const component = c.components.find((m) => m.id === subject.componentId);
+  return {
+    page: pageJson,
+    component_update: {
+      id: subject.id,
+      component_id: subject.componentId,
+      old_status: subject.oldStatus,
+      new_status: subject.newStatus,
+      created_at: subject.at.toISOString(),
+    },
+    component: component ? componentJson(c, component) : { id: subject.componentId, status: subject.newStatus },
+  };
+}

@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import type { Database } from '../../db/client.ts';
 import type { CadencePolicy } from '../domain/incident/cadence.ts';
 
@@ -9,6 +10,8 @@ export interface ServiceContext {
   demo?: boolean;
   /** The cadence policy as one use case read it (`withPolicy`); absent: read when needed. */
   policy?: Promise<CadencePolicy>;
+  /** Networks webhooks may reach although they are not public (`CANDOR_WEBHOOK_ALLOW_NETWORKS`); absent: none. */
+  webhookAllowedNetworks?: BlockList;
 }
 
 /** Who asked: recorded in the audit log and as an update's author. */

@@ -167,6 +167,10 @@ export class OutboxSender {
           confirmUrl: confirmUrl(settings, row.payload?.token ?? ''),
           brand: settings.brand,
           components: filter,
+          delivery:
+            subscriber && subscriber.type !== 'email' && subscriber.endpoint
+              ? { type: subscriber.type, endpoint: subscriber.endpoint, signingSecret: row.payload?.signing_secret }
+              : undefined,
         });
         messages.push({ from: settings.from, to: row.recipient, ...email });
       } else if (row.template === 'customer-notice' || row.template === 'customer-resolution') {
@@ -203,6 +207,20 @@ export class OutboxSender {
           role: p.role,
         });
         messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else if (row.template === 'webhook-paused') {
+        const p = row.payload ?? {};
+        const email = await renderResponderNotice({
+          pageName: settings.pageName,
+          brand: settings.brand,
+          headline: 'Webhook paused',
+          title: p.endpoint ?? '',
+          message: `After ${p.failures ?? 'several'} failed deliveries in a row, ${settings.pageName} stopped sending updates to this address. The last answer was: ${p.error ?? 'none'}. Once it accepts requests again, resume deliveries from the link below.`,
+          incidentUrl: links.manageUrl,
+          linkText: 'Resume deliveries',
+        });
+        messages.push({ from: settings.from, to: row.recipient, ...email });
+      } else if (row.template === 'component-update') {
+        throw new Error('a component update is for webhooks only, never an email');
       } else {
         const unknown: never = row.template; // every template is handled above
         throw new Error(`unknown email template ${String(unknown)}`);

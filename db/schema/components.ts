@@ -48,6 +48,8 @@ export const componentStatusIntervals = sqliteTable(
     endedAt: integer({ mode: 'timestamp_ms' }),
     /** The incident whose update caused this interval, if any. */
     incidentId: text(),
+    /** What else set it, when no incident did: an alert integration (`integration:<id>`); null: an operator or a maintenance. */
+    source: text(),
   },
   (t) => [
     index('intervals_component_idx').on(t.componentId, t.startedAt),

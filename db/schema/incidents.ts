@@ -28,6 +28,8 @@ export const incidents = sqliteTable(
     version: integer().notNull().default(0),
     commander: text(),
     escalationContact: text(),
+    /** Opened by an alert integration: internal until a person publishes it with their own words. */
+    draft: integer({ mode: 'boolean' }).notNull().default(false),
     /** Seeded for the demo page: shown like any other, but no responder is ever reminded of it. */
     demo: integer({ mode: 'boolean' }).notNull().default(false),
     postmortemBody: text(),

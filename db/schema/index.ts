@@ -5,3 +5,4 @@ export * from './subscribers.ts';
 export * from './customers.ts';
 export * from './maintenances.ts';
 export * from './users.ts';
+export * from './integrations.ts';

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, primaryKey, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
-import { OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
+import { OUTBOX_CHANNELS, OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
+import { SUBSCRIBER_TYPES } from '../../api/domain/subscribers/endpoint.ts';
 import { EMAIL_TEMPLATES } from '../../api/domain/outbox/events.ts';
 import { components } from './components.ts';
 
@@ -8,8 +9,19 @@ export const subscribers = sqliteTable(
   'subscribers',
   {
     id: text().primaryKey(),
-    /** Lower-cased; one subscription per address. */
+    /** How updates reach it: an email, a signed JSON webhook, or a Slack incoming webhook. */
+    type: text({ enum: SUBSCRIBER_TYPES }).notNull().default('email'),
+    /** Lower-cased. An email subscriber's address (one subscription per address); a webhook's or Slack's address for confirmation and failure notices. */
     email: text().notNull(),
+    /** A webhook's or Slack's URL (one subscription per URL); null for email. */
+    endpoint: text(),
+    /** A webhook's Standard Webhooks secret (`whsec_…`), shown once when it is created. */
+    signingSecret: text(),
+    /** A webhook or Slack subscription stops receiving after too many failures in a row, until resumed. */
+    pausedAt: integer({ mode: 'timestamp_ms' }),
+    consecutiveFailures: integer().notNull().default(0),
+    lastError: text(),
+    lastErrorAt: integer({ mode: 'timestamp_ms' }),
     /** Null until the address confirmed (double opt-in); unconfirmed subscribers get nothing else. */
     confirmedAt: integer({ mode: 'timestamp_ms' }),
     /** sha256 of the pending confirmation token, and when it stops working. */
@@ -22,7 +34,11 @@ export const subscribers = sqliteTable(
     source: text({ enum: ['page', 'admin', 'import'] }).notNull(),
     createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [uniqueIndex('subscribers_email_idx').on(t.email), index('subscribers_confirm_idx').on(t.confirmTokenHash)],
+  (t) => [
+    uniqueIndex('subscribers_email_idx').on(t.email).where(sql`type = 'email'`),
+    uniqueIndex('subscribers_endpoint_idx').on(t.endpoint).where(sql`endpoint IS NOT NULL`),
+    index('subscribers_confirm_idx').on(t.confirmTokenHash),
+  ],
 );
 
 export const subscriberComponents = sqliteTable(
@@ -43,7 +59,10 @@ export const outbox = sqliteTable(
   'outbox',
   {
     id: integer().primaryKey({ autoIncrement: true }),
+    /** An email address, or `webhook:<subscriber id>` for a webhook or Slack delivery. */
     recipient: text().notNull(),
+    /** Which sender delivers it: the email provider in batches, or one signed POST per row. */
+    channel: text({ enum: OUTBOX_CHANNELS }).notNull().default('email'),
     /** What happened, e.g. `incident_update:<id>`; with recipient, unique: no email twice. */
     eventKey: text().notNull(),
     template: text({ enum: EMAIL_TEMPLATES }).notNull(),
@@ -65,7 +84,7 @@ export const outbox = sqliteTable(
   (t) => [
     uniqueIndex('outbox_recipient_event_idx').on(t.recipient, t.eventKey),
     // Claims walk queued rows in id order and stop after one batch: O(batch), not O(queue).
-    index('outbox_queue_idx').on(t.status, t.id),
+    index('outbox_channel_queue_idx').on(t.channel, t.status, t.id),
     // Only batches in flight keep their key, so looking for one to retry stays cheap.
     index('outbox_in_flight_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
     index('outbox_subscriber_idx').on(t.subscriberId),

@@ -1,6 +1,9 @@
 /** queued → sending (leased) → sent, or back to queued for a retry, or failed for good. */
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
 
+/** Email goes to the provider in batches; a webhook (or Slack) delivery is one signed POST. */
+export const OUTBOX_CHANNELS = ['email', 'webhook'] as const;
+
 /** Resend accepts at most 100 emails per batch call. */
 export const BATCH_SIZE = 100;
 export const MAX_ATTEMPTS = 12;
@@ -13,6 +16,8 @@ export interface ProviderFailure {
   status: number | null;
   message: string;
   retryAfterSeconds?: number | null;
+  /** Known to fail again whatever the wait (e.g. a webhook address that is not allowed). */
+  permanent?: boolean;
 }
 
 export type FailureDecision = { retry: true; delayMs: number } | { retry: false; reason: string };
@@ -23,8 +28,10 @@ export type FailureDecision = { retry: true; delayMs: number } | { retry: false;
  * MAX_ATTEMPTS; anything else (invalid address, bad request, auth) is final.
  */
 export function decideFailure(failure: ProviderFailure, attempts: number, random: number, policy = RETRY_POLICY): FailureDecision {
-  const transient = failure.status === null || failure.status === 408 || failure.status === 409 || failure.status === 429 || failure.status >= 500;
-  if (!transient) return { retry: false, reason: `${failure.status}: ${failure.message}` };
+  const transient = failure.permanent
+    ? false
+    : failure.status === null || failure.status === 408 || failure.status === 409 || failure.status === 429 || failure.status >= 500;
+  if (!transient) return { retry: false, reason: failure.status === null ? failure.message : `${failure.status}: ${failure.message}` };
   if (attempts >= MAX_ATTEMPTS)
     return { retry: false, reason: `gave up after ${attempts} attempts; last: ${failure.status ?? 'no answer'}: ${failure.message}` };
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));

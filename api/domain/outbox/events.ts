@@ -1,6 +1,6 @@
 import type { MaintenanceEmail } from '../maintenance/lifecycle.ts';
 
-/** Every email template the outbox sends. */
+/** What an outbox row is rendered from: every email template, and the events a webhook or Slack hears of. */
 export const EMAIL_TEMPLATES = [
   'incident-update',
   'maintenance',
@@ -10,6 +10,8 @@ export const EMAIL_TEMPLATES = [
   'customer-statement',
   'responder-notice',
   'sign-in',
+  'component-update',
+  'webhook-paused',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -25,7 +27,9 @@ export type OutboxEvent =
   | { kind: 'customer_resolution'; incidentId: string; reopenCount: number }
   | { kind: 'statement'; customerId: string; from: Date; to: Date }
   | { kind: 'notice'; key: string }
-  | { kind: 'sign_in'; tokenHash: string };
+  | { kind: 'sign_in'; tokenHash: string }
+  | { kind: 'component_update'; intervalId: string }
+  | { kind: 'webhook_paused'; subscriberId: string; at: Date };
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -51,6 +55,10 @@ export function eventKey(e: OutboxEvent): string {
       return `notice:${e.key}`;
     case 'sign_in':
       return `sign_in:${e.tokenHash.slice(0, 16)}`;
+    case 'component_update':
+      return `component_update:${e.intervalId}`;
+    case 'webhook_paused':
+      return `webhook_paused:${e.subscriberId}:${e.at.getTime()}`;
   }
 }
 

@@ -1,21 +1,47 @@
 import { z } from 'zod';
-import { countSubscribers, createSubscriber, deleteSubscriber, getSubscriber, importSubscribers, listSubscribers } from '../../services/subscribers/admin.ts';
+import {
+  countSubscribers,
+  createSubscriber,
+  deleteSubscriber,
+  getSubscriber,
+  importSubscribers,
+  listSubscribers,
+  resumeSubscriber,
+} from '../../services/subscribers/admin.ts';
+import { SUBSCRIBER_TYPES } from '../../domain/subscribers/endpoint.ts';
 import { failedMessages, outboxCounts, retryFailed } from '../../services/outbox/delivery.ts';
 import { route } from '../define.ts';
 import { id, idParams, limit, page, pageQuery, timestamp } from './schemas.ts';
 
 const tag = 'Subscribers';
 
-const subscriberInput = z.strictObject({
-  email: z.email('not an email address').max(320),
-  component_ids: z.array(id).max(500).optional().describe('absent or empty: every component'),
-  confirmed: z.boolean().optional().describe('true: the operator vouches for the address, no confirmation email'),
-});
+const subscriberInput = z
+  .strictObject({
+    type: z.enum(SUBSCRIBER_TYPES).optional().describe("email (default), webhook (signed JSON in Statuspage's shapes) or slack (an incoming-webhook URL)"),
+    email: z
+      .email('not an email address')
+      .max(320)
+      .describe('the address updates go to; for a webhook or Slack, where its confirmation and failure notices go'),
+    endpoint: z.string().max(2000).optional().describe("a webhook's or Slack's URL"),
+    component_ids: z.array(id).max(500).optional().describe('absent or empty: every component'),
+    confirmed: z.boolean().optional().describe('true: the operator vouches for the address, no confirmation email'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.type && s.type !== 'email' && !s.endpoint) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `a ${s.type} subscriber needs its URL` });
+  });
 
 // CSV rows arrive as strings: `component_ids` separated by spaces or semicolons, `confirmed` as true/false/1/0.
 const csvRow = z
-  .object({ email: z.string(), component_ids: z.string().optional(), confirmed: z.string().optional() })
+  .object({
+    type: z.string().optional(),
+    email: z.string(),
+    endpoint: z.string().optional(),
+    component_ids: z.string().optional(),
+    confirmed: z.string().optional(),
+  })
   .transform((r) => ({
+    ...(r.type ? { type: r.type as (typeof SUBSCRIBER_TYPES)[number] } : {}),
+    ...(r.endpoint ? { endpoint: r.endpoint } : {}),
     email: r.email,
     ...(r.component_ids ? { component_ids: r.component_ids.split(/[;\s]+/).filter(Boolean) } : {}),
     ...(r.confirmed ? { confirmed: /^(true|1|yes)$/i.test(r.confirmed) } : {}),
@@ -24,20 +50,44 @@ const csvRow = z
 
 const subscriber = z.object({
   id,
+  type: z.enum(SUBSCRIBER_TYPES),
   email: z.string(),
+  endpoint: z.string().nullable(),
   confirmed_at: timestamp.nullable(),
   component_ids: z.array(id).nullable().describe('null: every component'),
   source: z.enum(['page', 'admin', 'import']),
   created_at: timestamp,
+  delivery: z
+    .object({
+      state: z.enum(['active', 'paused']),
+      paused_at: timestamp.nullable(),
+      consecutive_failures: z.int(),
+      last_error: z.string().nullable(),
+      last_error_at: timestamp.nullable(),
+    })
+    .nullable()
+    .describe("a webhook's or Slack's delivery state; null for email"),
 });
 
-const shape = ({ id, email, confirmedAt, componentIds, source, createdAt }: Awaited<ReturnType<typeof getSubscriber>>) => ({
-  id,
-  email,
-  confirmedAt,
-  componentIds,
-  source,
-  createdAt,
+const shape = (s: Awaited<ReturnType<typeof getSubscriber>>) => ({
+  id: s.id,
+  type: s.type,
+  email: s.email,
+  endpoint: s.endpoint,
+  confirmedAt: s.confirmedAt,
+  componentIds: s.componentIds,
+  source: s.source,
+  createdAt: s.createdAt,
+  delivery:
+    s.type === 'email'
+      ? null
+      : {
+          state: s.pausedAt ? ('paused' as const) : ('active' as const),
+          pausedAt: s.pausedAt,
+          consecutiveFailures: s.consecutiveFailures,
+          lastError: s.lastError,
+          lastErrorAt: s.lastErrorAt,
+        },
 });
 
 export const subscriberRoutes = [
@@ -75,14 +125,29 @@ export const subscriberRoutes = [
     {
       method: 'post',
       path: '/subscribers',
-      summary: 'Add a subscriber (a confirmation email goes out unless confirmed: true)',
+      summary: "Add a subscriber (a confirmation email goes out unless confirmed: true); a webhook's signing secret is in this answer only",
       tag,
       scope: 'admin',
       body: subscriberInput,
-      response: subscriber,
+      response: subscriber.extend({ signing_secret: z.string().nullable().describe("a webhook's Standard Webhooks secret (whsec_…), shown only here") }),
       status: 201,
     },
-    async ({ ctx, actor, body }) => shape(await createSubscriber(ctx, actor, body)),
+    async ({ ctx, actor, body }) => {
+      const created = await createSubscriber(ctx, actor, body);
+      return { ...shape(created.subscriber), signingSecret: created.signingSecret };
+    },
+  ),
+  route(
+    {
+      method: 'post',
+      path: '/subscribers/{id}/resume',
+      summary: 'Resume a paused webhook or Slack subscription (its failure count starts again)',
+      tag,
+      scope: 'admin',
+      params: idParams,
+      response: subscriber,
+    },
+    async ({ ctx, actor, params }) => shape(await resumeSubscriber(ctx, actor, params.id)),
   ),
   route(
     {

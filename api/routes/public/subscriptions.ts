@@ -5,16 +5,24 @@ import { z } from 'zod';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { SubscriptionSettings } from '../../services/subscribers/links.ts';
-import { unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
+import { resumeSubscription, unsubscribe, updateSubscription } from '../../services/subscribers/manage.ts';
 import { subscribe } from '../../services/subscribers/subscribe.ts';
 import { confirmSubscription } from '../../services/subscribers/confirm.ts';
 import { limitBody } from '../body-limit.ts';
+import { SUBSCRIBER_TYPES } from '../../domain/subscribers/endpoint.ts';
 import { sameOrigin } from '../same-origin.ts';
 
-const subscribeBody = z.object({
-  email: z.email('not an email address').max(320),
-  component_ids: z.array(z.string().max(64)).max(500).default([]),
-});
+const subscribeBody = z
+  .object({
+    type: z.enum(SUBSCRIBER_TYPES).default('email'),
+    email: z.email('not an email address').max(320),
+    endpoint: z.string().max(2000).optional(),
+    component_ids: z.array(z.string().max(64)).max(500).default([]),
+  })
+  .transform((b) => ({ ...b, endpoint: b.type === 'email' ? undefined : b.endpoint?.trim() || undefined }))
+  .superRefine((b, ctx) => {
+    if (b.type !== 'email' && !b.endpoint) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `a ${b.type} subscription needs its URL` });
+  });
 
 /** Form fields or JSON, with repeated `component_ids` as an array. */
 async function readBody(c: Context): Promise<Record<string, unknown>> {
@@ -49,12 +57,19 @@ export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, 
     // The form's "All components" choice wins over any boxes left ticked.
     const parsed = subscribeBody.safeParse(body.all === '1' ? { ...body, component_ids: [] } : body);
     if (!parsed.success) {
-      if (wantsHtml(c)) return c.redirect('/subscribe?error=email', 303);
+      if (wantsHtml(c)) return c.redirect(`/subscribe?error=${parsed.error.issues[0]?.path[0] === 'endpoint' ? 'endpoint' : 'email'}`, 303);
       throw new ValidationFailed(parsed.error.issues.map((i) => ({ path: i.path.join('.') || '$', message: i.message })));
     }
-    await subscribe(ctx, { email: parsed.data.email, componentIds: parsed.data.component_ids, ip: clientIp(c, trustProxy) });
+    const { type, email, endpoint, component_ids } = parsed.data;
+    try {
+      await subscribe(ctx, { type, email, endpoint, componentIds: component_ids, ip: clientIp(c, trustProxy) });
+    } catch (err) {
+      const field = err instanceof ValidationFailed ? err.errors[0]?.path : undefined;
+      if (!wantsHtml(c) || (field !== 'endpoint' && field !== 'email')) throw err;
+      return c.redirect(`/subscribe?error=${field}`, 303);
+    }
     if (wantsHtml(c)) return c.redirect('/subscribe?sent=1', 303);
-    return c.json({ message: 'If this address can receive our updates, a confirmation email is on its way.' }, 202);
+    return c.json({ message: `If ${type === 'email' ? 'this address' : `${email}`} can receive our updates, a confirmation email is on its way.` }, 202);
   });
 
   // The button on the confirmation page (the emailed link only shows it: a scanner that
@@ -86,6 +101,10 @@ export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, 
     if (body.action === 'unsubscribe') {
       await unsubscribe(ctx, secret, token);
       return c.redirect('/subscriptions/unsubscribe?done=1', 303);
+    }
+    if (body.action === 'resume') {
+      await resumeSubscription(ctx, secret, token);
+      return c.redirect(`/subscriptions/manage?token=${encodeURIComponent(token)}&saved=1`, 303);
     }
     const ids = body.all === '1' ? [] : (body.component_ids as string[]);
     await updateSubscription(ctx, secret, token, ids);

@@ -5,6 +5,7 @@ import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
 import { planIntervalChange } from '../../domain/component/timeline.ts';
 import { writeVersioned } from '../versioned.ts';
+import { componentUpdateFanOut } from '../outbox/fan-out.ts';
 
 export interface StatusChange {
   componentId: string;
@@ -78,6 +79,8 @@ export async function planComponentStatuses(
     /** A maintenance whose components are exactly `componentIds`, and whether it now holds them. */
     maintenance?: { id: string; holds: boolean };
     operatorStatuses?: Map<string, ComponentStatus>;
+    /** What set the operator statuses when no person did (an alert integration: `integration:<id>`). */
+    source?: string;
   },
   /** What `readStatusInputs` read for these components and this write, if started earlier. */
   reads?: Promise<StatusInputs>,
@@ -117,16 +120,20 @@ export async function planComponentStatuses(
           .where(and(eq(componentStatusIntervals.id, open.id), isNull(componentStatusIntervals.endedAt))),
       );
     }
+    const intervalId = newId();
     statements.push(
       db.insert(componentStatusIntervals).values({
-        id: newId(),
+        id: intervalId,
         componentId: c.id,
         status: next,
         startedAt: cut.at,
         endedAt: null,
         incidentId: own !== undefined && own === next ? (pending.incident?.id ?? null) : null,
+        source: pending.source ?? null,
       }),
     );
+    if (next !== c.status)
+      statements.push(componentUpdateFanOut(database, { intervalId, componentId: c.id, oldStatus: c.status, newStatus: next, at: cut.at }));
   }
   return { changes, statements };
 }

@@ -63,7 +63,7 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
   const batchKey = newId(16);
   const fresh = await client.execute({
     sql: `UPDATE outbox SET status = 'sending', batch_key = ?, lease_until = ?, attempts = attempts + 1
-          WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND batch_key IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?)
+          WHERE id IN (SELECT id FROM outbox WHERE channel = 'email' AND status = 'queued' AND batch_key IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?)
             AND status = 'queued' ${RETURNING}`,
     args: [batchKey, lease, now, BATCH_SIZE],
   });

@@ -45,18 +45,25 @@ async function withFilters(ctx: ServiceContext, rows: (typeof subscribers.$infer
   return rows.map((r) => ({ ...r, componentIds: r.allComponents ? null : filters.filter((f) => f.subscriberId === r.id).map((f) => f.componentId) }));
 }
 
-/** Subscribers by address, paged (the cursor is the last address returned). */
+/** Past the cursor (the last address and id returned): an address may have several subscriptions (email, webhooks). */
+function after(cursor: string): SQL | undefined {
+  const [email = '', id = ''] = Buffer.from(cursor, 'base64url').toString().split('\n');
+  return or(gt(subscribers.email, email), and(eq(subscribers.email, email), gt(subscribers.id, id)));
+}
+
+/** Subscribers by address, paged. */
 export async function listSubscribers(ctx: ServiceContext, filter: SubscriberFilter): Promise<Page<Subscriber>> {
   const rows = await ctx.database.db
     .select()
     .from(subscribers)
-    .where(and(where(filter), filter.cursor ? gt(subscribers.email, Buffer.from(filter.cursor, 'base64url').toString()) : undefined))
-    .orderBy(asc(subscribers.email))
+    .where(and(where(filter), filter.cursor ? after(filter.cursor) : undefined))
+    .orderBy(asc(subscribers.email), asc(subscribers.id))
     .limit(filter.limit + 1);
   const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
   return {
     data: await withFilters(ctx, page),
-    nextCursor: rows.length > filter.limit ? Buffer.from(page.at(-1)!.email).toString('base64url') : null,
+    nextCursor: rows.length > filter.limit && last ? Buffer.from(`${last.email}\n${last.id}`).toString('base64url') : null,
   };
 }
 
@@ -72,9 +79,13 @@ export async function getSubscriber(ctx: ServiceContext, id: string): Promise<Su
 }
 
 /** An operator adds one address: confirmed at once when they vouch for it, else a confirmation email goes out. */
-export async function createSubscriber(ctx: ServiceContext, actor: Actor, request: Omit<SubscriptionRequest, 'source'>): Promise<Subscriber> {
+export async function createSubscriber(
+  ctx: ServiceContext,
+  actor: Actor,
+  request: Omit<SubscriptionRequest, 'source'>,
+): Promise<{ subscriber: Subscriber; signingSecret: string | null }> {
   const { database } = ctx;
-  const id = await database.exclusive(async () => {
+  const { id, signingSecret } = await database.exclusive(async () => {
     const plan = await planSubscription(ctx, { ...request, source: 'admin' });
     const audit = auditEntry(
       database,
@@ -82,10 +93,24 @@ export async function createSubscriber(ctx: ServiceContext, actor: Actor, reques
       ctx.now(),
       'subscriber.create',
       { type: 'subscriber', id: plan.id },
-      { email: request.email.trim().toLowerCase() },
+      { email: request.email.trim().toLowerCase(), ...(request.endpoint && { type: request.type, endpoint: request.endpoint }) },
     );
     if (plan.statements.length) await database.commit([...plan.statements, audit]);
-    return plan.id;
+    return plan;
+  });
+  return { subscriber: await getSubscriber(ctx, id), signingSecret };
+}
+
+/** Resumes a paused webhook or Slack subscription: deliveries start again with the next event. */
+export async function resumeSubscriber(ctx: ServiceContext, actor: Actor, id: string): Promise<Subscriber> {
+  const { database } = ctx;
+  await database.exclusive(async () => {
+    const row = await getSubscriber(ctx, id);
+    if (row.type === 'email') throw new ValidationFailed([{ path: 'id', message: 'an email subscriber has no deliveries to resume' }]);
+    await database.commit([
+      database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, id)),
+      auditEntry(database, actor, ctx.now(), 'subscriber.resume', { type: 'subscriber', id }, { endpoint: row.endpoint }),
+    ]);
   });
   return getSubscriber(ctx, id);
 }
@@ -106,9 +131,9 @@ export async function importSubscribers(
     const statements = [];
     let imported = 0;
     for (const [i, row] of rows.entries()) {
-      const email = row.email.trim().toLowerCase();
-      if (seen.has(email)) continue;
-      seen.add(email);
+      const identity = row.endpoint?.trim() || row.email.trim().toLowerCase();
+      if (seen.has(identity)) continue;
+      seen.add(identity);
       try {
         const plan = await planSubscription(ctx, { ...row, source: 'import' });
         statements.push(...plan.statements);

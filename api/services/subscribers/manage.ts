@@ -16,7 +16,24 @@ export async function getSubscription(ctx: ServiceContext, secret: string, token
     .select({ id: subscriberComponents.componentId })
     .from(subscriberComponents)
     .where(eq(subscriberComponents.subscriberId, subscriber.id));
-  return { id: subscriber.id, email: subscriber.email, componentIds: subscriber.allComponents ? null : filter.map((f) => f.id) };
+  return {
+    id: subscriber.id,
+    type: subscriber.type,
+    email: subscriber.email,
+    endpoint: subscriber.endpoint,
+    pausedAt: subscriber.pausedAt,
+    lastError: subscriber.lastError,
+    componentIds: subscriber.allComponents ? null : filter.map((f) => f.id),
+  };
+}
+
+/** The subscriber of a manage link resumes its paused webhook or Slack deliveries. */
+export async function resumeSubscription(ctx: ServiceContext, secret: string, token: string): Promise<void> {
+  const subscriber = await subscriberForToken(ctx, secret, token);
+  if (!subscriber) throw invalid();
+  await ctx.database.exclusive(() =>
+    ctx.database.commit([ctx.database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, subscriber.id))]),
+  );
 }
 
 /** Changes which components a subscriber hears about (empty: all). */

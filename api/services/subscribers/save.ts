@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -7,9 +7,17 @@ import { requireComponents } from '../references.ts';
 import { CONFIRM_TTL_MS, randomToken } from './tokens.ts';
 import { sha256 } from '../secrets.ts';
 import { eventKey } from '../../domain/outbox/events.ts';
+import { checkEndpoint, type SubscriberType } from '../../domain/subscribers/endpoint.ts';
+import { ValidationFailed } from '../../domain/errors.ts';
+import { newSigningSecret } from '../webhooks/signing.ts';
 
 export interface SubscriptionRequest {
+  /** Default email. */
+  type?: SubscriberType;
+  /** An email subscriber's address; a webhook's or Slack's address for confirmation and failure notices. */
   email: string;
+  /** A webhook's or Slack's URL. */
+  endpoint?: string;
   /** Absent or empty: every component. */
   componentIds?: string[];
   /** The operator vouches for the address: no confirmation email. */
@@ -29,18 +37,34 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 export async function planSubscription(
   ctx: ServiceContext,
   request: SubscriptionRequest,
-): Promise<{ id: string; statements: WriteStatement[]; created: boolean }> {
+): Promise<{ id: string; statements: WriteStatement[]; created: boolean; signingSecret: string | null }> {
   const { db } = ctx.database;
   const email = normaliseEmail(request.email);
+  const type = request.type ?? 'email';
+  const endpoint = type === 'email' ? null : (request.endpoint ?? '').trim();
+  if (endpoint !== null) {
+    const errors = checkEndpoint(endpoint, ctx.webhookAllowedNetworks);
+    if (errors.length) throw new ValidationFailed(errors);
+  } else if (request.endpoint) throw new ValidationFailed([{ path: 'endpoint', message: 'only webhook and slack subscribers have an endpoint' }]);
   const componentIds = [...new Set(request.componentIds ?? [])];
   await requireComponents(ctx, componentIds, (i) => `component_ids[${i}]`);
   const now = ctx.now();
-  const existing = await db.select().from(subscribers).where(eq(subscribers.email, email)).get();
-  if (existing?.confirmedAt) return { id: existing.id, statements: [], created: false };
+  const existing = await db
+    .select()
+    .from(subscribers)
+    .where(endpoint === null ? and(eq(subscribers.type, 'email'), eq(subscribers.email, email)) : eq(subscribers.endpoint, endpoint))
+    .get();
+  if (existing?.confirmedAt) return { id: existing.id, statements: [], created: false, signingSecret: null };
 
   const id = existing?.id ?? newId();
   const token = request.confirmed ? null : randomToken();
+  // A webhook gets a new secret each time it is (re)created: it is only ever shown then.
+  const signingSecret = type === 'webhook' ? newSigningSecret() : null;
   const fields = {
+    type,
+    email,
+    endpoint,
+    signingSecret,
     confirmedAt: request.confirmed ? now : null,
     confirmTokenHash: token ? sha256(token) : null,
     confirmExpiresAt: token ? new Date(now.getTime() + CONFIRM_TTL_MS) : null,
@@ -49,7 +73,7 @@ export async function planSubscription(
   const statements: WriteStatement[] = [
     existing
       ? db.update(subscribers).set(fields).where(eq(subscribers.id, id))
-      : db.insert(subscribers).values({ id, email, source: request.source, createdAt: now, ...fields }),
+      : db.insert(subscribers).values({ id, source: request.source, createdAt: now, ...fields }),
     db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
   ];
   if (componentIds.length) statements.push(db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId: id, componentId }))));
@@ -61,11 +85,12 @@ export async function planSubscription(
         eventKey: eventKey({ kind: 'confirm', subscriberId: id, tokenHash: sha256(token) }),
         template: 'subscription-confirmation',
         subscriberId: id,
-        payload: { token },
+        // A webhook's secret reaches whoever confirms it, in this email only.
+        payload: signingSecret ? { token, signing_secret: signingSecret } : { token },
         nextAttemptAt: now,
         createdAt: now,
       }),
     );
   }
-  return { id, statements, created: !existing };
+  return { id, statements, created: !existing, signingSecret };
 }

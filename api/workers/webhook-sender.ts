@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type { BlockList } from 'node:net';
+import { inArray } from 'drizzle-orm';
+import { subscribers } from '../../db/schema/index.ts';
+import { decideFailure } from '../domain/outbox/delivery.ts';
+import { describeError, type Logger } from '../log.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { claimDeliveries, recordDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../services/outbox/webhook-delivery.ts';
+import { postWebhook, type PostResult } from '../services/webhooks/post.ts';
+import { signedHeaders } from '../services/webhooks/signing.ts';
+import { webhookEvent, type WebhookEventBodies } from '../services/webhooks/events.ts';
+import { subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
+
+export interface WebhookSenderOptions {
+  ctx: ServiceContext;
+  settings: SubscriptionSettings;
+  logger: Logger;
+  allowedNetworks?: BlockList;
+  /** Failures in a row that pause a subscription (default 10). */
+  pauseAfter?: number;
+  /** Requests in flight at once from this process. */
+  concurrency?: number;
+  /** How long it sleeps when nothing is due (default 1 s); null: until woken. */
+  pollMs?: number | null;
+  random?: () => number;
+  leaseMs?: number;
+}
+
+/** The delivery's id for the receiver: the same for every attempt of one event to one subscriber. */
+function deliveryId(row: Pick<ClaimedDelivery, 'eventKey' | 'subscriberId'>): string {
+  return `msg_${createHash('sha256').update(`${row.eventKey}\n${row.subscriberId}`).digest('base64url').slice(0, 27)}`;
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Delivers the outbox's webhook and Slack rows: claims a chunk, builds each event's body once
+ * (then only the per-subscriber `meta`), signs it per Standard Webhooks, POSTs the chunk with
+ * bounded concurrency and records every outcome in one write. Any number may run, anywhere.
+ */
+export class WebhookSender {
+  private readonly options: WebhookSenderOptions;
+  private readonly events = new Map<string, Promise<WebhookEventBodies>>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(options: WebhookSenderOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const sent = await this.sendNext().catch((err) => {
+          this.options.logger.error('webhook sender failed; retrying', describeError(err));
+          return false;
+        });
+        if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Sends until nothing is due. */
+  async drain(): Promise<void> {
+    while (await this.sendNext());
+  }
+
+  private sleep(ms: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = () => {
+        clearTimeout(this.timer!);
+        this.wakeUp = null;
+        resolve();
+      };
+      if (ms !== null) this.timer = setTimeout(this.wakeUp, ms);
+    });
+  }
+
+  /** Delivers one chunk; false when nothing was due. */
+  async sendNext(): Promise<boolean> {
+    const { ctx } = this.options;
+    const rows = await claimDeliveries(ctx, undefined, this.options.leaseMs);
+    if (!rows.length) return false;
+    const ids = [...new Set(rows.map((r) => r.subscriberId))];
+    const found = await ctx.database.db.select().from(subscribers).where(inArray(subscribers.id, ids));
+    const byId = new Map(found.map((s) => [s.id, s]));
+    const outcomes = await eachLimited(rows, this.options.concurrency ?? 50, (row) => this.deliver(row, byId.get(row.subscriberId)));
+    await recordDeliveries(ctx, outcomes, this.options.pauseAfter ?? 10);
+    return true;
+  }
+
+  private async deliver(row: ClaimedDelivery, subscriber: typeof subscribers.$inferSelect | undefined): Promise<DeliveryOutcome> {
+    const { ctx, settings, logger } = this.options;
+    const base = { id: row.id, subscriberId: row.subscriberId };
+    if (!subscriber?.endpoint) return { ...base, sent: false, error: 'subscriber removed before sending', retryAt: null, payload: null, counts: false };
+    if (subscriber.pausedAt) return { ...base, sent: false, error: 'subscription paused after repeated failures', retryAt: null, payload: null, counts: false };
+    let body: string | null | undefined = row.payload?.body;
+    if (body === undefined) {
+      try {
+        const event = await this.event(row);
+        body = subscriber.type === 'slack' ? event.slack : event.json(subscriberLinks(settings, subscriber).unsubscribeUrl);
+      } catch (err) {
+        logger.error('webhook body could not be built', { event: row.eventKey, ...describeError(err) });
+        return { ...base, sent: false, error: `could not build the body: ${(err as Error).message}`, retryAt: null, payload: null, counts: false };
+      }
+    }
+    if (body === null) return { ...base, sent: true }; // nothing for this kind of subscriber (Slack hears no component changes)
+    const headers = subscriber.signingSecret ? signedHeaders(subscriber.signingSecret, deliveryId(row), ctx.now(), body) : {};
+    const result: PostResult = await postWebhook(subscriber.endpoint, body, headers, this.options.allowedNetworks, ctx.now);
+    if (result.ok) return { ...base, sent: true };
+    const decision = decideFailure(result, row.attempts, (this.options.random ?? Math.random)());
+    const error = result.status === null ? result.message : `${result.status}: ${result.message}`;
+    return {
+      ...base,
+      sent: false,
+      error: decision.retry ? error : decision.reason,
+      retryAt: decision.retry ? new Date(ctx.now().getTime() + decision.delayMs) : null,
+      payload: decision.retry ? { ...(row.payload ?? {}), body } : null,
+      counts: true,
+    };
+  }
+
+  /** An event's bodies, built once per event. */
+  private event(row: ClaimedDelivery): Promise<WebhookEventBodies> {
+    let event = this.events.get(row.eventKey);
+    if (!event) {
+      event = webhookEvent(this.options.ctx, this.options.settings, row);
+      event.catch(() => this.events.delete(row.eventKey));
+      this.events.set(row.eventKey, event);
+      if (this.events.size > 100) this.events.delete(this.events.keys().next().value!);
+    }
+    return event;
+  }
+}
