@@ -12,6 +12,7 @@ import type { SubscriptionSettings } from './services/subscribers/links.ts';
 import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 import type { AppEnv } from './routes/env.ts';
 import { mountHealthRoutes, mountMetrics } from './routes/health.ts';
+import { mountIntegrationRoutes } from './routes/integrations.ts';
 import type { Registry } from 'prom-client';
 import { clientIp } from './routes/client-ip.ts';
 import { limitBody } from './routes/body-limit.ts';
@@ -76,6 +77,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
   mountAdminApi(app, ctx, async () => (subscriptions ? await subscriptions() : { pageName: 'Status', publicUrl: '' }));
   app.all(`${ADMIN_BASE}/*`, (c) => problemResponse(problem(c, 'not_found', `No admin API route ${c.req.method} ${c.req.path}`)));
 
+  mountIntegrationRoutes(app, ctx);
   mountHealthRoutes(app, ctx, warm);
   if (metrics) mountMetrics(app, ctx, metrics);
   // Console forms: bounded (a subscriber import may carry a few MB of CSV, the settings a logo;

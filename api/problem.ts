@@ -102,8 +102,8 @@ export const PROBLEMS: Record<ProblemCode, ProblemKind> = {
   unauthorized: {
     status: 401,
     title: 'Unauthorized',
-    meaning: 'The request carries no API key, or one that is malformed, unknown or revoked.',
-    fix: 'Send `Authorization: Bearer <key>` with a key from `npm run candor -- keys create`.',
+    meaning: 'The request carries no credential, or one that is malformed, unknown or revoked: an API key, or the token in an alert integration’s URL.',
+    fix: 'Send `Authorization: Bearer <key>` with a key from `npm run candor -- keys create`; an alert source posts to the URL `POST /api/admin/v1/integrations` answered (a disabled integration’s URL stops working).',
   },
   forbidden: {
     status: 403,

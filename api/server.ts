@@ -24,6 +24,7 @@ import { WebhookSender } from './workers/webhook-sender.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
+import { AlertClock } from './workers/alert-clock.ts';
 import { Lease } from './workers/leading-worker.ts';
 import { Pulse } from './workers/pulse.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
@@ -160,6 +161,7 @@ async function main() {
     }),
     new MaintenanceClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
     new StatementClock({ ctx, logger, lease, tickMs: config.statementTickMs }),
+    new AlertClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
   ];
   const pokeWorkers = () => {
     for (const w of workers) w.poke();

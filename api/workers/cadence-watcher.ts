@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
 import type { WriteStatement } from '../../db/client.ts';
 import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue } from '../domain/incident/cadence.ts';
@@ -66,7 +66,9 @@ export class CadenceWatcher extends LeadingWorker {
     const open = await db
       .select()
       .from(incidents)
-      .where(and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), publicIncident, eq(incidents.demo, false)));
+      .where(
+        and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), or(publicIncident, eq(incidents.draft, true)), eq(incidents.demo, false)),
+      );
     const owed = await db
       .select()
       .from(incidents)
@@ -76,6 +78,18 @@ export class CadenceWatcher extends LeadingWorker {
     const time = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
     for (const i of open) {
       const due = i.nextUpdateDueAt!;
+      // A draft from an alert: responders hear of it at once, and of its deadline as of any other.
+      if (i.draft)
+        notices.push({
+          key: `draft:${i.id}`,
+          incidentId: i.id,
+          kind: 'draft',
+          dueAt: due,
+          title: i.title,
+          recipient: i.commander ?? this.options.defaultCommander ?? null,
+          headline: 'Draft incident from an alert',
+          message: `An alert opened this ${i.severity} draft. Nothing is public yet: publish it with an update in your own words by ${time(due)}, or resolve it if the alert was wrong.`,
+        });
       const later = nextNoticeAt(due, now, policy);
       if (later) next.push(later.getTime());
       for (const kind of noticesDue(due, now, policy)) {
@@ -153,7 +167,12 @@ export class CadenceWatcher extends LeadingWorker {
               recipient: n.recipient,
               eventKey: eventKey({ kind: 'notice', key: n.key }),
               template: 'responder-notice',
-              payload: { headline: n.headline, title: n.title, message: n.message, incident_url: `${publicUrl}/incidents/${n.incidentId}` },
+              payload: {
+                headline: n.headline,
+                title: n.title,
+                message: n.message,
+                incident_url: n.kind === 'draft' ? `${publicUrl}/admin/incidents/${n.incidentId}` : `${publicUrl}/incidents/${n.incidentId}`,
+              },
               nextAttemptAt: now,
               createdAt: now,
             })

@@ -130,7 +130,7 @@ export const leaseFence = sqliteTable('lease_fence', { id: integer().primaryKey(
 export const cadenceNotices = sqliteTable('cadence_notices', {
   key: text().primaryKey(),
   incidentId: text().notNull(),
-  kind: text({ enum: ['reminder', 'overdue', 'escalation', 'postmortem_reminder', 'postmortem_overdue'] }).notNull(),
+  kind: text({ enum: ['reminder', 'overdue', 'escalation', 'postmortem_reminder', 'postmortem_overdue', 'draft'] }).notNull(),
   /** The deadline the notice is about. */
   dueAt: integer({ mode: 'timestamp_ms' }).notNull(),
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),

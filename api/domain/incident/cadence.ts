@@ -44,19 +44,23 @@ export interface CadenceState {
   publishedAt: Date | null;
   /** The last public update, or null when the public has heard nothing yet. */
   lastPublicUpdateAt: Date | null;
+  /** A draft that will be public once a person publishes it: its first public update is owed from here. */
+  draftSince?: Date | null;
 }
 
 /**
  * When the public is owed its next update: none once resolved or while not public; else the
- * first-update deadline from publication while nothing public was said, then the last public
+ * first-update deadline from publication (or, for a draft that will be public, from its
+ * opening) while nothing public was said, then the last public
  * update plus the severity's interval. Pure function of the state; re-run on every change, so a
  * severity upgrade can make an incident due at once.
  */
 export function nextUpdateDue(state: CadenceState, policy: CadencePolicy = DEFAULT_CADENCE_POLICY): Date | null {
-  if (state.status === 'resolved' || !state.publishedAt) return null;
+  const from = state.publishedAt ?? state.draftSince ?? null;
+  if (state.status === 'resolved' || !from) return null;
   const rule = policy.severities[state.severity];
   if (!state.lastPublicUpdateAt) {
-    return rule.firstUpdateMinutes === null ? null : new Date(state.publishedAt.getTime() + rule.firstUpdateMinutes * MINUTE);
+    return rule.firstUpdateMinutes === null ? null : new Date(from.getTime() + rule.firstUpdateMinutes * MINUTE);
   }
   return rule.everyMinutes === null ? null : new Date(state.lastPublicUpdateAt.getTime() + rule.everyMinutes * MINUTE);
 }

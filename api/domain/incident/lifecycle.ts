@@ -65,10 +65,16 @@ export function isPublic(severity: Severity, customerVisible: boolean): boolean 
 /**
  * When an incident is public from, after a change to its severity or visibility: once
  * published it stays published (`publishedAt` kept); otherwise from `now` if the new severity
- * and visibility make it public, else still internal (null).
+ * and visibility make it public, else still internal (null). A draft stays internal until a
+ * person publishes it.
  */
-export function publication(publishedAt: Date | null, severity: Severity, customerVisible: boolean, now: Date): Date | null {
-  return publishedAt ?? (isPublic(severity, customerVisible) ? now : null);
+export function publication(publishedAt: Date | null, severity: Severity, customerVisible: boolean, now: Date, draft = false): Date | null {
+  return publishedAt ?? (!draft && isPublic(severity, customerVisible) ? now : null);
+}
+
+/** A draft's first public update is owed from its opening when publishing it will make it public. */
+export function draftSince(incident: { draft: boolean; declaredAt: Date; severity: Severity; customerVisible: boolean }): Date | null {
+  return incident.draft && isPublic(incident.severity, incident.customerVisible) ? incident.declaredAt : null;
 }
 
 /** A published incident cannot be made internal again: what was public stays public (409). */

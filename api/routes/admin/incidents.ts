@@ -101,6 +101,20 @@ export const incidentRoutes = [
   route(
     {
       method: 'post',
+      path: '/incidents/{id}/publish',
+      summary: 'Publish a draft with its first public update, in your own words (409 when it is not a draft)',
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: updateInput,
+      response: incident,
+      status: 201,
+    },
+    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }, { publish: true }),
+  ),
+  route(
+    {
+      method: 'post',
       path: '/incidents/{id}/notes',
       summary: "Add a responders' note: internal, never public, no email, deadline unchanged",
       tag,

@@ -14,6 +14,7 @@ import { maintenanceRoutes } from './maintenances.ts';
 import { limitBody } from '../body-limit.ts';
 import { templateRoutes } from './templates.ts';
 import { auditRoutes } from './audit.ts';
+import { integrationRoutes } from './integrations.ts';
 
 export const ADMIN_BASE = '/api/admin/v1';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -34,6 +35,7 @@ export const adminRoutes: Route[] = [
   customerEmailPreviewRoute,
   ...templateRoutes,
   ...auditRoutes,
+  ...integrationRoutes,
 ];
 
 /** Bearer-key authentication, once per request (the idempotency layer and the route share it). */

@@ -161,6 +161,7 @@ export const incident = z.object({
   impact_override: impact.nullable(),
   customer_visible: z.boolean(),
   published_at: nullableTimestamp.describe('when it became public; once set it stays public'),
+  draft: z.boolean().describe('opened by an alert: internal until a person publishes it (POST /incidents/{id}/publish)'),
   started_at: timestamp,
   declared_at: timestamp,
   identified_at: nullableTimestamp,

@@ -10,6 +10,8 @@ export interface DeadlineInput {
   publishedAt: Date | null;
   /** The last update the public saw (this write's own, when it is one). */
   lastPublicUpdateAt: Date | null;
+  /** A draft that will be public once published: owed from here. */
+  draftSince?: Date | null;
   /** The operator's promise (`next_update_at`), if any. */
   promised?: Date | null;
 }

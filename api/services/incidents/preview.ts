@@ -1,3 +1,4 @@
+import { publication } from '../../domain/incident/lifecycle.ts';
 import { eq, inArray } from 'drizzle-orm';
 import { customers, outbox } from '../../../db/schema/index.ts';
 import { renderMarkdown } from '../../markdown.ts';
@@ -28,7 +29,9 @@ export async function previewUpdate(
   incidentId: string,
   input: { status: IncidentStatus; body: string; components?: ComponentImpact[]; deliverNotifications?: boolean },
 ): Promise<UpdatePreview> {
-  const incident = await getIncident(ctx, incidentId);
+  const read = await getIncident(ctx, incidentId);
+  // A draft's update publishes it: previewed as public from now.
+  const incident = read.draft ? { ...read, publishedAt: publication(null, read.severity, read.customerVisible, ctx.now()) } : read;
   const published = incident.publishedAt !== null;
   const ids = (input.components ?? []).map((c) => c.id);
   const subscribers = published && (input.deliverNotifications ?? true) ? await countIncidentAudience(ctx.database, incidentId, ids) : 0;

@@ -1,5 +1,5 @@
 import { incidents } from '../../../db/schema/index.ts';
-import { checkImpactOverride, checkStaysPublic, publication, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
+import { checkImpactOverride, checkStaysPublic, draftSince, publication, type Impact, type Severity } from '../../domain/incident/lifecycle.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -37,7 +37,7 @@ export async function updateIncident(outer: ServiceContext, actor: Actor, id: st
     if (overrideErrors.length) throw new ValidationFailed(overrideErrors);
     const severity = changes.severity ?? incident.severity;
     const customerVisible = changes.customerVisible ?? incident.customerVisible;
-    const publishedAt = publication(incident.publishedAt, severity, customerVisible, now);
+    const publishedAt = publication(incident.publishedAt, severity, customerVisible, now, incident.draft);
     const severityChanged = severity !== incident.severity;
     const entry = {
       incidentId: id,
@@ -64,7 +64,13 @@ export async function updateIncident(outer: ServiceContext, actor: Actor, id: st
     // A change of severity or visibility re-plans the deadline at once (an upgrade can make it due now).
     const nextUpdateDueAt = await planDeadline(
       ctx,
-      { severity, status: incident.status, publishedAt, lastPublicUpdateAt: lastPublicUpdate(incident.updates) },
+      {
+        severity,
+        status: incident.status,
+        publishedAt,
+        lastPublicUpdateAt: lastPublicUpdate(incident.updates),
+        draftSince: draftSince({ ...incident, severity, customerVisible }),
+      },
       now,
     );
     await database.commit([

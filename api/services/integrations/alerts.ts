@@ -1,0 +1,215 @@
+import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import type { WriteStatement } from '../../../db/client.ts';
+import { alertHolds, components, incidents, integrationAlerts, integrations } from '../../../db/schema/index.ts';
+import { newId } from '../../../db/ids.ts';
+import type { ComponentStatus } from '../../domain/component/status.ts';
+import { alertStatus, decideHold, readAlert, type Alert } from '../../domain/integrations/alerts.ts';
+import type { Severity } from '../../domain/incident/lifecycle.ts';
+import { auditEntry } from '../audit.ts';
+import type { Actor, ServiceContext } from '../context.ts';
+import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { planDeclaration } from '../incidents/declare.ts';
+import { withPolicy } from '../policy.ts';
+import type { Integration } from './integrations.ts';
+
+export interface AlertsResult {
+  /** Alerts that moved (or will move, once a hold ends) a component. */
+  accepted: number;
+  components: { id: string; name: string; status: ComponentStatus; pendingStatus: ComponentStatus | null; pendingUntil: Date | null }[];
+  ignored: { fingerprint: string; reason: string }[];
+  draftIncidentIds: string[];
+}
+
+const source = (integration: Pick<Integration, 'id'>) => `integration:${integration.id}`;
+
+/** An integration's draft incident's severity: an outage is a SEV-2, anything less a SEV-3 (a person adjusts it when publishing). */
+const draftSeverity = (status: ComponentStatus): Severity => (status === 'major_outage' ? 'SEV-2' : 'SEV-3');
+
+/**
+ * Takes in one notification from an alert source: firing alerts are recorded against their
+ * component, resolved ones dropped; each touched component then shows the worst alert still
+ * firing on it (operational when none), unless that would move it again before its hold ends
+ * (then it waits for the alert clock). An open incident's holding still outranks alerts. With
+ * `draftIncidents`, a firing alert with no draft yet opens one (internal) in the same
+ * transaction. Unknown components and unmapped severities are reported, not fatal.
+ */
+export async function receiveAlerts(outer: ServiceContext, integration: Integration, alerts: Alert[]): Promise<AlertsResult> {
+  const { database } = outer;
+  return database.exclusive(async () => {
+    const ctx = withPolicy(outer);
+    const { db } = database;
+    const now = ctx.now();
+    const live = await db.select({ id: components.id, name: components.name }).from(components).where(isNull(components.deletedAt));
+    const byName = new Map(live.map((c) => [c.name.toLowerCase(), c]));
+    const byId = new Map(live.map((c) => [c.id, c]));
+    const known = await db.select().from(integrationAlerts).where(eq(integrationAlerts.integrationId, integration.id));
+    const rows = new Map(known.map((a) => [a.fingerprint, a]));
+    const touched = new Set<string>();
+    const ignored: AlertsResult['ignored'] = [];
+    let accepted = 0;
+
+    for (const alert of alerts) {
+      const reading = readAlert(alert, integration);
+      if (reading.kind === 'ignored') {
+        ignored.push({ fingerprint: alert.fingerprint, reason: reading.reason });
+        continue;
+      }
+      const component = byId.get(reading.componentRef) ?? byName.get(reading.componentRef.toLowerCase());
+      if (!component) {
+        ignored.push({ fingerprint: alert.fingerprint, reason: `no component with id or name "${reading.componentRef}"` });
+        continue;
+      }
+      accepted++;
+      const before = rows.get(alert.fingerprint);
+      if (before) touched.add(before.componentId);
+      touched.add(component.id);
+      if (alert.status === 'resolved') rows.delete(alert.fingerprint);
+      else
+        rows.set(alert.fingerprint, {
+          integrationId: integration.id,
+          fingerprint: alert.fingerprint,
+          componentId: component.id,
+          status: reading.status,
+          summary: reading.summary,
+          startsAt: alert.startsAt,
+          incidentId: before?.componentId === component.id ? before.incidentId : null,
+        });
+    }
+
+    const statements: WriteStatement[] = [];
+    const ids = [...touched];
+    // Alerts of every integration count: the worst one firing on a component shows.
+    const others = ids.length
+      ? await db
+          .select({ componentId: integrationAlerts.componentId, status: integrationAlerts.status })
+          .from(integrationAlerts)
+          .where(and(inArray(integrationAlerts.componentId, ids), ne(integrationAlerts.integrationId, integration.id)))
+      : [];
+    const firing = [...rows.values(), ...others];
+    const [current, holds] = ids.length
+      ? await Promise.all([
+          db.select({ id: components.id, operatorStatus: components.operatorStatus }).from(components).where(inArray(components.id, ids)),
+          db.select().from(alertHolds).where(inArray(alertHolds.componentId, ids)),
+        ])
+      : [[], []];
+    const operatorStatuses = new Map<string, ComponentStatus>();
+    const pending = new Map<string, { status: ComponentStatus; until: Date }>();
+    for (const c of current) {
+      const hold = holds.find((h) => h.componentId === c.id);
+      const wanted = alertStatus(firing.filter((a) => a.componentId === c.id).map((a) => a.status));
+      const decision = decideHold({ current: c.operatorStatus, wanted, changedAt: hold?.changedAt ?? null, minHoldMs: integration.minHoldSeconds * 1000, now });
+      if ('apply' in decision) {
+        operatorStatuses.set(c.id, decision.apply);
+        statements.push(upsertHold(ctx, c.id, integration.id, now, null));
+      } else if ('wait' in decision) {
+        pending.set(c.id, { status: decision.wait, until: decision.until });
+        statements.push(upsertHold(ctx, c.id, integration.id, hold?.changedAt ?? now, decision.wait));
+      } else if (hold?.pendingStatus) {
+        statements.push(db.update(alertHolds).set({ pendingStatus: null }).where(eq(alertHolds.componentId, c.id)));
+      }
+    }
+    const plan = await planComponentStatuses(database, [...operatorStatuses.keys()], now, { operatorStatuses, source: source(integration) });
+    statements.push(...plan.statements);
+
+    // Drafts: one per firing alert that has none, unless its component already has an open one.
+    const draftIds: string[] = [];
+    if (integration.draftIncidents) {
+      const open = await db
+        .select({ componentId: integrationAlerts.componentId })
+        .from(integrationAlerts)
+        .innerJoin(incidents, eq(incidents.id, integrationAlerts.incidentId))
+        .where(and(isNotNull(integrationAlerts.incidentId), ne(incidents.status, 'resolved')));
+      const covered = new Set(open.map((o) => o.componentId));
+      const actor: Actor = { apiKeyId: null, name: `integration ${integration.name}` };
+      for (const row of rows.values()) {
+        if (row.incidentId || covered.has(row.componentId)) continue;
+        const id = newId();
+        const name = byId.get(row.componentId)?.name ?? row.componentId;
+        statements.push(
+          ...(await planDeclaration(ctx, actor, id, {
+            title: `${name}: ${row.summary}`.slice(0, 200),
+            severity: draftSeverity(row.status),
+            customerVisible: true,
+            draft: true,
+            body: `Opened by the ${integration.name} integration from a firing alert: ${row.summary}. Nothing is public until someone publishes this incident with their own words.`,
+            author: actor.name,
+          })),
+        );
+        row.incidentId = id;
+        covered.add(row.componentId);
+        draftIds.push(id);
+      }
+    }
+
+    // The integration's firing alerts, as they now stand.
+    statements.push(db.delete(integrationAlerts).where(eq(integrationAlerts.integrationId, integration.id)));
+    if (rows.size) statements.push(db.insert(integrationAlerts).values([...rows.values()]));
+    statements.push(
+      auditEntry(
+        database,
+        { apiKeyId: null, name: `integration ${integration.name}` },
+        now,
+        'integration.alerts',
+        { type: 'integration', id: integration.id },
+        { accepted, ignored: ignored.length, statuses: Object.fromEntries(operatorStatuses), ...(draftIds.length && { drafts: draftIds }) },
+      ),
+    );
+    await database.commit(statements);
+    const after = new Map(plan.changes.map((c) => [c.componentId, c.newStatus]));
+    return {
+      accepted,
+      ignored,
+      draftIncidentIds: draftIds,
+      components: current.map((c) => ({
+        id: c.id,
+        name: byId.get(c.id)?.name ?? c.id,
+        status: after.get(c.id) ?? c.operatorStatus,
+        pendingStatus: pending.get(c.id)?.status ?? null,
+        pendingUntil: pending.get(c.id)?.until ?? null,
+      })),
+    };
+  });
+}
+
+function upsertHold(ctx: ServiceContext, componentId: string, integrationId: string, changedAt: Date, pendingStatus: ComponentStatus | null): WriteStatement {
+  return ctx.database.db
+    .insert(alertHolds)
+    .values({ componentId, integrationId, changedAt, pendingStatus })
+    .onConflictDoUpdate({ target: alertHolds.componentId, set: { integrationId, changedAt, pendingStatus } });
+}
+
+/**
+ * The alert clock's pass: applies each waiting status whose hold has ended, and says when the
+ * next hold ends.
+ */
+export async function applyHeldAlertStatuses(ctx: ServiceContext): Promise<Date | null> {
+  const { database } = ctx;
+  const { db } = database;
+  return database.exclusive(async () => {
+    const now = ctx.now();
+    const waiting = await db
+      .select({
+        componentId: alertHolds.componentId,
+        integrationId: alertHolds.integrationId,
+        changedAt: alertHolds.changedAt,
+        status: alertHolds.pendingStatus,
+        holdSeconds: integrations.minHoldSeconds,
+      })
+      .from(alertHolds)
+      .innerJoin(integrations, eq(integrations.id, alertHolds.integrationId))
+      .where(isNotNull(alertHolds.pendingStatus));
+    const until = (h: (typeof waiting)[number]) => h.changedAt.getTime() + h.holdSeconds * 1000;
+    const due = waiting.filter((h) => until(h) <= now.getTime());
+    const later = waiting.filter((h) => until(h) > now.getTime()).map(until);
+    const statements: WriteStatement[] = [];
+    for (const h of due) {
+      const plan = await planComponentStatuses(database, [h.componentId], now, {
+        operatorStatuses: new Map([[h.componentId, h.status!]]),
+        source: `integration:${h.integrationId}`,
+      });
+      statements.push(...plan.statements, upsertHold(ctx, h.componentId, h.integrationId, now, null));
+    }
+    if (statements.length) await database.commit(statements);
+    return later.length ? new Date(Math.min(...later)) : null;
+  });
+}
