@@ -13,6 +13,7 @@ import { describeError, jsonLogger as logger } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
 import { loopbackRenderer, pageRoutes } from './public/pages.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
+import { badgeRoutes } from './public/badges.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
@@ -176,7 +177,7 @@ async function main() {
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
   const snapshots = new Snapshots({
-    routes: [...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []), ...statuspageRoutes(ctx, publicPage), ...feedRoutes(ctx, publicPage)],
+    routes: [...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []), ...statuspageRoutes(ctx, publicPage), ...feedRoutes(ctx, publicPage), ...badgeRoutes(ctx, publicPage)],
     version: () => pulse.version,
     logger,
     bypassHeader: bypass,

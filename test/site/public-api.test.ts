@@ -309,3 +309,49 @@ test('an update posted through the admin API shows in summary.json and both feed
   expect(after.id).toBe(before.id);
   expect(Date.parse(after.updated)).toBeGreaterThan(Date.parse(before.updated));
 });
+
+describe('badges and the embed', () => {
+  test('the overall badge is an SVG with its words as its accessible name, cached briefly with an ETag', async () => {
+    const res = await fetch(`${server.url}/badge.svg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d{1,2}\b/);
+    const svg = await res.text();
+    const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg);
+    expect(XMLValidator.validate(svg)).toBe(true);
+    // A SEV-1 holds the API at major outage: the page's status is a major service outage.
+    expect(parsed.svg.title).toBe('status: major service outage');
+    expect(parsed.svg['@_role']).toBe('img');
+    expect(parsed.svg['@_aria-label']).toBe('status: major service outage');
+    expect(svg).toContain('fill="#cf222e"');
+    const etag = res.headers.get('etag')!;
+    expect((await fetch(`${server.url}/badge.svg`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const square = await (await fetch(`${server.url}/badge.svg?style=flat-square`)).text();
+    expect(square).toContain('rx="0"');
+    expect(svg).toContain('rx="3"');
+  });
+
+  test("a component's badge names it and its status; an unknown id is a 404; the name is escaped", async () => {
+    const docs = await (await fetch(`${server.url}/components/${ids.docs}/badge.svg`)).text();
+    expect(new XMLParser().parse(docs).svg.title).toBe('Docs: partial outage');
+    expect(docs).toContain('fill="#bc4c00"');
+    expect((await fetch(`${server.url}/components/nosuchcomponent/badge.svg`)).status).toBe(404);
+    const odd = (await admin('POST', '/components', { name: 'A <b> & "c"' })).id;
+    const svg = await (await fetch(`${server.url}/components/${odd}/badge.svg`)).text();
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).toContain('A &lt;b&gt; &amp; &quot;c&quot;: operational');
+    await admin('DELETE', `/components/${odd}`);
+  });
+
+  test('the embed is a small framable page with no script, linking to the page', async () => {
+    const res = await fetch(`${server.url}/embed`);
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain('frame-ancestors *');
+    expect(res.headers.get('content-security-policy')).not.toContain('script-src');
+    expect(html).not.toContain('<script');
+    expect(html).toContain('<a href="https://status.acme.test/" target="_blank" rel="noopener">');
+    expect(html).toContain('<span>Major Service Outage</span>');
+    expect(Buffer.byteLength(html)).toBeLessThan(2048);
+  });
+});

@@ -21,6 +21,9 @@ const BY_COMPONENT: Record<ComponentStatus, Indicator> = {
   major_outage: 'critical',
 };
 
+/** The indicator one component's status implies (its badge's colour). */
+export const componentIndicator = (status: ComponentStatus): Indicator => BY_COMPONENT[status];
+
 const RANK: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, major: 3, critical: 4 };
 
 /**
