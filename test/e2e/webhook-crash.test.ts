@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
+import { exitOf } from '../../scripts/processes.ts';
+
+// Webhook deliveries across processes and crashes: two real server processes share the
+// database and deliver one update's fan-out together, while one of them is killed with -9 again
+// and again. Afterwards every subscriber has been reached, and whatever a crash made go out
+// twice went out under the same webhook-id (receivers handle each delivery once by it).
+const SUBSCRIBERS = 2000;
+let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
+let receiver: Receiver;
+const servers: RunningServer[] = [];
+
+beforeAll(async () => {
+  fixture = await createSiteFixture();
+  receiver = await startReceiver();
+  const now = Date.now();
+  await fixture.database.client.execute({
+    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+          INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, all_components, token_version, source, created_at)
+          SELECT printf('w%011d', i), 'webhook', 'ops@example.com', ? || '/s/' || i, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ?, 1, 1, 'import', ? FROM n`,
+    args: [SUBSCRIBERS, receiver.url, now, now],
+  });
+});
+afterAll(async () => {
+  for (const s of servers) s.child.kill('SIGKILL');
+  await receiver?.close();
+  fixture?.cleanup();
+});
+
+const env = () => ({
+  DATABASE_URL: fixture.databaseUrl,
+  CANDOR_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
+  CANDOR_OUTBOX_LEASE_MS: '1500',
+  CANDOR_PUBLIC_URL: 'https://status.example.com',
+});
+const sent = async () =>
+  Number((await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE channel = 'webhook' AND status = 'sent'`))!.n);
+
+test('two instances, one killed -9 repeatedly: every webhook subscriber is reached, a repeat only under the same webhook-id', async () => {
+  // Each receiver answer takes 20 ms: kills land while requests are in flight.
+  for (let i = 1; i <= SUBSCRIBERS; i++) receiver.answer(`/s/${i}`, { status: 204, delayMs: 20 });
+  const steady = await startServer(env());
+  servers.push(steady);
+  let victim = await startServer(env());
+  servers.push(victim);
+  await fixture.admin(steady)('POST', '/incidents', { title: 'Checkout failing', severity: 'SEV-1', body: 'We are investigating.' });
+
+  let kills = 0;
+  for (let round = 0; round < 3; round++) {
+    await new Promise((r) => setTimeout(r, 200 + round * 100));
+    if ((await sent()) === SUBSCRIBERS) break;
+    victim.child.kill('SIGKILL');
+    await exitOf(victim.child);
+    kills++;
+    victim = await startServer(env());
+    servers.push(victim);
+  }
+  expect(kills).toBeGreaterThanOrEqual(1);
+  await within(60_000, async () => (await sent()) === SUBSCRIBERS);
+
+  const byPath = new Map<string, Set<string>>();
+  for (const r of receiver.received) {
+    const ids = byPath.get(r.path) ?? new Set();
+    ids.add(String(r.headers['webhook-id']));
+    byPath.set(r.path, ids);
+  }
+  expect(byPath.size).toBe(SUBSCRIBERS);
+  expect([...byPath.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+  // Repeats are bounded by what was in flight when a process died (at most one chunk per kill).
+  expect(receiver.received.length - SUBSCRIBERS).toBeLessThanOrEqual(kills * 100);
+  const { n: notSent } = (await fixture.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE status != 'sent'`))!;
+  expect(notSent).toBe(0);
+}, 120_000);
