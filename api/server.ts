@@ -177,7 +177,12 @@ async function main() {
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
   const snapshots = new Snapshots({
-    routes: [...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []), ...statuspageRoutes(ctx, publicPage), ...feedRoutes(ctx, publicPage), ...badgeRoutes(ctx, publicPage)],
+    routes: [
+      ...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []),
+      ...statuspageRoutes(ctx, publicPage),
+      ...feedRoutes(ctx, publicPage),
+      ...badgeRoutes(ctx, publicPage),
+    ],
     version: () => pulse.version,
     logger,
     bypassHeader: bypass,

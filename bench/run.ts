@@ -172,6 +172,10 @@ async function main() {
   const fanOut = execFileSync(process.execPath, [...serve.slice(0, -1), 'bench/fan-out.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.fanOut = JSON.parse(fanOut.trim().split('\n').at(-1)!);
 
+  console.log('fan-out of one update to 10 000 webhook subscribers through a running server, / under load meanwhile…');
+  const webhooks = execFileSync(process.execPath, ['bench/webhooks.ts'], { cwd: ROOT, encoding: 'utf8' });
+  results.webhooks = JSON.parse(webhooks.trim().split('\n').at(-1)!);
+
   console.log('several instances: idle cost, admin updates on sqld, propagation, a replica, a locked file…');
   const cluster = execFileSync(process.execPath, ['bench/cluster.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.cluster = JSON.parse(cluster.trim().split('\n').at(-1)!);
@@ -207,6 +211,7 @@ console pages with ${r.console.incidents} incidents, ${r.console.subscribers} su
   )
     .map(([path, t]: [string, any]) => `${path} ${t.p95} ms`)
     .join(', ')} (target < 150 ms); declaring through the form: p95 ${r.console.declare.p95} ms to the redirect (target < 150 ms)
+webhook fan-out to ${r.webhooks.subscribers} subscribers: the update answered in ${r.webhooks.enqueueMs} ms with every delivery enqueued (target < 1 s); delivered at ${r.webhooks.requestsPerSecond} requests/s (target ≥ 1 000), ${r.webhooks.uniqueIds} subscribers once each; / meanwhile ${r.webhooks.pageDuringFanOut.requestsPerSec} req/s, p99 ${r.webhooks.pageDuringFanOut.p99ms} ms (target < 50 ms) vs ${r.webhooks.pageQuiet.requestsPerSec} req/s, p99 ${r.webhooks.pageQuiet.p99ms} ms alone
 fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s wall-clock, ${r.fanOut.emailsPerCpuSecond} per CPU-second of Candor's process (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

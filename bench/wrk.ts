@@ -1,5 +1,6 @@
 // One load run with wrk (the Debian package), shared by the bench's scripts.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
@@ -23,11 +24,23 @@ function toMs(value: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
+function wrkCommand(url: string, connections: number, headers: Record<string, string>, seconds: number | string): [string, string[]] {
+  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  return onCore(1, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url]);
+}
+
 /** `wrk` against `url` for `seconds` at `connections`, on the load generator's core. */
 export function wrkOnce(url: string, connections: number, headers: Record<string, string>, seconds: number | string): WrkResult {
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const [cmd, args] = onCore(1, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url]);
-  const out = execFileSync(cmd, args, { encoding: 'utf8' });
+  return parse(execFileSync(...wrkCommand(url, connections, headers, seconds), { encoding: 'utf8' }));
+}
+
+/** The same, while the caller goes on (e.g. to cause the load it measures under). */
+export async function wrkInBackground(url: string, connections: number, headers: Record<string, string>, seconds: number | string): Promise<WrkResult> {
+  const { stdout } = await promisify(execFile)(...wrkCommand(url, connections, headers, seconds), { encoding: 'utf8' });
+  return parse(stdout);
+}
+
+function parse(out: string): WrkResult {
   const errorLine = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   return {

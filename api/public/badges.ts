@@ -50,7 +50,11 @@ export function badgeSvg(label: string, message: string, indicator: Indicator, s
 const BADGE_PATH = /^\/components\/([a-z0-9]{1,64})\/badge\.svg$/;
 const styleOf = (query: string): BadgeStyle => (new URLSearchParams(query).get('style') === 'flat-square' ? 'flat-square' : 'flat');
 
-const SVG_HEADERS = { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
+const SVG_HEADERS = {
+  'access-control-allow-origin': '*',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+};
 
 /** The embed is made to be framed by any site; it runs no script and loads nothing. */
 const EMBED_HEADERS = {

@@ -35,7 +35,11 @@ const amtool = (...args: string[]) => run('amtool', [...args, `--alertmanager.ur
 beforeAll(async () => {
   fixture = await createSiteFixture();
   receiver = await startReceiver();
-  server = await startServer({ DATABASE_URL: fixture.databaseUrl, CANDOR_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8', CANDOR_PUBLIC_URL: 'https://status.example.com' });
+  server = await startServer({
+    DATABASE_URL: fixture.databaseUrl,
+    CANDOR_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
+    CANDOR_PUBLIC_URL: 'https://status.example.com',
+  });
   admin = fixture.admin(server);
   await admin('POST', '/components', { name: 'API' });
   const integration = await admin('POST', '/integrations', { type: 'alertmanager', name: 'Prometheus', min_hold_seconds: 0 });
