@@ -23,10 +23,10 @@ function textWidth(text: string): number {
   return Math.round(width);
 }
 
-export type BadgeStyle = 'flat' | 'flat-square';
+type BadgeStyle = 'flat' | 'flat-square';
 
 /** A two-part badge, `label | message`, coloured by the indicator, with its text as the accessible name. */
-export function badgeSvg(label: string, message: string, indicator: Indicator, style: BadgeStyle = 'flat'): string {
+function badgeSvg(label: string, message: string, indicator: Indicator, style: BadgeStyle = 'flat'): string {
   const [l, m] = [escapeHtml(label), escapeHtml(message)];
   const lw = textWidth(label) + 12;
   const mw = textWidth(message) + 12;

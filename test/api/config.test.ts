@@ -18,3 +18,18 @@ test.each([
 ])('%s=%s is refused at start, naming the variable', (name, value) => {
   expect(() => readConfig({ [name]: value })).toThrow(new RegExp(`^${name} must be`));
 });
+
+test.each([
+  ['CANDOR_WEBHOOK_PAUSE_AFTER', '2.5', /^CANDOR_WEBHOOK_PAUSE_AFTER must be a positive whole number/],
+  ['CANDOR_WEBHOOK_ALLOW_NETWORKS', '127.0.0.1', /^CANDOR_WEBHOOK_ALLOW_NETWORKS: "127.0.0.1" is not a network in CIDR notation/],
+])('%s=%s is refused at start, naming the variable', (name, value, message) => {
+  expect(() => readConfig({ [name]: value })).toThrow(message);
+});
+
+test('webhooks: no private network allowed and a pause after 10 failures by default; networks from a CIDR list', () => {
+  const config = readConfig({});
+  expect(config.webhookPauseAfter).toBe(10);
+  expect(config.webhookAllowNetworks.check('127.0.0.1')).toBe(false);
+  const allowed = readConfig({ CANDOR_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8, 10.0.0.0/8' }).webhookAllowNetworks;
+  expect([allowed.check('127.0.0.1'), allowed.check('10.9.9.9'), allowed.check('192.168.0.1')]).toEqual([true, true, false]);
+});

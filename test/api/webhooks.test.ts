@@ -5,7 +5,9 @@ import { outbox } from '../../db/schema/index.ts';
 import { allowedNetworks } from '../../api/domain/subscribers/endpoint.ts';
 import { silentLogger } from '../../api/log.ts';
 import { WebhookSender } from '../../api/workers/webhook-sender.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, senderTo, type TestApp } from '../helpers/app.ts';
+import { startFakeResend } from '../helpers/fake-resend.ts';
+import { subscribers } from '../../db/schema/index.ts';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 
 // Webhook and Slack subscribers through the outbox, to a real HTTP receiver on loopback (an
@@ -226,5 +228,57 @@ describe('delivery', () => {
     await t.call('PATCH', `/components/${api}`, { body: { status: 'major_outage' } });
     await s.drain();
     expect(receiver.on('/gone')).toHaveLength(4);
+  });
+});
+
+describe('from the public page', () => {
+  test('a webhook is confirmed by its email address, which alone gets the signing secret; nothing is delivered before', async () => {
+    const resend = await startFakeResend();
+    try {
+      const res = await t.publicCall('POST', '/subscribe', {
+        body: JSON.stringify({ type: 'webhook', email: 'Dev@Example.com', endpoint: `${receiver.url}/public-hook`, component_ids: [api] }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(202);
+      const [row] = await t.database.db.select().from(subscribers).where(eq(subscribers.type, 'webhook'));
+      expect(row).toMatchObject({ email: 'dev@example.com', endpoint: `${receiver.url}/public-hook`, confirmedAt: null, source: 'page' });
+
+      // Unconfirmed: a change reaches nobody.
+      await t.call('PATCH', `/components/${api}`, { body: { status: 'degraded_performance' } });
+      await sender().drain();
+      expect(receiver.on('/public-hook')).toEqual([]);
+
+      await senderTo(resend, t).drain();
+      const [email] = resend.deliveries;
+      expect(email!.to).toBe('dev@example.com');
+      expect(email!.text).toContain(`the webhook ${receiver.url}/public-hook`);
+      expect(email!.text).toContain(row!.signingSecret!);
+      expect(email!.html).toContain(row!.signingSecret!);
+      // Sent: the outbox keeps neither the token nor the secret.
+      const [confirmation] = await t.database.db.select().from(outbox).where(eq(outbox.template, 'subscription-confirmation'));
+      expect(confirmation!.payload).toBeNull();
+
+      const token = new URL(/Confirm: (\S+)/.exec(email!.text)![1]!).searchParams.get('token')!;
+      const confirmed = await t.publicCall('POST', '/subscribe/confirm', { body: JSON.stringify({ token }), headers: { 'content-type': 'application/json' } });
+      expect(confirmed.status).toBe(200);
+      await t.call('PATCH', `/components/${api}`, { body: { status: 'major_outage' } });
+      await sender().drain();
+      const [delivery] = receiver.on('/public-hook');
+      const payload = new Webhook(row!.signingSecret!).verify(delivery!.body, delivery!.headers as Record<string, string>) as Record<string, any>;
+      expect(payload.component_update.new_status).toBe('major_outage');
+    } finally {
+      await resend.close();
+    }
+  });
+
+  test('a private address is refused from the public form too, naming the field', async () => {
+    t.ctx.webhookAllowedNetworks = undefined;
+    const res = await t.publicCall('POST', '/subscribe', {
+      body: JSON.stringify({ type: 'slack', email: 'dev@example.com', endpoint: 'http://192.168.0.10/slack' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0].path).toBe('endpoint');
+    expect(await t.database.db.select().from(subscribers)).toEqual([]);
   });
 });

@@ -219,6 +219,71 @@ describe('subscribers', () => {
   });
 });
 
+describe('webhook subscribers and integrations', () => {
+  test('a webhook is added with its signing secret shown once; a paused one shows why and is resumed', async () => {
+    const page = await open(owner, '/admin/subscribers');
+    await page.selectOption('#f-add-type', 'webhook');
+    await page.fill('#f-add-email', 'hooks@example.com');
+    await page.fill('#f-add-endpoint', 'http://10.1.2.3/hook');
+    await page.uncheck('input[name="confirmed"]');
+    await page.click('button:has-text("Add subscriber")');
+    expect(await page.locator('#f-add-endpoint-error').innerText()).toContain('private, loopback or link-local');
+    expect(await count(sql`SELECT count(*) AS n FROM subscribers WHERE type = 'webhook'`)).toBe(0);
+    await page.fill('#f-add-endpoint', 'https://hooks.example.com/candor');
+    await page.click('button:has-text("Add subscriber")');
+    const secret = await page.locator('[data-signing-secret] p:last-child code').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    await page.goto(`${server.url}/admin/subscribers?email=hooks@`);
+    expect(await page.locator('main').innerText()).not.toContain(secret);
+    expect(await page.locator('[data-subscriber="hooks@example.com"]').innerText()).toContain('Webhook https://hooks.example.com/candor');
+
+    await fixture.database.client.execute(
+      "UPDATE subscribers SET paused_at = 1, consecutive_failures = 10, last_error = '410: HTTP 410' WHERE type = 'webhook'",
+    );
+    await page.reload();
+    expect(await page.locator('[data-subscriber="hooks@example.com"]').innerText()).toContain('paused: 410: HTTP 410');
+    await page.click('button[aria-label="Resume deliveries to https://hooks.example.com/candor"]');
+    expect(await page.locator('.done').innerText()).toBe('Subscriber resumed.');
+    expect(await count(sql`SELECT count(*) AS n FROM subscribers WHERE type = 'webhook' AND paused_at IS NULL AND consecutive_failures = 0`)).toBe(1);
+    await admin('DELETE', `/subscribers/${(await admin('GET', '/subscribers?email=hooks@')).data[0].id}`);
+  });
+
+  test('an integration is created with its URL shown once; an alert posted there moves the component; disabled, its URL is refused', async () => {
+    const page = await open(owner, '/admin/integrations');
+    await page.fill('#f-new-name', 'Prometheus');
+    await page.fill('#f-new-min_hold_seconds', '0');
+    await page.click('button:has-text("Create integration")');
+    const url = await page.locator('[data-integration-url] code').innerText();
+    expect(url).toMatch(/\/api\/integrations\/alertmanager\/[\w-]{43}$/);
+    const alert = (status: string) => ({
+      version: '4',
+      alerts: [
+        {
+          status,
+          labels: { alertname: 'WebDown', candor_component: 'Web', severity: 'warning' },
+          annotations: {},
+          startsAt: new Date().toISOString(),
+          fingerprint: 'web-down',
+        },
+      ],
+    });
+    const post = (body: unknown) =>
+      fetch(url.replace(/^https?:\/\/[^/]+/, server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(alert('firing'))).status).toBe(200);
+    expect((await admin('GET', `/components/${web}`)).status).toBe('partial_outage');
+    expect((await post(alert('resolved'))).status).toBe(200);
+    expect((await admin('GET', `/components/${web}`)).status).toBe('operational');
+    await page.goto(`${server.url}/admin/integrations`);
+    expect(await page.locator('main').innerText()).not.toContain(url.split('/').pop()!);
+    await page.click('button[aria-label="Disable Prometheus"]');
+    expect(await page.locator('.done').innerText()).toBe('Integration disabled.');
+    expect((await post(alert('firing'))).status).toBe(401);
+    const viewing = await open(viewer, '/admin/integrations');
+    expect(await viewing.locator('[data-integration="Prometheus"]').count()).toBe(1);
+    expect(await viewing.locator('#f-new-name').count()).toBe(0);
+  });
+});
+
 describe('outbox', () => {
   test('shows what each update sent and why an email failed; retrying queues it again', async () => {
     const incident = await admin('POST', '/incidents', {
@@ -431,6 +496,7 @@ describe('every screen', () => {
     '/admin/policy',
     '/admin/settings',
     '/admin/audit',
+    '/admin/integrations',
   ];
   for (const colorScheme of ['light', 'dark'] as const) {
     test(`axe finds no violations (${colorScheme})`, async () => {

@@ -5,7 +5,7 @@ export const INTEGRATION_TYPES = ['alertmanager', 'grafana'] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
 export const DEFAULT_COMPONENT_LABEL = 'candor_component';
-export const DEFAULT_SEVERITY_LABEL = 'severity';
+const DEFAULT_SEVERITY_LABEL = 'severity';
 export const DEFAULT_SEVERITY_STATUSES: Record<string, ComponentStatus> = {
   critical: 'major_outage',
   warning: 'partial_outage',
@@ -41,7 +41,7 @@ export function readAlert(alert: Alert, mapping: Mapping): AlertReading {
 }
 
 /** An alert's own words for a responder: its summary or description annotation, else its name. */
-export function alertSummary(alert: Alert): string {
+function alertSummary(alert: Alert): string {
   const text = alert.annotations.summary ?? alert.annotations.description ?? alert.labels.alertname ?? 'Alert';
   return text.slice(0, 500);
 }

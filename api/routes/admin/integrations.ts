@@ -55,7 +55,7 @@ const integration = z.object({
 });
 
 /** The path an alert source posts to (the token is only known to whoever created it). */
-export const integrationPath = (i: Pick<Integration, 'type'>, token: string) => `/api/integrations/${i.type}/${token}`;
+const integrationPath = (i: Pick<Integration, 'type'>, token: string) => `/api/integrations/${i.type}/${token}`;
 
 export const integrationRoutes = [
   route({ method: 'get', path: '/integrations', summary: 'List alert integrations', tag, scope: 'read', response: page(integration) }, async ({ ctx }) => ({

@@ -1,4 +1,4 @@
-// The subscribers a filter finds, as CSV in the import's format (email,component_ids,confirmed),
+// The subscribers a filter finds, as CSV in the import's format (type,email,endpoint,component_ids,confirmed),
 // streamed page by page: a list of 100 000 is never held whole.
 import type { APIRoute } from 'astro';
 import { stringify } from 'csv-stringify/sync';
@@ -12,12 +12,16 @@ export const GET: APIRoute = (Astro) => {
   let cursor: string | null | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(encoder.encode(stringify([['email', 'component_ids', 'confirmed']])));
+      controller.enqueue(encoder.encode(stringify([['type', 'email', 'endpoint', 'component_ids', 'confirmed']])));
     },
     async pull(controller) {
       if (cursor === null) return controller.close();
       const page = (await act(Astro, 'get /subscribers', { query: { ...filters, limit: '100', ...(cursor && { cursor }) } })) as Page<Subscriber>;
-      controller.enqueue(encoder.encode(stringify(page.data.map((s) => [s.email, (s.componentIds ?? []).join(' '), s.confirmedAt ? 'true' : 'false']))));
+      controller.enqueue(
+        encoder.encode(
+          stringify(page.data.map((s) => [s.type, s.email, s.endpoint ?? '', (s.componentIds ?? []).join(' '), s.confirmedAt ? 'true' : 'false'])),
+        ),
+      );
       cursor = page.nextCursor;
     },
   });
