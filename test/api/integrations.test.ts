@@ -101,8 +101,15 @@ describe('alerts move components', () => {
     expect(res.json).toMatchObject({ accepted: 2, ignored: [], draft_incident_ids: [] });
     expect(await status(api)).toBe('major_outage');
     expect(await status(checkout)).toBe('partial_outage');
-    const intervals = await t.database.db.select().from(componentStatusIntervals).where(eq(componentStatusIntervals.componentId, api));
-    expect(intervals.find((i) => i.endedAt === null)).toMatchObject({ status: 'major_outage', source: `integration:${created.json.id}`, incidentId: null });
+    const timeline = await t.call('GET', `/components/${api}/timeline`);
+    expect(timeline.json.data[0]).toEqual({
+      status: 'major_outage',
+      started_at: t.clock.now().toISOString(),
+      ended_at: null,
+      incident_id: null,
+      source: `integration:${created.json.id}`,
+    });
+    expect(timeline.json.data[1]).toMatchObject({ status: 'operational', ended_at: t.clock.now().toISOString(), source: null });
   });
 
   test('unknown components and unmapped severities are reported and ignored; the rest apply', async () => {

@@ -84,6 +84,21 @@ describe('creating', () => {
     expect((await t.call('GET', '/subscribers/count')).json.total).toBe(0);
   });
 
+  test('imported from CSV with type and endpoint, next to email subscribers of the same address', async () => {
+    const csv = `type,email,endpoint,component_ids,confirmed\nemail,ops@example.com,,,true\nwebhook,ops@example.com,${receiver.url}/a,${api},true\nslack,ops@example.com,${receiver.url}/b,,false\nwebhook,ops@example.com,http://10.0.0.1/x,,true\n`;
+    const refused = await t.call('POST', '/subscribers/import', { body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([expect.objectContaining({ path: '[3].endpoint' })]);
+    const res = await t.call('POST', '/subscribers/import', { body: csv.split('\n').slice(0, 4).join('\n'), headers: { 'content-type': 'text/csv' } });
+    expect(res.json).toEqual({ imported: 3, unchanged: 0 });
+    const list = (await t.call('GET', '/subscribers?email=ops@')).json.data;
+    expect(list.map((s: { type: string; endpoint: string | null; component_ids: string[] | null }) => [s.type, s.endpoint, s.component_ids]).sort()).toEqual([
+      ['email', null, null],
+      ['slack', `${receiver.url}/b`, null],
+      ['webhook', `${receiver.url}/a`, [api]],
+    ]);
+  });
+
   test('a webhook without its URL is refused, and loopback only with the network allowed', async () => {
     const missing = await t.call('POST', '/subscribers', { body: { type: 'slack', email: 'ops@example.com' } });
     expect(missing.status).toBe(422);

@@ -14,9 +14,21 @@ const alert = (labels: Record<string, string>, annotations: Record<string, strin
 describe('readAlert', () => {
   test.each([
     [{ candor_component: 'API', severity: 'critical' }, {}, { kind: 'component', componentRef: 'API', status: 'major_outage', summary: 'Alert' }],
-    [{ candor_component: 'API', severity: 'Warning' }, { summary: 'p99 high' }, { kind: 'component', componentRef: 'API', status: 'partial_outage', summary: 'p99 high' }],
-    [{ candor_component: ' x1 ', severity: 'info', alertname: 'Slow' }, {}, { kind: 'component', componentRef: 'x1', status: 'degraded_performance', summary: 'Slow' }],
-    [{ candor_component: 'API', severity: 'info' }, { description: 'why' }, { kind: 'component', componentRef: 'API', status: 'degraded_performance', summary: 'why' }],
+    [
+      { candor_component: 'API', severity: 'Warning' },
+      { summary: 'p99 high' },
+      { kind: 'component', componentRef: 'API', status: 'partial_outage', summary: 'p99 high' },
+    ],
+    [
+      { candor_component: ' x1 ', severity: 'info', alertname: 'Slow' },
+      {},
+      { kind: 'component', componentRef: 'x1', status: 'degraded_performance', summary: 'Slow' },
+    ],
+    [
+      { candor_component: 'API', severity: 'info' },
+      { description: 'why' },
+      { kind: 'component', componentRef: 'API', status: 'degraded_performance', summary: 'why' },
+    ],
     [{ severity: 'critical' }, {}, { kind: 'ignored', reason: 'no candor_component label' }],
     [{ candor_component: 'API' }, {}, { kind: 'ignored', reason: 'no severity label' }],
     [{ candor_component: 'API', severity: 'page' }, {}, { kind: 'ignored', reason: 'severity "page" is not mapped to a component status' }],
@@ -38,10 +50,18 @@ describe('decideHold', () => {
   test.each([
     ['no change', { current: 'major_outage', wanted: 'major_outage', changedAt: at(0), now: at(1) }, { none: true }],
     ['first change', { current: 'operational', wanted: 'major_outage', changedAt: null, now: at(0) }, { apply: 'major_outage' }],
-    ['worse shows at once, even within the hold', { current: 'partial_outage', wanted: 'major_outage', changedAt: at(0), now: at(1) }, { apply: 'major_outage' }],
+    [
+      'worse shows at once, even within the hold',
+      { current: 'partial_outage', wanted: 'major_outage', changedAt: at(0), now: at(1) },
+      { apply: 'major_outage' },
+    ],
     ['better waits for the hold', { current: 'major_outage', wanted: 'operational', changedAt: at(0), now: at(1) }, { wait: 'operational', until: at(5) }],
     ['better after the hold', { current: 'major_outage', wanted: 'operational', changedAt: at(0), now: at(5) }, { apply: 'operational' }],
-    ['maintenance is never "worse"', { current: 'operational', wanted: 'under_maintenance', changedAt: at(0), now: at(1) }, { wait: 'under_maintenance', until: at(5) }],
+    [
+      'maintenance is never "worse"',
+      { current: 'operational', wanted: 'under_maintenance', changedAt: at(0), now: at(1) },
+      { wait: 'under_maintenance', until: at(5) },
+    ],
   ] as const)('%s', (_, state, expected) => {
     expect(decideHold({ ...state, minHoldMs: 5 * 60_000 })).toEqual(expected);
   });

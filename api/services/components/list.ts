@@ -1,5 +1,5 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import { components } from '../../../db/schema/index.ts';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { componentStatusIntervals, components } from '../../../db/schema/index.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -26,4 +26,21 @@ export async function getComponent(ctx: ServiceContext, id: string, path = 'id')
     .get();
   if (!row) throw new NotFound('component', id, path);
   return withoutDeletedAt(row);
+}
+
+/** A component's status timeline, newest first: each interval with what set it (an incident, an alert integration, or an operator or maintenance). */
+export async function componentTimeline(ctx: ServiceContext, id: string, limit: number) {
+  await getComponent(ctx, id);
+  return ctx.database.db
+    .select({
+      status: componentStatusIntervals.status,
+      startedAt: componentStatusIntervals.startedAt,
+      endedAt: componentStatusIntervals.endedAt,
+      incidentId: componentStatusIntervals.incidentId,
+      source: componentStatusIntervals.source,
+    })
+    .from(componentStatusIntervals)
+    .where(eq(componentStatusIntervals.componentId, id))
+    .orderBy(desc(componentStatusIntervals.startedAt), desc(sql`rowid`))
+    .limit(limit);
 }
