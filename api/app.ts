@@ -13,6 +13,8 @@ import { mountSubscriptionRoutes } from './routes/public/subscriptions.ts';
 import type { AppEnv } from './routes/env.ts';
 import { mountHealthRoutes, mountMetrics } from './routes/health.ts';
 import { mountIntegrationRoutes } from './routes/integrations.ts';
+import { faviconSvg } from './public/badges.ts';
+import type { Indicator } from './domain/status/summary.ts';
 import type { Registry } from 'prom-client';
 import { clientIp } from './routes/client-ip.ts';
 import { limitBody } from './routes/body-limit.ts';
@@ -124,9 +126,20 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
     });
   });
 
+  // The favicon of each status: the page links the one it shows (a URL per status, cached for good).
+  app.get('/favicon/:file', (c) => {
+    const indicator = /^(none|minor|major|critical|maintenance)\.svg$/.exec(c.req.param('file'))?.[1] as Indicator | undefined;
+    if (!indicator) return c.notFound();
+    return c.body(faviconSvg(indicator), 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=31536000, immutable' });
+  });
+
   if (site) {
     // Astro's build names these files by their content hash: cache them forever.
-    app.use('/_astro/*', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }));
+    // The build writes a brotli and a gzip copy of each (astro.config.mjs): served as the browser accepts.
+    app.use(
+      '/_astro/*',
+      serveStatic({ root: site.clientDir, precompressed: true, onFound: (_, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }),
+    );
     app.use('/favicon.svg', serveStatic({ root: site.clientDir, onFound: (_, c) => c.header('cache-control', 'public, max-age=86400') }));
     app.all('*', async (c) => {
       const { incoming, outgoing } = c.env ?? {};

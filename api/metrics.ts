@@ -11,7 +11,7 @@ export function routeGroup(path: string): string {
   if (path.startsWith('/api/admin/')) return 'admin_api';
   if (path === '/admin' || path.startsWith('/admin/')) return 'console';
   if (path.startsWith('/subscribe') || path.startsWith('/subscriptions/')) return 'subscription';
-  if (path.startsWith('/_astro/') || path.startsWith('/brand') || path === '/favicon.svg') return 'asset';
+  if (path.startsWith('/_astro/') || path.startsWith('/brand') || path === '/favicon.svg' || path.startsWith('/favicon/')) return 'asset';
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return 'health';
   return 'other';
 }

@@ -7,7 +7,7 @@ import { listComponents } from '../services/components/list.ts';
 import { STATUSPAGE_ENDPOINTS, type PageInfo } from './statuspage.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
 
-/** Each indicator's colour: white text on it reads at 4.5:1 or more. */
+/** Each indicator's colour (badges, the favicon, the embed): white text on it reads at 4.5:1 or more. */
 const COLORS: Record<Indicator, string> = {
   none: '#1a7f37',
   minor: '#9a6700',
@@ -106,4 +106,22 @@ export function badgeRoutes(ctx: ServiceContext, page: PageInfo): SnapshotRoute[
       headers: EMBED_HEADERS,
     },
   ];
+}
+
+const GLYPHS: Record<Indicator, string> = {
+  none: 'M9 16.5l4.5 4.5L23 11.5',
+  minor: 'M16 9v8M16 22.5v.5',
+  major: 'M16 9v8M16 22.5v.5',
+  critical: 'M11 11l10 10M21 11L11 21',
+  maintenance: 'M10 16h.5M16 16h.5M22 16h.5',
+};
+
+/** The favicon for an indicator: a disc in its colour with a mark (check, exclamation, cross, dots). */
+export function faviconSvg(indicator: Indicator): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="${COLORS[indicator]}"/><path d="${GLYPHS[indicator]}" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>\n`;
+}
+
+/** The page's status now (what the badge, the embed and the favicon show). */
+export async function pageIndicator(ctx: ServiceContext, page: PageInfo): Promise<Indicator> {
+  return (await overall(ctx, page)).indicator;
 }

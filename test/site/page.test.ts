@@ -146,6 +146,58 @@ test('once a deadline has passed, the page says honestly when the last update wa
   expect(await html(`/incidents/${incident.id}`)).not.toContain('Next update by');
 });
 
+describe('page details', () => {
+  test('the favicon shows the current status, under a URL per status', async () => {
+    const page = await html('/');
+    expect(page).toContain('<link rel="icon" href="/favicon/critical.svg" type="image/svg+xml">');
+    expect(await html(`/incidents/${incident.id}`)).toContain('href="/favicon/critical.svg"');
+    const icon = await fetch(`${server.url}/favicon/critical.svg`);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(icon.headers.get('cache-control')).toContain('immutable');
+    expect(await icon.text()).toContain('fill="#cf222e"');
+    expect((await fetch(`${server.url}/favicon/fine.svg`)).status).toBe(404);
+  });
+
+  test('styles and scripts are served compressed as the browser accepts, the same bytes once decoded', async () => {
+    const css = /href="(\/_astro\/page\.[\w-]+\.css)"/.exec(await html('/'))![1]!;
+    const plain = await (await fetch(`${server.url}${css}`, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer();
+    for (const encoding of ['br', 'gzip']) {
+      const res = await fetch(`${server.url}${css}`, { headers: { 'accept-encoding': encoding } });
+      expect(res.headers.get('content-encoding')).toBe(encoding);
+      expect(res.headers.get('vary')).toContain('Accept-Encoding');
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from(plain)); // fetch decodes it
+    }
+  });
+
+  test('a long group that is all well starts folded, and opens without JavaScript; one with trouble is open', async () => {
+    const group = await admin('POST', '/component-groups', { name: 'Regions' });
+    const regions = [];
+    for (let i = 1; i <= 7; i++) regions.push(await admin('POST', '/components', { name: `Region ${i}`, group_id: group.id }));
+    await within(5000, async () => (await html('/')).includes('Region 7'));
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    const folded = page.locator('details.group', { hasText: 'Regions' });
+    expect(await folded.getAttribute('open')).toBeNull();
+    expect(await folded.locator('summary').innerText()).toMatch(/Regions\s+7 components\s+Operational/);
+    expect(await page.locator('.component-name', { hasText: 'Region 3' }).isVisible()).toBe(false);
+    await folded.locator('summary').click();
+    expect(await page.locator('.component-name', { hasText: 'Region 3' }).isVisible()).toBe(true);
+    // The small group with the outage is open.
+    expect(await page.locator('details.group', { hasText: 'Core' }).getAttribute('open')).toBe('');
+
+    await admin('PATCH', `/components/${regions[2].id}`, { status: 'degraded_performance' });
+    await within(5000, async () => {
+      await page.reload();
+      return (await page.locator('details.group', { hasText: 'Regions' }).getAttribute('open')) === '';
+    });
+    expect(await page.locator('details.group', { hasText: 'Regions' }).locator('summary').innerText()).toMatch(/Regions\s+Degraded performance/);
+    await context.close();
+    for (const r of regions) await admin('DELETE', `/components/${r.id}`);
+    await admin('DELETE', `/component-groups/${group.id}`);
+  });
+});
+
 describe('hostile incident text', () => {
   test('scripts, handlers and javascript: URLs are neutralised on the page', async () => {
     const hostile = await admin('POST', '/incidents', {
