@@ -183,4 +183,4 @@ test('db backup copies the database while the server writes; db restore refuses 
     await exitOf(server.child);
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);
