@@ -44,6 +44,8 @@ export interface Config {
   webhookAllowNetworks: BlockList;
   /** Failed deliveries in a row after which a webhook or Slack subscription is paused. */
   webhookPauseAfter: number;
+  /** How long an email or webhook delivery is retried before it fails for good. */
+  outboxRetryMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTickMs: positive(env, 'CANDOR_STATEMENT_TICK_MS', 60_000),
     webhookAllowNetworks: networks(env, 'CANDOR_WEBHOOK_ALLOW_NETWORKS'),
     webhookPauseAfter: count(env, 'CANDOR_WEBHOOK_PAUSE_AFTER', 10),
+    outboxRetryMs: hours(env, 'CANDOR_OUTBOX_RETRY_HOURS', 24),
     publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
 }
@@ -100,4 +103,12 @@ function networks(env: NodeJS.ProcessEnv, name: string): BlockList {
   } catch (err) {
     throw new Error(`${name}: ${(err as Error).message}`);
   }
+}
+
+function hours(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback * 3_600_000;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of hours, got ${raw}`);
+  return value * 3_600_000;
 }

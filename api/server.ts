@@ -22,6 +22,8 @@ import { hasUsers } from './services/users/users.ts';
 import { readOperatorSettings } from './services/operator-settings.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { WebhookSender } from './workers/webhook-sender.ts';
+import { Pace } from './domain/outbox/pace.ts';
+import { RETRY_POLICY } from './domain/outbox/delivery.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
@@ -110,6 +112,10 @@ async function main() {
       return { color: operator.brandColor, logoUrl: logo ? `${shared.publicUrl}${logo}` : null };
     },
   };
+  // Both senders keep one pace: a refusal's wait holds them both, and together they stay within
+  // the rate the provider advertises.
+  const pace = new Pace();
+  const retryPolicy = { ...RETRY_POLICY, horizonMs: config.outboxRetryMs };
   const senders = [1, 2].map(
     () =>
       new OutboxSender({
@@ -120,6 +126,8 @@ async function main() {
         leaseMs: config.outboxLeaseMs,
         pollMs: null,
         onProviderError: metrics.providerError,
+        pace,
+        retryPolicy,
       }),
   );
   // Webhook and Slack deliveries: one sender, many requests in flight.
@@ -130,6 +138,7 @@ async function main() {
     allowedNetworks: config.webhookAllowNetworks,
     pauseAfter: config.webhookPauseAfter,
     leaseMs: config.outboxLeaseMs,
+    retryPolicy,
     pollMs: null,
   });
   const wakeSenders = () => {

@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { components, incidentUpdates, subscriberComponents, subscribers } from '../../db/schema/index.ts';
-import { decideFailure } from '../domain/outbox/delivery.ts';
+import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
+import type { Pace } from '../domain/outbox/pace.ts';
 import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
@@ -17,7 +18,7 @@ import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
 import { customerEmail } from '../services/customers/emails.ts';
-import { claimBatch, markFailed, markRetry, markSent, type ClaimedRow } from '../services/outbox/delivery.ts';
+import { claimBatch, markFailed, markRetry, markSent, storeBatch, storedBatch, type ClaimedBatch, type ClaimedRow } from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
 
 export interface SenderOptions {
@@ -32,6 +33,10 @@ export interface SenderOptions {
   random?: () => number;
   /** Told of each batch the provider refused or did not answer (metrics). */
   onProviderError?: (status: number | null) => void;
+  /** The pace of provider calls, shared by the process's senders (absent: as fast as claimed). */
+  pace?: Pace;
+  /** Backoff and how long an email is retried (default RETRY_POLICY: 24 h). */
+  retryPolicy?: RetryPolicy;
 }
 
 type EventEmail = Awaited<ReturnType<typeof renderIncidentUpdate>>;
@@ -95,12 +100,68 @@ export class OutboxSender {
     });
   }
 
+  /** Waits until the provider may be called (a refusal's wait, the advertised rate); `reserve` takes the slot. */
+  private async paced(reserve: boolean): Promise<void> {
+    const { pace, ctx } = this.options;
+    if (!pace) return;
+    const now = ctx.now().getTime();
+    const at = reserve ? pace.reserve(now) : pace.earliest(now);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+
   /** Sends one batch; false when there was nothing to send. */
   async sendNext(): Promise<boolean> {
     const { ctx, transport, logger } = this.options;
+    // Nothing is claimed while the provider asked us to wait: the batch stays free for whoever goes first.
+    await this.paced(false);
     const batch = await claimBatch(ctx, this.options.leaseMs);
     if (!batch) return false;
+    const prepared = await this.prepare(batch);
+    if (!prepared) return true;
+    const { ids, messages } = prepared;
+
+    await this.paced(true);
+    const result = await transport.sendBatch(messages, `candor-outbox-${batch.batchKey}`);
+    this.options.pace?.observe(ctx.now().getTime(), {
+      status: result.ok ? 200 : result.status,
+      rateLimit: result.rateLimit ?? null,
+      retryAfterSeconds: result.ok ? null : result.retryAfterSeconds,
+    });
+    if (result.ok) {
+      await markSent(
+        ctx,
+        batch.batchKey,
+        ids.map((id, i) => ({ id, providerId: result.ids[i]! })),
+      );
+      return true;
+    }
+    this.options.onProviderError?.(result.status);
+    const rows = batch.rows.filter((r) => ids.includes(r.id));
+    const attempts = Math.max(...rows.map((r) => r.attempts));
+    const queuedMs = ctx.now().getTime() - Math.min(...rows.map((r) => r.createdAt.getTime()));
+    const decision = decideFailure(result, { attempts, queuedMs }, (this.options.random ?? Math.random)(), this.options.retryPolicy);
+    if (decision.retry) {
+      logger.error('email batch failed; will retry', { batch: batch.batchKey, status: result.status, error: result.message, retry_in_ms: decision.delayMs });
+      await markRetry(ctx, batch.batchKey, new Date(ctx.now().getTime() + decision.delayMs), `${result.status ?? 'no answer'}: ${result.message}`);
+    } else {
+      logger.error('email batch failed for good', { batch: batch.batchKey, reason: decision.reason });
+      await markFailed(ctx, ids, decision.reason, batch.batchKey);
+    }
+    return true;
+  }
+
+  /**
+   * The batch's request: as first sent when this is a retry (kept in outbox_batches), else
+   * composed now and kept before it goes out. A row whose subscriber is gone is dropped (failed)
+   * before the first send; null when no row is left.
+   */
+  private async prepare(batch: ClaimedBatch): Promise<{ ids: number[]; messages: EmailMessage[] } | null> {
+    const { ctx } = this.options;
     const firstAttempt = batch.rows.every((r) => r.attempts === 1);
+    if (!firstAttempt) {
+      const stored = await storedBatch(ctx, batch.batchKey);
+      if (stored) return stored;
+    }
     const { messages, skipped } = await this.compose(batch.rows, firstAttempt);
     if (skipped.length)
       await markFailed(
@@ -108,32 +169,10 @@ export class OutboxSender {
         skipped.map((r) => r.id),
         'subscriber removed before sending',
       );
-    const rows = batch.rows.filter((r) => !skipped.includes(r));
-    if (!rows.length) return true;
-
-    const result = await transport.sendBatch(messages, `candor-outbox-${batch.batchKey}`);
-    if (result.ok) {
-      await markSent(
-        ctx,
-        rows.map((r, i) => ({ id: r.id, providerId: result.ids[i]! })),
-      );
-      return true;
-    }
-    this.options.onProviderError?.(result.status);
-    const attempts = Math.max(...rows.map((r) => r.attempts));
-    const decision = decideFailure(result, attempts, (this.options.random ?? Math.random)());
-    if (decision.retry) {
-      logger.error('email batch failed; will retry', { batch: batch.batchKey, status: result.status, error: result.message, retry_in_ms: decision.delayMs });
-      await markRetry(ctx, batch.batchKey, new Date(ctx.now().getTime() + decision.delayMs), `${result.status ?? 'no answer'}: ${result.message}`);
-    } else {
-      logger.error('email batch failed for good', { batch: batch.batchKey, reason: decision.reason });
-      await markFailed(
-        ctx,
-        rows.map((r) => r.id),
-        decision.reason,
-      );
-    }
-    return true;
+    const ids = batch.rows.filter((r) => !skipped.includes(r)).map((r) => r.id);
+    if (!ids.length) return null;
+    await storeBatch(ctx, batch.batchKey, { ids, messages });
+    return { ids, messages };
   }
 
   /**

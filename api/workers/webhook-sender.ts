@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import { inArray } from 'drizzle-orm';
 import { subscribers } from '../../db/schema/index.ts';
-import { decideFailure } from '../domain/outbox/delivery.ts';
+import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { claimDeliveries, recordDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../services/outbox/webhook-delivery.ts';
@@ -24,6 +24,8 @@ export interface WebhookSenderOptions {
   pollMs?: number | null;
   random?: () => number;
   leaseMs?: number;
+  /** Backoff and how long a delivery is retried (default RETRY_POLICY: 24 h). */
+  retryPolicy?: RetryPolicy;
 }
 
 /** The delivery's id for the receiver: the same for every attempt of one event to one subscriber. */
@@ -134,7 +136,8 @@ export class WebhookSender {
     const headers = subscriber.signingSecret ? signedHeaders(subscriber.signingSecret, deliveryId(row), ctx.now(), body) : {};
     const result: PostResult = await postWebhook(subscriber.endpoint, body, headers, this.options.allowedNetworks, ctx.now);
     if (result.ok) return { ...base, sent: true };
-    const decision = decideFailure(result, row.attempts, (this.options.random ?? Math.random)());
+    const queuedMs = ctx.now().getTime() - row.createdAt.getTime();
+    const decision = decideFailure(result, { attempts: row.attempts, queuedMs }, (this.options.random ?? Math.random)(), this.options.retryPolicy);
     const error = result.status === null ? result.message : `${result.status}: ${result.message}`;
     return {
       ...base,

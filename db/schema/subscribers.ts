@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { sqliteTable, text, integer, index, primaryKey, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex, check, blob } from 'drizzle-orm/sqlite-core';
 import { OUTBOX_CHANNELS, OUTBOX_STATUSES } from '../../api/domain/outbox/delivery.ts';
 import { SUBSCRIBER_TYPES } from '../../api/domain/subscribers/endpoint.ts';
 import { EMAIL_TEMPLATES } from '../../api/domain/outbox/events.ts';
@@ -92,6 +92,17 @@ export const outbox = sqliteTable(
     index('outbox_event_idx').on(t.eventKey, t.status),
   ],
 );
+
+/**
+ * A batch's request as first sent (gzipped JSON of its row ids and messages), kept until the
+ * batch settles: a retry — after a refusal or a crash — sends the same bytes under the same
+ * idempotency key, whatever changed since.
+ */
+export const outboxBatches = sqliteTable('outbox_batches', {
+  batchKey: text().primaryKey(),
+  body: blob({ mode: 'buffer' }).notNull(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+});
 
 /** Fixed-window counters for public write endpoints (shared by every instance). */
 export const rateLimits = sqliteTable('rate_limits', {

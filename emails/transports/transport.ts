@@ -1,4 +1,5 @@
 import type { ProviderFailure } from '../../api/domain/outbox/delivery.ts';
+import type { RateLimitInfo } from '../../api/domain/outbox/pace.ts';
 
 export interface EmailMessage {
   from: string;
@@ -9,7 +10,8 @@ export interface EmailMessage {
   headers?: Record<string, string>;
 }
 
-export type SendResult = { ok: true; ids: string[] } | ({ ok: false } & ProviderFailure);
+/** What the provider said, with its rate limit headers when it sent them (how fast to go next). */
+export type SendResult = ({ ok: true; ids: string[] } | ({ ok: false } & ProviderFailure)) & { rateLimit?: RateLimitInfo | null };
 
 /** Where emails go: one batch (≤ 100) per call, with an idempotency key the provider dedupes on. */
 export interface Transport {

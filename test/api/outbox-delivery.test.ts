@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { outbox } from '../../db/schema/index.ts';
-import type { OutboxSender } from '../../api/workers/outbox-sender.ts';
+import { eq } from 'drizzle-orm';
+import { outbox, outboxBatches } from '../../db/schema/index.ts';
+import { RETRY_POLICY } from '../../api/domain/outbox/delivery.ts';
+import { Pace } from '../../api/domain/outbox/pace.ts';
+import { silentLogger } from '../../api/log.ts';
+import { resendTransport } from '../../emails/transports/resend.ts';
+import { OutboxSender } from '../../api/workers/outbox-sender.ts';
 import { createTestApp, MINUTE, senderTo, type TestApp } from '../helpers/app.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
 
@@ -128,5 +133,88 @@ describe('delivery', () => {
     expect(row!.payload).toBeNull();
     const { confirmSubscription } = await import('../../api/services/subscribers/confirm.ts');
     await expect(confirmSubscription(t.ctx, token)).resolves.toMatchObject({ email: 'new@example.com' });
+  });
+});
+
+describe('retries send the first bytes', () => {
+  test('after a refusal the retry is the same request, although the incident changed meanwhile; nothing kept once sent', async () => {
+    await subscribers(3);
+    const incident = (await declare()).json;
+    resend.fail({ status: 500 });
+    await sender.drain();
+    expect(await t.database.db.select().from(outboxBatches)).toHaveLength(1);
+    // The title is corrected before the retry: the retry still sends what was first sent, so
+    // the provider's idempotency key matches its content (Resend answers 409 otherwise).
+    await t.call('PATCH', `/incidents/${incident.id}`, { body: { title: 'Elevated API error rates' } });
+    t.clock.advance(RETRY_POLICY.maxMs);
+    await sender.drain();
+    expect(resend.deliveries).toHaveLength(3);
+    expect(resend.deliveries.every((d) => d.subject === '[Investigating] Elevated API errors')).toBe(true);
+    expect(await counts()).toMatchObject({ sent: 3, failed: 0 });
+    expect(await t.database.db.select().from(outboxBatches)).toEqual([]);
+  });
+
+  test('a key the provider already took for other content is a final failure, said plainly, not retried', async () => {
+    await subscribers(1);
+    await declare();
+    resend.fail({ status: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' });
+    await sender.drain();
+    const [row] = await t.database.db.select().from(outbox).where(eq(outbox.status, 'failed'));
+    expect(row!.lastError).toBe(
+      "409: Same idempotency key used with a different request payload. (the provider already took this batch's key for other content)",
+    );
+    expect(resend.calls).toBe(1);
+  });
+
+  test('a batch still failing past the retry horizon fails for good', async () => {
+    await subscribers(1);
+    await declare();
+    const impatient = senderTo(resend, t, { random: () => 0.5, retryPolicy: { ...RETRY_POLICY, horizonMs: 60_000 } });
+    resend.fail({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+    for (let i = 0; i < 6 && (await counts()).failed === 0; i++) {
+      await impatient.drain();
+      t.clock.advance(30_000);
+    }
+    const [row] = await t.database.db.select().from(outbox).where(eq(outbox.status, 'failed'));
+    expect(row!.lastError).toMatch(/^gave up after \d attempts over \d min; last: 503: fault$/);
+  });
+});
+
+describe('the provider’s rate limit', () => {
+  test('learned from its headers: 1 000 emails at 2 requests/s go out with no refusal after the first', async () => {
+    const limited = await startFakeResend({ rateLimit: { limit: 2, windowMs: 1000 } });
+    try {
+      const realTime = { ...t.ctx, now: () => new Date() };
+      const pace = new Pace();
+      const senders = [1, 2].map(
+        () =>
+          new OutboxSender({
+            ctx: realTime,
+            transport: resendTransport('re_test', { baseUrl: limited.url }),
+            settings: { ...t.subscriptions, from: 'a@example.com' },
+            logger: silentLogger,
+            pace,
+          }),
+      );
+      await subscribers(1000);
+      await declare();
+      const started = performance.now();
+      await Promise.all(senders.map((s) => s.drain()));
+      const elapsed = performance.now() - started;
+      expect(limited.deliveries).toHaveLength(1000);
+      expect(limited.refused).toBeLessThanOrEqual(1);
+      // 10 batches at 2 a second: about 4.5 s, never faster than the limit allows.
+      expect(elapsed).toBeGreaterThan(4000);
+      expect(await counts()).toMatchObject({ sent: 1000, failed: 0 });
+    } finally {
+      await limited.close();
+    }
+  }, 30_000);
+
+  test('a 429 holds every sender of the process for its Retry-After', async () => {
+    const pace = new Pace();
+    pace.observe(1_000, { status: 429, rateLimit: null, retryAfterSeconds: 30 });
+    expect(pace.earliest(1_000)).toBe(31_000);
+    expect(pace.reserve(2_000)).toBe(31_000);
   });
 });

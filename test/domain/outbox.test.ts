@@ -1,27 +1,51 @@
 import { describe, expect, test } from 'vitest';
 import { emailTemplate, eventKey, statementPeriodOf, type OutboxEvent } from '../../api/domain/outbox/events.ts';
-import { decideFailure, MAX_ATTEMPTS, retryAfterSeconds, RETRY_POLICY } from '../../api/domain/outbox/delivery.ts';
+import { decideFailure, retryAfterSeconds, RETRY_POLICY } from '../../api/domain/outbox/delivery.ts';
 import { nextWindow, SUBSCRIBE_LIMIT } from '../../api/domain/rate-limit.ts';
 
 describe('decideFailure', () => {
+  const HOUR = 60 * 60_000;
   test.each([
-    ['429 is retried', { status: 429, message: 'slow down' }, 1, 0.5, { retry: true, delayMs: 1000 }],
-    ['429 honours Retry-After when longer than the backoff', { status: 429, message: 'x', retryAfterSeconds: 30 }, 1, 0.5, { retry: true, delayMs: 30_000 }],
-    ['500 is retried with exponential backoff', { status: 500, message: 'x' }, 3, 1, { retry: true, delayMs: RETRY_POLICY.baseMs * 4 }],
-    ['503 full jitter can be immediate', { status: 503, message: 'x' }, 2, 0, { retry: true, delayMs: 0 }],
-    ['no answer (timeout) is retried', { status: null, message: 'timeout' }, 1, 1, { retry: true, delayMs: RETRY_POLICY.baseMs }],
-    ['backoff is capped', { status: 502, message: 'x' }, 11, 1, { retry: true, delayMs: RETRY_POLICY.maxMs }],
-    ['422 (invalid address) is final', { status: 422, message: 'invalid to' }, 1, 0.5, { retry: false, reason: '422: invalid to' }],
-    ['401 is final', { status: 401, message: 'bad key' }, 1, 0.5, { retry: false, reason: '401: bad key' }],
+    ['429 is retried', { status: 429, message: 'slow down' }, 1, 0, 0.5, { retry: true, delayMs: 1000 }],
+    ['429 honours Retry-After when longer than the backoff', { status: 429, message: 'x', retryAfterSeconds: 30 }, 1, 0, 0.5, { retry: true, delayMs: 30_000 }],
+    ['500 is retried with exponential backoff', { status: 500, message: 'x' }, 3, 0, 1, { retry: true, delayMs: RETRY_POLICY.baseMs * 4 }],
+    ['503 full jitter can be immediate', { status: 503, message: 'x' }, 2, 0, 0, { retry: true, delayMs: 0 }],
+    ['no answer (timeout) is retried', { status: null, message: 'timeout' }, 1, 0, 1, { retry: true, delayMs: RETRY_POLICY.baseMs }],
+    ['backoff is capped', { status: 502, message: 'x' }, 11, 0, 1, { retry: true, delayMs: RETRY_POLICY.maxMs }],
     [
-      'too many attempts is final',
-      { status: 500, message: 'x' },
-      MAX_ATTEMPTS,
-      0.5,
-      { retry: false, reason: `gave up after ${MAX_ATTEMPTS} attempts; last: 500: x` },
+      'a key still in progress is retried',
+      { status: 409, message: 'in progress', code: 'concurrent_idempotent_requests' },
+      1,
+      0,
+      1,
+      { retry: true, delayMs: 2000 },
     ],
-  ] as const)('%s', (_, failure, attempts, random, expected) => {
-    expect(decideFailure(failure, attempts, random)).toEqual(expected);
+    [
+      'a key reused for other content is final',
+      { status: 409, message: 'same key, other payload', code: 'invalid_idempotent_request' },
+      1,
+      0,
+      0.5,
+      { retry: false, reason: "409: same key, other payload (the provider already took this batch's key for other content)" },
+    ],
+    ['422 (invalid address) is final', { status: 422, message: 'invalid to' }, 1, 0, 0.5, { retry: false, reason: '422: invalid to' }],
+    ['401 is final', { status: 401, message: 'bad key' }, 1, 0, 0.5, { retry: false, reason: '401: bad key' }],
+    ['a blocked webhook address is final', { status: null, message: 'private', permanent: true }, 1, 0, 0.5, { retry: false, reason: 'private' }],
+    ['still within the horizon', { status: 500, message: 'x' }, 40, 23 * HOUR, 1, { retry: true, delayMs: RETRY_POLICY.maxMs }],
+    [
+      'past the horizon is final',
+      { status: 500, message: 'x' },
+      41,
+      24 * HOUR - 60_000,
+      1,
+      { retry: false, reason: 'gave up after 41 attempts over 1439 min; last: 500: x' },
+    ],
+  ] as const)('%s', (_, failure, attempts, queuedMs, random, expected) => {
+    expect(decideFailure(failure, { attempts, queuedMs }, random)).toEqual(expected);
+  });
+
+  test('the horizon is the policy’s', () => {
+    expect(decideFailure({ status: 500, message: 'x' }, { attempts: 1, queuedMs: 0 }, 1, { ...RETRY_POLICY, horizonMs: 1000 })).toMatchObject({ retry: false });
   });
 });
 

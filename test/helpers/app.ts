@@ -6,6 +6,7 @@ import { createTestDb } from './db.ts';
 import { OutboxSender } from '../../api/workers/outbox-sender.ts';
 import { resendTransport } from '../../emails/transports/resend.ts';
 import type { FakeResend } from './fake-resend.ts';
+import type { RetryPolicy } from '../../api/domain/outbox/delivery.ts';
 
 const BASE = '/api/admin/v1';
 
@@ -75,12 +76,17 @@ export async function createTestApp() {
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
 /** An outbox sender for a test app, through the real resend SDK to the local fake. */
-export function senderTo(resend: FakeResend, app: Pick<TestApp, 'ctx' | 'subscriptions'>, options: { timeoutMs?: number; random?: () => number } = {}) {
+export function senderTo(
+  resend: FakeResend,
+  app: Pick<TestApp, 'ctx' | 'subscriptions'>,
+  options: { timeoutMs?: number; random?: () => number; retryPolicy?: RetryPolicy } = {},
+) {
   return new OutboxSender({
     ctx: app.ctx,
     transport: resendTransport('re_test_key', { baseUrl: resend.url, timeoutMs: options.timeoutMs }),
     settings: { ...app.subscriptions, from: 'Acme Status <status@example.com>' },
     logger: silentLogger,
     random: options.random,
+    retryPolicy: options.retryPolicy,
   });
 }

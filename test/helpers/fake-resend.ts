@@ -12,15 +12,35 @@ interface Delivery {
 }
 
 /** What the next batch call answers instead of accepting; `delayMs`: accept, but answer that late. */
-export type Fault = { status: 429; retryAfter?: string } | { status: 500 | 502 | 503 } | { status: 422; message: string } | { delayMs: number };
+export type Fault =
+  | { status: 429; retryAfter?: string }
+  | { status: 500 | 502 | 503 }
+  | { status: 422; message: string }
+  | { status: 409; name: string; message: string }
+  | { delayMs: number };
 
 /**
  * A local HTTP server that speaks Resend's batch API as the real SDK uses it: bearer auth,
  * `POST /emails/batch` with up to 100 emails, `Idempotency-Key` (same key and body: the first
  * answer again, nothing sent twice; same key, other body: 409), and scripted faults.
  */
-export async function startFakeResend(options: { latencyMs?: number; keepBodies?: boolean } = {}) {
+export async function startFakeResend(options: { latencyMs?: number; keepBodies?: boolean; rateLimit?: { limit: number; windowMs: number } } = {}) {
   const deliveries: Delivery[] = [];
+  // Resend's rate limit, as it enforces and advertises it: N requests per fixed window, told in RateLimit headers.
+  let windowStart = 0;
+  let inWindow = 0;
+  let refused = 0;
+  const limitHeaders = (): Record<string, string> => {
+    const rl = options.rateLimit;
+    if (!rl) return {};
+    const reset = Math.max(0, Math.ceil((windowStart + rl.windowMs - Date.now()) / 1000));
+    return {
+      'ratelimit-limit': String(rl.limit),
+      'ratelimit-remaining': String(Math.max(0, rl.limit - inWindow)),
+      'ratelimit-reset': String(reset),
+      'ratelimit-policy': `${rl.limit};w=${rl.windowMs / 1000}`,
+    };
+  };
   const faults: Fault[] = [];
   const idempotent = new Map<string, { hash: string; body: string }>();
   let calls = 0;
@@ -32,9 +52,22 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
       calls++;
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         if (res.destroyed) return;
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.writeHead(status, { 'content-type': 'application/json', ...limitHeaders(), ...headers });
         res.end(JSON.stringify(body));
       };
+      if (options.rateLimit) {
+        const now = Date.now();
+        if (now >= windowStart + options.rateLimit.windowMs) {
+          windowStart = now;
+          inWindow = 0;
+        }
+        if (inWindow >= options.rateLimit.limit) {
+          refused++;
+          const wait = String(Math.max(1, Math.ceil((windowStart + options.rateLimit.windowMs - now) / 1000)));
+          return reply(429, { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests' }, { 'retry-after': wait });
+        }
+        inWindow++;
+      }
       if (req.method !== 'POST' || req.url !== '/emails/batch') return reply(404, { statusCode: 404, name: 'not_found', message: 'Not found' });
       if (!/^Bearer re_/.test(req.headers.authorization ?? '')) return reply(401, { statusCode: 401, name: 'missing_api_key', message: 'Missing API key' });
       const raw = Buffer.concat(chunks).toString();
@@ -44,7 +77,8 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
       if (fault && !('delayMs' in fault)) {
         const body = {
           statusCode: fault.status,
-          name: fault.status === 429 ? 'rate_limit_exceeded' : fault.status === 422 ? 'validation_error' : 'internal_server_error',
+          name:
+            'name' in fault ? fault.name : fault.status === 429 ? 'rate_limit_exceeded' : fault.status === 422 ? 'validation_error' : 'internal_server_error',
           message: 'message' in fault ? fault.message : 'fault',
         };
         return reply(fault.status, body, fault.status === 429 && fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
@@ -79,6 +113,10 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
     deliveries,
     get calls() {
       return calls;
+    },
+    /** Requests refused for going over the rate limit. */
+    get refused() {
+      return refused;
     },
     fail(...next: Fault[]) {
       faults.push(...next);

@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { incidents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { incidents, incidentUpdates, outbox, outboxBatches } from '../../../db/schema/index.ts';
+import type { EmailMessage } from '../../../emails/transports/transport.ts';
 import { newId } from '../../../db/ids.ts';
 import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
 import type { ServiceContext } from '../context.ts';
@@ -13,6 +15,7 @@ export interface ClaimedRow {
   subscriberId: string | null;
   payload: Record<string, string> | null;
   attempts: number;
+  createdAt: Date;
 }
 
 export interface ClaimedBatch {
@@ -20,7 +23,7 @@ export interface ClaimedBatch {
   rows: ClaimedRow[];
 }
 
-const RETURNING = 'RETURNING id, recipient, event_key, template, subscriber_id, payload, attempts';
+const RETURNING = 'RETURNING id, recipient, event_key, template, subscriber_id, payload, attempts, created_at';
 
 function toRow(r: Record<string, unknown>): ClaimedRow {
   return {
@@ -31,6 +34,7 @@ function toRow(r: Record<string, unknown>): ClaimedRow {
     subscriberId: r.subscriber_id === null ? null : String(r.subscriber_id),
     payload: r.payload ? (JSON.parse(String(r.payload)) as Record<string, string>) : null,
     attempts: Number(r.attempts),
+    createdAt: new Date(Number(r.created_at)),
   };
 }
 
@@ -70,18 +74,36 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
   return fresh.rows.length ? { batchKey, rows: fresh.rows.map(toRow).sort((a, b) => a.id - b.id) } : null;
 }
 
-/** Marks rows sent with the provider's ids, and erases what they carried (confirmation tokens). */
-export async function markSent(ctx: ServiceContext, sent: { id: number; providerId: string }[]): Promise<void> {
+/** A batch's request as first sent, if it was kept (a retry sends exactly that). */
+export async function storedBatch(ctx: ServiceContext, batchKey: string): Promise<{ ids: number[]; messages: EmailMessage[] } | null> {
+  const row = await ctx.database.db.select({ body: outboxBatches.body }).from(outboxBatches).where(eq(outboxBatches.batchKey, batchKey)).get();
+  return row ? (JSON.parse(gunzipSync(row.body).toString('utf8')) as { ids: number[]; messages: EmailMessage[] }) : null;
+}
+
+/** Keeps a batch's request before it first goes out (gzipped: a batch's emails repeat themselves). */
+export async function storeBatch(ctx: ServiceContext, batchKey: string, request: { ids: number[]; messages: EmailMessage[] }): Promise<void> {
+  const body = gzipSync(JSON.stringify(request), { level: 1 });
+  await ctx.database.db.insert(outboxBatches).values({ batchKey, body, createdAt: ctx.now() }).onConflictDoNothing();
+}
+
+/** Marks rows sent with the provider's ids, erases what they carried (confirmation tokens) and the batch's kept request. */
+export async function markSent(ctx: ServiceContext, batchKey: string, sent: { id: number; providerId: string }[]): Promise<void> {
   if (!sent.length) return;
   const now = ctx.now().getTime();
   // One statement for the whole batch: the ids and provider ids travel as one JSON object.
   const byId = JSON.stringify(Object.fromEntries(sent.map((s) => [s.id, s.providerId])));
-  await ctx.database.client.execute({
-    sql: `UPDATE outbox SET status = 'sent', sent_at = ?, batch_key = NULL, lease_until = NULL, payload = NULL, last_error = NULL,
+  await ctx.database.client.batch(
+    [
+      {
+        sql: `UPDATE outbox SET status = 'sent', sent_at = ?, batch_key = NULL, lease_until = NULL, payload = NULL, last_error = NULL,
             provider_id = (SELECT value FROM json_each(?2) WHERE key = CAST(outbox.id AS TEXT))
           WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?2)) AND status = 'sending'`,
-    args: [now, byId],
-  });
+        args: [now, byId],
+      },
+      { sql: 'DELETE FROM outbox_batches WHERE batch_key = ?', args: [batchKey] },
+    ],
+    'write',
+  );
 }
 
 /** Puts a batch back for a retry at `at`, keeping its key. */
@@ -92,13 +114,17 @@ export async function markRetry(ctx: ServiceContext, batchKey: string, at: Date,
   });
 }
 
-/** Gives rows up for good, with the reason. */
-export async function markFailed(ctx: ServiceContext, ids: number[], error: string): Promise<void> {
+/** Gives rows up for good, with the reason (and the batch's kept request, when the batch is settled with them). */
+export async function markFailed(ctx: ServiceContext, ids: number[], error: string, batchKey?: string): Promise<void> {
   if (!ids.length) return;
-  await ctx.database.db
-    .update(outbox)
-    .set({ status: 'failed', batchKey: null, leaseUntil: null, lastError: error })
-    .where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending')));
+  const { db } = ctx.database;
+  await db.batch([
+    db
+      .update(outbox)
+      .set({ status: 'failed', batchKey: null, leaseUntil: null, lastError: error })
+      .where(and(inArray(outbox.id, ids), eq(outbox.status, 'sending'))),
+    db.delete(outboxBatches).where(eq(outboxBatches.batchKey, batchKey ?? '')),
+  ]);
 }
 
 /** Rows per status. */

@@ -13,6 +13,7 @@ export interface ClaimedDelivery {
   subscriberId: string;
   payload: Record<string, string> | null;
   attempts: number;
+  createdAt: Date;
 }
 
 /**
@@ -28,7 +29,7 @@ export async function claimDeliveries(ctx: ServiceContext, limit = WEBHOOK_CHUNK
             UNION ALL
             SELECT id FROM (SELECT id FROM outbox WHERE channel = 'webhook' AND status = 'sending' AND lease_until < ?2 ORDER BY id LIMIT ?3))
             AND (status = 'queued' OR lease_until < ?2)
-          RETURNING id, event_key, template, subscriber_id, payload, attempts`,
+          RETURNING id, event_key, template, subscriber_id, payload, attempts, created_at`,
     args: [now + leaseMs, now, limit],
   });
   return result.rows
@@ -39,6 +40,7 @@ export async function claimDeliveries(ctx: ServiceContext, limit = WEBHOOK_CHUNK
       subscriberId: String(r.subscriber_id),
       payload: r.payload ? (JSON.parse(String(r.payload)) as Record<string, string>) : null,
       attempts: Number(r.attempts),
+      createdAt: new Date(Number(r.created_at)),
     }))
     .sort((a, b) => a.id - b.id);
 }
