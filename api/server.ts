@@ -28,6 +28,7 @@ import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
 import { AlertClock } from './workers/alert-clock.ts';
+import { DeliveryWatch } from './workers/delivery-watch.ts';
 import { Lease } from './workers/leading-worker.ts';
 import { Pulse } from './workers/pulse.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
@@ -172,6 +173,15 @@ async function main() {
     new MaintenanceClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
     new StatementClock({ ctx, logger, lease, tickMs: config.statementTickMs }),
     new AlertClock({ ctx, logger, lease, tickMs: config.maintenanceTickMs }),
+    new DeliveryWatch({
+      ctx,
+      logger,
+      lease,
+      tickMs: config.maintenanceTickMs,
+      publicUrl: shared.publicUrl,
+      recipients: () => [...new Set([operator.defaultCommander, operator.escalationContact].filter((r): r is string => !!r))],
+      webhookUrl: () => operator.webhookUrl ?? undefined,
+    }),
   ];
   const pokeWorkers = () => {
     for (const w of workers) w.poke();

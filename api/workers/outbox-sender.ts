@@ -2,6 +2,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { components, incidentUpdates, subscriberComponents, subscribers } from '../../db/schema/index.ts';
 import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
 import type { Pace } from '../domain/outbox/pace.ts';
+import { recordProviderOutcome } from '../services/outbox/trouble.ts';
 import { personalise } from '../../emails/personalise.ts';
 import { renderIncidentUpdate } from '../../emails/templates/incident-update.ts';
 import { renderConfirmation } from '../../emails/templates/subscription-confirmation.ts';
@@ -127,6 +128,7 @@ export class OutboxSender {
       rateLimit: result.rateLimit ?? null,
       retryAfterSeconds: result.ok ? null : result.retryAfterSeconds,
     });
+    await recordProviderOutcome(ctx, result.ok || (result.status !== null && result.status < 500 && result.status !== 429));
     if (result.ok) {
       await markSent(
         ctx,

@@ -33,3 +33,9 @@ test('webhooks: no private network allowed and a pause after 10 failures by defa
   const allowed = readConfig({ CANDOR_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8, 10.0.0.0/8' }).webhookAllowNetworks;
   expect([allowed.check('127.0.0.1'), allowed.check('10.9.9.9'), allowed.check('192.168.0.1')]).toEqual([true, true, false]);
 });
+
+test('emails and webhooks are retried for 24 hours by default; CANDOR_OUTBOX_RETRY_HOURS changes it, and nonsense is refused', () => {
+  expect(readConfig({}).outboxRetryMs).toBe(24 * 3_600_000);
+  expect(readConfig({ CANDOR_OUTBOX_RETRY_HOURS: '0.5' }).outboxRetryMs).toBe(1_800_000);
+  expect(() => readConfig({ CANDOR_OUTBOX_RETRY_HOURS: 'a day' })).toThrow(/^CANDOR_OUTBOX_RETRY_HOURS must be a positive number of hours/);
+});

@@ -121,6 +121,10 @@ export async function startFakeResend(options: { latencyMs?: number; keepBodies?
     fail(...next: Fault[]) {
       faults.push(...next);
     },
+    /** Drops the faults still waiting: the provider takes batches again. */
+    recover() {
+      faults.length = 0;
+    },
     perRecipient(): Map<string, number> {
       const counts = new Map<string, number>();
       for (const d of deliveries) counts.set(d.to, (counts.get(d.to) ?? 0) + 1);

@@ -10,6 +10,7 @@ import {
 } from '../../services/subscribers/admin.ts';
 import { SUBSCRIBER_TYPES } from '../../domain/subscribers/endpoint.ts';
 import { failedMessages, outboxCounts, retryFailed } from '../../services/outbox/delivery.ts';
+import { providerFailingSince } from '../../services/outbox/trouble.ts';
 import { route } from '../define.ts';
 import { id, idParams, limit, page, pageQuery, timestamp } from './schemas.ts';
 
@@ -186,12 +187,18 @@ export const outboxRoutes = [
     {
       method: 'get',
       path: '/outbox',
-      summary: 'Emails per delivery status',
+      summary: 'Emails and webhook deliveries per status, and whether the email provider is refusing them',
       tag: outboxTag,
       scope: 'read',
-      response: z.object({ queued: z.int(), sending: z.int(), sent: z.int(), failed: z.int() }),
+      response: z.object({
+        queued: z.int(),
+        sending: z.int(),
+        sent: z.int(),
+        failed: z.int(),
+        provider_refusing_since: timestamp.nullable().describe('the email provider has refused every batch since then (null: it is taking them)'),
+      }),
     },
-    async ({ ctx }) => outboxCounts(ctx),
+    async ({ ctx }) => ({ ...(await outboxCounts(ctx)), providerRefusingSince: await providerFailingSince(ctx) }),
   ),
   route(
     {
