@@ -9,7 +9,7 @@ const TOLD_FAILED_ID = 'delivery_failures_told_through';
 const TOLD_FAILING = 'provider_failing_told';
 
 /** How long the provider may refuse everything before the responders are told. */
-export const PROVIDER_DOWN_MS = 10 * 60_000;
+const PROVIDER_DOWN_MS = 10 * 60_000;
 
 // A success clears the clock (another instance may have started it) without a write per batch:
 // at once after a refusal here, else at most every half minute.
