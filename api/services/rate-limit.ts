@@ -8,17 +8,17 @@ import type { ServiceContext } from './context.ts';
 const MAX_RACES = 50;
 
 /**
- * Counts one request against each key (e.g. `ip:…`, `email:…`); throws RateLimited when any is
- * over. Each count is a compare-and-set on the row read, so concurrent requests — in this
- * process or another — each count once: none is lost, whatever the interleaving.
+ * Counts one request against each key in order (e.g. `ip:…`, then `email:…`); throws
+ * RateLimited at the first that is over. A refused request writes nothing: it neither counts
+ * against its own key nor uses up the later ones' (a client over its limit cannot spend a
+ * victim address's quota). Each count is a compare-and-set on the row read, so concurrent
+ * requests — in this process or another — each count once: none is lost.
  */
 export async function consumeRateLimit(ctx: ServiceContext, keys: { key: string; path: string }[], policy = SUBSCRIBE_LIMIT): Promise<void> {
-  let refused: RateLimited | null = null;
   for (const { key, path } of keys) {
     const next = await countOnce(ctx, key, policy);
-    if (!next.allowed) refused ??= new RateLimited(next.retryAfterSeconds, path);
+    if (!next.allowed) throw new RateLimited(next.retryAfterSeconds, path);
   }
-  if (refused) throw refused;
 }
 
 async function countOnce(ctx: ServiceContext, key: string, policy: typeof SUBSCRIBE_LIMIT) {
@@ -26,6 +26,7 @@ async function countOnce(ctx: ServiceContext, key: string, policy: typeof SUBSCR
   for (let race = 0; race < MAX_RACES; race++) {
     const row = await db.select().from(rateLimits).where(eq(rateLimits.key, key)).get();
     const next = nextWindow(row ?? null, ctx.now(), policy);
+    if (!next.allowed) return next;
     // A key seen for the first time (in its window) also clears the counters whose windows ended,
     // so the table holds only the last window's addresses, not every address ever seen.
     if (!row) await db.delete(rateLimits).where(lt(rateLimits.windowStart, new Date(ctx.now().getTime() - policy.windowMs)));

@@ -155,11 +155,25 @@ describe('subscribing', () => {
     expect(res.headers.get('retry-after')).toBe('3600');
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.json).toMatchObject({ code: 'rate_limited', errors: [{ path: 'ip', message: 'retry after 3600 s' }] });
-    const { rate_limits: _, ...rest } = await snapshot(t.database);
-    const { rate_limits: __, ...restBefore } = before;
-    expect(rest).toEqual(restBefore);
+    // Not even the counters move: a refused request writes nothing.
+    expect(await snapshot(t.database)).toEqual(before);
     t.clock.advance(60 * MINUTE);
     expect((await subscribeJson('same@example.com')).status).toBe(202);
+  });
+
+  test('a client over its limit does not use up the quota of the address it asks about', async () => {
+    const from = (ip: string, email: string) =>
+      t.publicCall('POST', '/subscribe', {
+        body: JSON.stringify({ email }),
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      });
+    for (let i = 0; i < 5; i++) expect((await from('6.6.6.6', `x${i}@example.com`)).status).toBe(202);
+    // Over its own limit, the client hammers a victim's address: refused each time, on its own key.
+    for (let i = 0; i < 20; i++) expect((await from('6.6.6.6', 'victim@example.com')).json.errors).toEqual([{ path: 'ip', message: 'retry after 3600 s' }]);
+    const victim = await t.database.db.select().from(rateLimits).where(eq(rateLimits.key, 'subscribe:email:victim@example.com'));
+    expect(victim).toEqual([]);
+    // The victim's own five tries are all still there.
+    for (let i = 0; i < 5; i++) expect((await from(`7.7.7.${i}`, 'victim@example.com')).status).toBe(202);
   });
 
   test('the per-IP limit counts the client behind the proxy, whatever address it asks about', async () => {
