@@ -180,6 +180,10 @@ async function main() {
   const paced = execFileSync(process.execPath, ['bench/provider-pace.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.providerPace = JSON.parse(paced.trim().split('\n').at(-1)!);
 
+  console.log('an import of 100 000 subscribers in one request…');
+  const imported = execFileSync(process.execPath, ['bench/import.ts'], { cwd: ROOT, encoding: 'utf8' });
+  results.import = JSON.parse(imported.trim().split('\n').at(-1)!);
+
   console.log('several instances: idle cost, admin updates on sqld, propagation, a replica, a locked file…');
   const cluster = execFileSync(process.execPath, ['bench/cluster.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.cluster = JSON.parse(cluster.trim().split('\n').at(-1)!);
@@ -217,6 +221,7 @@ console pages with ${r.console.incidents} incidents, ${r.console.subscribers} su
     .join(', ')} (target < 150 ms); declaring through the form: p95 ${r.console.declare.p95} ms to the redirect (target < 150 ms)
 webhook fan-out to ${r.webhooks.subscribers} subscribers: the update answered in ${r.webhooks.enqueueMs} ms with every delivery enqueued (target < 1 s); delivered at ${r.webhooks.requestsPerSecond} requests/s (target ≥ 1 000), ${r.webhooks.uniqueIds} subscribers once each; / meanwhile ${r.webhooks.pageDuringFanOut.requestsPerSec} req/s, p99 ${r.webhooks.pageDuringFanOut.p99ms} ms (target < 50 ms) vs ${r.webhooks.pageQuiet.requestsPerSec} req/s, p99 ${r.webhooks.pageQuiet.p99ms} ms alone
 against a provider taking ${r.providerPace.rate} requests/s: the last of ${r.providerPace.recipients} emails after ${r.providerPace.lastEmailMs} ms, ${r.providerPace.ratio} × the ${r.providerPace.idealMs} ms that rate allows (target ≤ 1.1), ${r.providerPace.refused} requests refused (target 0 after the first)
+an import of ${r.import.rows} subscribers (${Math.round(r.import.bytes / 1024)} KB of CSV) in one request: answered ${r.import.status} in ${r.import.ms} ms (target < 30 s)
 fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s wall-clock, ${r.fanOut.emailsPerCpuSecond} per CPU-second of Candor's process (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -25,6 +25,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   status?: 200 | 201 | 204;
   /** Also take the body as `text/csv` (a header row, then one object per row). */
   acceptsCsv?: boolean;
+  /** A larger body than the API's 64 KB (an import). */
+  maxBodyBytes?: number;
 }
 
 export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {

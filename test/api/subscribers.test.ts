@@ -322,6 +322,27 @@ describe('admin API', () => {
     expect(await snapshot(t.database)).toEqual(before);
   });
 
+  test('an import of 20 000 rows in one request (past the API’s 64 KB), merged with what is known; past 16 MB it is a 413', async () => {
+    await t.call('POST', '/subscribers', { body: { email: 'user00007@example.com', confirmed: true } });
+    const lines = Array.from({ length: 20_000 }, (_, i) => `user${String(i).padStart(5, '0')}@example.com,${i % 2 ? api : ''},${i % 3 ? 'true' : 'false'}`);
+    const csv = `email,component_ids,confirmed\n${lines.join('\n')}\nUSER00001@example.com,,true\n`;
+    expect(Buffer.byteLength(csv)).toBeGreaterThan(64 * 1024);
+    const res = await t.call('POST', '/subscribers/import', { body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(200);
+    // user00007 was already confirmed, and the last line repeats user00001.
+    expect(res.json).toEqual({ imported: 19_999, unchanged: 2 });
+    expect((await t.call('GET', '/subscribers/count')).json).toEqual({ total: 20_000, confirmed: 13_333, unconfirmed: 6_667 });
+    const one = (await t.call('GET', '/subscribers?email=user00001@')).json.data[0];
+    expect(one).toMatchObject({ email: 'user00001@example.com', component_ids: [api], confirmed_at: expect.any(String) });
+    const confirmations = await t.database.db.select().from(outbox).where(eq(outbox.template, 'subscription-confirmation'));
+    expect(confirmations).toHaveLength(6_667);
+
+    const huge = await t.call('POST', '/subscribers/import', { body: 'email\n' + 'x'.repeat(17 * 1024 * 1024), headers: { 'content-type': 'text/csv' } });
+    expect(huge.status).toBe(413);
+    const small = await t.call('POST', '/subscribers', { body: { email: 'a'.repeat(70 * 1024) } });
+    expect(small.status).toBe(413);
+  });
+
   test('a read key cannot add subscribers', async () => {
     const res = await t.call('POST', '/subscribers', { key: t.keys.reader, body: { email: 'x@example.com' } });
     expect(res.status).toBe(403);

@@ -69,13 +69,18 @@ function authenticator(ctx: ServiceContext) {
   };
 }
 
-/** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies, Idempotency-Key on POST. */
+/** The admin API under /api/admin/v1: bearer keys with scopes, 64 KB bodies (an import: its own limit), Idempotency-Key on POST. */
 export function mountAdminApi(app: Hono<AppEnv>, ctx: ServiceContext, site: () => Promise<{ pageName: string; publicUrl: string }>): void {
   const authenticate = authenticator(ctx);
   const document = openApiDocument(adminRoutes, { title: 'Candor admin API', version: '1', basePath: ADMIN_BASE });
   const admin = app.basePath(ADMIN_BASE);
   admin.get('/openapi.json', (c) => c.json(document));
-  admin.use('*', limitBody(MAX_BODY_BYTES));
+  // Each route's own limit where it has one (an import), the API's otherwise.
+  const limits = new Map(
+    adminRoutes.filter((r) => r.spec.maxBodyBytes).map((r) => [`${r.spec.method} ${ADMIN_BASE}${r.spec.path}`, limitBody(r.spec.maxBodyBytes!)]),
+  );
+  const standard = limitBody(MAX_BODY_BYTES);
+  admin.use('*', (c, next) => (limits.get(`${c.req.method.toLowerCase()} ${c.req.path}`) ?? standard)(c, next));
   admin.post('*', async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) return next();

@@ -15,6 +15,8 @@ import { route } from '../define.ts';
 import { id, idParams, limit, page, pageQuery, timestamp } from './schemas.ts';
 
 const tag = 'Subscribers';
+/** 100 000 rows of CSV with a component or two each fit in this. */
+const IMPORT_BODY_BYTES = 16 * 1024 * 1024;
 
 const subscriberInput = z
   .strictObject({
@@ -154,11 +156,12 @@ export const subscriberRoutes = [
     {
       method: 'post',
       path: '/subscribers/import',
-      summary: 'Import subscribers: a JSON array of subscriber objects, or text/csv with a header row (email,component_ids,confirmed); all or nothing',
+      summary: `Import up to 100 000 subscribers (a body of up to ${IMPORT_BODY_BYTES / 1024 / 1024} MB): a JSON array of subscriber objects, or text/csv with a header row (type,email,endpoint,component_ids,confirmed); all or nothing, each bad row reported by its index`,
       tag,
       scope: 'admin',
       body: z.union([z.array(subscriberInput).min(1).max(100_000), z.array(csvRow).min(1).max(100_000)]),
       acceptsCsv: true,
+      maxBodyBytes: IMPORT_BODY_BYTES,
       response: z.object({ imported: z.int(), unchanged: z.int() }),
     },
     async ({ ctx, actor, body }) => importSubscribers(ctx, actor, body),

@@ -57,19 +57,7 @@ export async function planSubscription(
   if (existing?.confirmedAt) return { id: existing.id, statements: [], created: false, signingSecret: null };
 
   const id = existing?.id ?? newId();
-  const token = request.confirmed ? null : randomToken();
-  // A webhook gets a new secret each time it is (re)created: it is only ever shown then.
-  const signingSecret = type === 'webhook' ? newSigningSecret() : null;
-  const fields = {
-    type,
-    email,
-    endpoint,
-    signingSecret,
-    confirmedAt: request.confirmed ? now : null,
-    confirmTokenHash: token ? sha256(token) : null,
-    confirmExpiresAt: token ? new Date(now.getTime() + CONFIRM_TTL_MS) : null,
-    allComponents: componentIds.length === 0,
-  };
+  const { fields, confirmation, signingSecret } = subscriptionRow(id, { type, email, endpoint, componentIds, confirmed: request.confirmed ?? false }, now);
   const statements: WriteStatement[] = [
     existing
       ? db.update(subscribers).set(fields).where(eq(subscribers.id, id))
@@ -77,20 +65,43 @@ export async function planSubscription(
     db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
   ];
   if (componentIds.length) statements.push(db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId: id, componentId }))));
-  if (token) {
-    // The raw token waits in the outbox row only until the email is sent (then it is erased).
-    statements.push(
-      db.insert(outbox).values({
-        recipient: email,
+  if (confirmation) statements.push(db.insert(outbox).values(confirmation));
+  return { id, statements, created: !existing, signingSecret };
+}
+
+/**
+ * A subscription's fields as (re)written, and its confirmation email when it is not confirmed
+ * yet: a new token each time, and a webhook's new signing secret (only ever shown then).
+ */
+export function subscriptionRow(
+  id: string,
+  w: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean },
+  now: Date,
+) {
+  const token = w.confirmed ? null : randomToken();
+  const signingSecret = w.type === 'webhook' ? newSigningSecret() : null;
+  const fields = {
+    type: w.type,
+    email: w.email,
+    endpoint: w.endpoint,
+    signingSecret,
+    confirmedAt: w.confirmed ? now : null,
+    confirmTokenHash: token ? sha256(token) : null,
+    confirmExpiresAt: token ? new Date(now.getTime() + CONFIRM_TTL_MS) : null,
+    allComponents: w.componentIds.length === 0,
+  };
+  // The raw token (and a webhook's secret, for whoever confirms it) wait in the outbox row only
+  // until the email is sent; then they are erased.
+  const confirmation: typeof outbox.$inferInsert | null = token
+    ? {
+        recipient: w.email,
         eventKey: eventKey({ kind: 'confirm', subscriberId: id, tokenHash: sha256(token) }),
         template: 'subscription-confirmation',
         subscriberId: id,
-        // A webhook's secret reaches whoever confirms it, in this email only.
         payload: signingSecret ? { token, signing_secret: signingSecret } : { token },
         nextAttemptAt: now,
         createdAt: now,
-      }),
-    );
-  }
-  return { id, statements, created: !existing, signingSecret };
+      }
+    : null;
+  return { fields, confirmation, signingSecret };
 }
