@@ -28,6 +28,40 @@ const outboxRows = () => t.database.db.select().from(outbox);
 const subscriberRow = async (email: string) => (await t.database.db.select().from(subscribers).where(eq(subscribers.email, email)).get())!;
 
 describe('subscribing', () => {
+  test('new, pending or already confirmed: the same answer and the same work — for a confirmed address that work changes nothing', async () => {
+    const commits: { statements: number; changes: string }[] = [];
+    const commit = t.database.commit;
+    t.database.commit = async (statements) => {
+      const before = JSON.stringify(await snapshot(t.database));
+      await commit(statements);
+      commits.push({ statements: statements.length, changes: JSON.stringify(await snapshot(t.database)) === before ? 'none' : 'some' });
+    };
+    const from = (email: string, ip: string) =>
+      t.publicCall('POST', '/subscribe', {
+        body: JSON.stringify({ email, component_ids: [api] }),
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      });
+    await t.call('POST', '/subscribers', { body: { email: 'confirmed@example.com', confirmed: true } });
+    await from('pending@example.com', '5.5.5.1');
+    commits.length = 0;
+    const before = await snapshot(t.database);
+    const answers = [await from('new@example.com', '5.5.5.2'), await from('pending@example.com', '5.5.5.3'), await from('confirmed@example.com', '5.5.5.4')];
+    expect(new Set(answers.map((a) => `${a.status} ${a.text}`)).size).toBe(1);
+    expect(commits.map((c) => c.statements)).toEqual([4, 4, 4]);
+    expect(commits.map((c) => c.changes)).toEqual(['some', 'some', 'some']); // each at least moves the change counter
+    // The confirmed subscriber is exactly as it was: no new token, no components, no email.
+    const rowOf = (snap: Record<string, unknown[]>) => snap.subscribers!.find((r) => (r as { email: string }).email === 'confirmed@example.com');
+    expect(rowOf(await snapshot(t.database))).toEqual(rowOf(before));
+    expect(
+      (await snapshot(t.database)).subscriber_components!.filter(
+        (r) => (r as { subscriber_id: string }).subscriber_id === (rowOf(before) as { id: string }).id,
+      ),
+    ).toEqual([]);
+    expect((await outboxRows()).filter((r) => r.recipient === 'confirmed@example.com')).toEqual([]);
+    expect((await outboxRows()).filter((r) => r.recipient === 'pending@example.com')).toHaveLength(2);
+    t.database.commit = commit;
+  });
+
   test('the form redirects to the same neutral message for a new, a pending and a confirmed address', async () => {
     await t.call('POST', '/subscribers', { body: { email: 'known@example.com', confirmed: true } });
     for (const email of ['new@example.com', 'new@example.com', 'known@example.com']) {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -54,10 +54,16 @@ export async function planSubscription(
     .from(subscribers)
     .where(endpoint === null ? and(eq(subscribers.type, 'email'), eq(subscribers.email, email)) : eq(subscribers.endpoint, endpoint))
     .get();
-  if (existing?.confirmedAt) return { id: existing.id, statements: [], created: false, signingSecret: null };
+  // From the public page every answer does the same work, so its time tells nobody whether the
+  // address was new, pending or already subscribed: the same statements are committed, guarded
+  // in SQL so that for a confirmed subscription they change nothing.
+  const page = request.source === 'page';
+  if (existing?.confirmedAt && !page) return { id: existing.id, statements: [], created: false, signingSecret: null };
 
   const id = existing?.id ?? newId();
   const { fields, confirmation, signingSecret } = subscriptionRow(id, { type, email, endpoint, componentIds, confirmed: request.confirmed ?? false }, now);
+  if (page && confirmation)
+    return { id, statements: guardedStatements(ctx, id, !!existing, fields, componentIds, confirmation), created: !existing, signingSecret };
   const statements: WriteStatement[] = [
     existing
       ? db.update(subscribers).set(fields).where(eq(subscribers.id, id))
@@ -67,6 +73,34 @@ export async function planSubscription(
   if (componentIds.length) statements.push(db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId: id, componentId }))));
   if (confirmation) statements.push(db.insert(outbox).values(confirmation));
   return { id, statements, created: !existing, signingSecret };
+}
+
+/** The page's subscription, written only while the subscriber is not confirmed (a no-op for one that is). */
+function guardedStatements(
+  ctx: ServiceContext,
+  id: string,
+  existing: boolean,
+  fields: ReturnType<typeof subscriptionRow>['fields'],
+  componentIds: string[],
+  confirmation: typeof outbox.$inferInsert,
+): WriteStatement[] {
+  const { db } = ctx.database;
+  const unconfirmed = sql`NOT EXISTS (SELECT 1 FROM subscribers WHERE id = ${id} AND confirmed_at IS NOT NULL)`;
+  const c = confirmation;
+  return [
+    existing
+      ? db
+          .update(subscribers)
+          .set(fields)
+          .where(and(eq(subscribers.id, id), isNull(subscribers.confirmedAt)))
+      : db.insert(subscribers).values({ id, source: 'page', createdAt: c.createdAt, ...fields }),
+    db.delete(subscriberComponents).where(and(eq(subscriberComponents.subscriberId, id), unconfirmed)),
+    db.run(
+      sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT ${id}, value FROM json_each(${JSON.stringify(componentIds)}) WHERE ${unconfirmed}`,
+    ),
+    db.run(sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
+      SELECT ${c.recipient}, 'email', ${c.eventKey}, ${c.template}, ${id}, ${JSON.stringify(c.payload)}, 'queued', 0, ${c.nextAttemptAt.getTime()}, ${c.createdAt.getTime()} WHERE ${unconfirmed}`),
+  ];
 }
 
 /**
