@@ -11,7 +11,8 @@ import { createMetrics } from './metrics.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
-import { loopbackRenderer, pageRoutes } from './public/pages.ts';
+import { loopbackRenderer, pageRoutes, type PageIndex } from './public/pages.ts';
+import { publicPageIndex } from './services/public/history.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
 import { badgeRoutes } from './public/badges.ts';
 import { Snapshots } from './public/snapshots.ts';
@@ -195,9 +196,23 @@ async function main() {
   const publicPage = { name: shared.pageName, url: shared.publicUrl };
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
+  // Which incident, maintenance and history pages exist, per data version: any other id is
+  // answered by the one not-found snapshot, not a render of its own (a stale index answers nothing).
+  let pageIndex: { version: number; index: PageIndex } | null = null;
+  const loadPageIndex = async () => {
+    const version = pulse.version;
+    const index = await publicPageIndex(ctx);
+    if (!pageIndex || version >= pageIndex.version) pageIndex = { version, index };
+  };
+  const currentIndex = () => (pageIndex && pageIndex.version === pulse.version ? pageIndex.index : null);
   const snapshots = new Snapshots({
     routes: [
-      ...(site ? pageRoutes(loopbackRenderer(() => origin, bypass)) : []),
+      ...(site
+        ? pageRoutes(
+            loopbackRenderer(() => origin, bypass),
+            currentIndex,
+          )
+        : []),
       ...statuspageRoutes(ctx, publicPage),
       ...feedRoutes(ctx, publicPage),
       ...badgeRoutes(ctx, publicPage),
@@ -209,14 +224,17 @@ async function main() {
   });
   // The settings first: the pages rebuilt next show the brand colour just saved.
   pulse.onChange(() =>
-    readOperatorSettings(ctx, environment)
-      .then((read) => {
+    Promise.all([
+      readOperatorSettings(ctx, environment).then((read) => {
         operator = read;
-      })
-      .catch((err) => logger.error('could not read the operator settings', describeError(err)))
+      }),
+      loadPageIndex(),
+    ])
+      .catch((err) => logger.error('could not read the operator settings or the page index', describeError(err)))
       .finally(() => snapshots.refresh()),
   );
   await pulse.start();
+  await loadPageIndex().catch((err) => logger.error('could not read the page index', describeError(err)));
   for (const w of workers) w.start();
 
   const hono = getRequestListener(app.fetch);

@@ -10,19 +10,34 @@ export const HTML_HEADERS: Record<string, string> = {
 
 const INCIDENT_PATH = /^\/(incidents|maintenances)\/[a-z0-9]{1,64}$/;
 
-/** The cache key of a public page, or null for paths that are not snapshot pages. */
-export function pageKey(path: string, query: string): string | null {
-  if (path === '/' || path === '/robots.txt' || INCIDENT_PATH.test(path)) return path;
+/** Which incident, maintenance and history pages exist, as of one data version (absent: not known yet). */
+export interface PageIndex {
+  ids: Set<string>;
+  historyPages: number;
+}
+
+/** The key every page that does not exist shares: one render per data version, however many ids are tried. */
+const NOT_FOUND_KEY = '/404';
+
+/**
+ * The cache key of a public page, or null for paths that are not snapshot pages. With an index
+ * of what exists (current for this data version), an unknown incident or maintenance id, or a
+ * history page past the last, maps to the one not-found snapshot instead of a render of its own.
+ */
+export function pageKey(path: string, query: string, index: PageIndex | null = null): string | null {
+  if (path === '/' || path === '/robots.txt') return path;
+  if (INCIDENT_PATH.test(path)) return index && !index.ids.has(path.slice(path.lastIndexOf('/') + 1)) ? NOT_FOUND_KEY : path;
   if (path === '/history') {
     const page = Number(new URLSearchParams(query).get('page') ?? '1');
-    return `/history?page=${Number.isSafeInteger(page) && page >= 1 ? page : 1}`;
+    const n = Number.isSafeInteger(page) && page >= 1 ? page : 1;
+    return index && n > index.historyPages ? NOT_FOUND_KEY : `/history?page=${n}`;
   }
   return null;
 }
 
-/** The public pages as snapshot routes; `render` asks Astro for one page's bytes. */
-export function pageRoutes(render: (path: string) => Promise<Rendered>): SnapshotRoute[] {
-  return [{ key: pageKey, render, headers: HTML_HEADERS }];
+/** The public pages as snapshot routes; `render` asks Astro for one page's bytes; `index` says what exists (null while not current). */
+export function pageRoutes(render: (path: string) => Promise<Rendered>, index: () => PageIndex | null = () => null): SnapshotRoute[] {
+  return [{ key: (path, query) => (path === NOT_FOUND_KEY ? path : pageKey(path, query, index())), render, headers: HTML_HEADERS }];
 }
 
 /** Renders a page through the running server's own Astro handler, over loopback. */

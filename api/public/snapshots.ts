@@ -86,7 +86,7 @@ export class Snapshots {
     for (const route of this.options.routes) {
       const key = route.key(path, '');
       if (key !== null) {
-        await this.build(route, key);
+        await this.build(route, key, true);
         return;
       }
     }
@@ -170,13 +170,17 @@ export class Snapshots {
   private rebuildInBackground(route: SnapshotRoute, key: string, stale: Entry): void {
     if (stale.rebuilding) return;
     stale.rebuilding = true;
-    this.build(route, key)
+    this.build(route, key, stale.hitsSinceBuild > 0)
       .catch((err) => this.options.logger.error('snapshot rebuild failed; serving the previous one', { key, ...describeError(err) }))
       .finally(() => (stale.rebuilding = false));
   }
 
-  /** Builds one key; concurrent callers share the one build. */
-  private build(route: SnapshotRoute, key: string): Promise<Entry> {
+  /**
+   * Builds one key; concurrent callers share the one build. A page built because someone asked
+   * for it the first time is compressed quickly (most such pages are asked for once); one
+   * rebuilt because it is being read again gets the smaller, slower compression.
+   */
+  private build(route: SnapshotRoute, key: string, popular = false): Promise<Entry> {
     const pending = this.building.get(key);
     if (pending) return pending;
     const version = this.options.version();
@@ -193,7 +197,7 @@ export class Snapshots {
     );
     const promise = measured
       .then((rendered) => {
-        const entry = makeEntry(rendered, version, route.headers ?? {});
+        const entry = makeEntry(rendered, version, route.headers ?? {}, popular);
         this.entries.delete(key);
         this.entries.set(key, entry);
         if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
@@ -217,7 +221,11 @@ export class Snapshots {
   }
 }
 
-function makeEntry(rendered: Rendered, version: number, extra: Record<string, string>): Entry {
+/** Compression settings: quick for a page asked for once, small for one read again and again. */
+const COMPRESSION = { quick: { brotli: 4, gzip: 6 }, small: { brotli: 9, gzip: 9 } };
+
+function makeEntry(rendered: Rendered, version: number, extra: Record<string, string>, popular: boolean): Entry {
+  const level = popular ? COMPRESSION.small : COMPRESSION.quick;
   const identity = Buffer.isBuffer(rendered.body) ? rendered.body : Buffer.from(rendered.body);
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
   const common = { 'content-type': rendered.contentType, 'cache-control': PUBLIC_CACHE_CONTROL, vary: 'Accept-Encoding', ...extra };
@@ -230,9 +238,9 @@ function makeEntry(rendered: Rendered, version: number, extra: Record<string, st
   });
   const variants = {
     identity: variant(identity, 'identity', `"${hash}"`),
-    gzip: variant(gzipSync(identity, { level: 9 }), 'gzip', `"${hash}-gz"`),
+    gzip: variant(gzipSync(identity, { level: level.gzip }), 'gzip', `"${hash}-gz"`),
     br: variant(
-      brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+      brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: level.brotli, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
       'br',
       `"${hash}-br"`,
     ),

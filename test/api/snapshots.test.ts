@@ -178,3 +178,23 @@ describe('HTTP caching', () => {
     expect(negotiate(header)).toBe(expected);
   });
 });
+
+describe('pageKey with an index of what exists', () => {
+  const index = { ids: new Set(['inc1', 'mnt1']), historyPages: 3 };
+  test.each([
+    ['/incidents/inc1', '', null, '/incidents/inc1'],
+    ['/incidents/unknown', '', null, '/incidents/unknown'],
+    ['/incidents/inc1', '', index, '/incidents/inc1'],
+    ['/maintenances/mnt1', '', index, '/maintenances/mnt1'],
+    ['/incidents/unknown', '', index, '/404'],
+    ['/maintenances/inc2', '', index, '/404'],
+    ['/history', 'page=3', index, '/history?page=3'],
+    ['/history', 'page=4', index, '/404'],
+    ['/history', 'page=4', null, '/history?page=4'],
+    ['/history', 'page=x', index, '/history?page=1'],
+    ['/', '', index, '/'],
+    ['/subscribe', '', index, null],
+  ] as const)('%s?%s (index: %j) → %s', (path, query, idx, key) => {
+    expect(pageKey(path, query, idx)).toBe(key);
+  });
+});

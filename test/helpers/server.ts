@@ -37,6 +37,8 @@ export async function createSiteFixture() {
   return {
     databaseUrl,
     database,
+    /** The admin key itself (for endpoints outside the admin API, e.g. /metrics). */
+    adminKey: secret,
     admin(server: RunningServer) {
       return async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`${server.url}/api/admin/v1${path}`, {

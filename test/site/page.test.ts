@@ -198,6 +198,32 @@ describe('page details', () => {
   });
 });
 
+describe('pages that do not exist', () => {
+  const builds = async () => {
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${fixture.adminKey}` } })).text();
+    return [...text.matchAll(/^candor_snapshot_build_duration_seconds_count\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+
+  test('any number of unknown ids and history pages past the last share one not-found snapshot; a new incident is found at once', async () => {
+    await html('/'); // the index of what exists is current
+    await within(5000, async () => (await fetch(`${server.url}/incidents/nosuchincident0`)).status === 404);
+    const before = await builds();
+    expect(before).toBeGreaterThan(0);
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => fetch(`${server.url}/${i % 2 ? 'incidents' : 'maintenances'}/random${i}x${Date.now()}`).then((r) => r.status)),
+    );
+    expect(new Set(statuses)).toEqual(new Set([404]));
+    expect((await fetch(`${server.url}/history?page=999`)).status).toBe(404);
+    expect(await builds()).toBe(before);
+    expect(await html('/incidents/nosuchincident1')).toContain('<h1>Not found</h1>');
+
+    const fresh = await admin('POST', '/incidents', { title: 'Search results stale', severity: 'SEV-2', body: 'Looking into it.' });
+    await within(2000, async () => (await fetch(`${server.url}/incidents/${fresh.id}`)).status === 200);
+    expect((await fetch(`${server.url}/incidents/${incident.id}`)).status).toBe(200);
+    await admin('POST', `/incidents/${fresh.id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  });
+});
+
 describe('hostile incident text', () => {
   test('scripts, handlers and javascript: URLs are neutralised on the page', async () => {
     const hostile = await admin('POST', '/incidents', {

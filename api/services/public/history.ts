@@ -25,6 +25,33 @@ export interface HistoryPage {
 
 const HISTORY_PAGE_SIZE = 25;
 
+const resolved = and(publicIncident, eq(incidents.status, 'resolved'), isNotNull(incidents.resolvedAt));
+const completed = and(eq(maintenances.status, 'completed'), isNotNull(maintenances.startedAt), isNotNull(maintenances.completedAt));
+
+/** How many entries the history has: resolved public incidents and completed maintenances. */
+async function historyLength(ctx: ServiceContext): Promise<number> {
+  const { db } = ctx.database;
+  const [[i], [m]] = await Promise.all([
+    db.select({ n: sql<number>`count(*)` }).from(incidents).where(resolved),
+    db.select({ n: sql<number>`count(*)` }).from(maintenances).where(completed),
+  ]);
+  return (i?.n ?? 0) + (m?.n ?? 0);
+}
+
+/**
+ * Which public pages exist: the ids of public incidents and of maintenances, and how many
+ * history pages there are — so a request for any other page is answered without a render.
+ */
+export async function publicPageIndex(ctx: ServiceContext): Promise<{ ids: Set<string>; historyPages: number }> {
+  const { db } = ctx.database;
+  const [incidentIds, maintenanceIds, total] = await Promise.all([
+    db.select({ id: incidents.id }).from(incidents).where(publicIncident),
+    db.select({ id: maintenances.id }).from(maintenances),
+    historyLength(ctx),
+  ]);
+  return { ids: new Set([...incidentIds, ...maintenanceIds].map((r) => r.id)), historyPages: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)) };
+}
+
 /**
  * Resolved public incidents and completed maintenances, newest start first, one page at a
  * time (pages count from 1). Each kind is read in order up to the end of the page and the two
@@ -33,11 +60,8 @@ const HISTORY_PAGE_SIZE = 25;
 export async function publicHistory(ctx: ServiceContext, page: number): Promise<HistoryPage> {
   const { db } = ctx.database;
   const upTo = page * HISTORY_PAGE_SIZE;
-  const resolved = and(publicIncident, eq(incidents.status, 'resolved'), isNotNull(incidents.resolvedAt));
-  const completed = and(eq(maintenances.status, 'completed'), isNotNull(maintenances.startedAt), isNotNull(maintenances.completedAt));
-  const [[incidentCount], [maintenanceCount], incidentRows, maintenanceRows] = await Promise.all([
-    db.select({ n: sql<number>`count(*)` }).from(incidents).where(resolved),
-    db.select({ n: sql<number>`count(*)` }).from(maintenances).where(completed),
+  const [total, incidentRows, maintenanceRows] = await Promise.all([
+    historyLength(ctx),
     db
       .select({
         id: incidents.id,
@@ -59,7 +83,6 @@ export async function publicHistory(ctx: ServiceContext, page: number): Promise<
       .orderBy(desc(maintenances.startedAt), desc(maintenances.id))
       .limit(upTo),
   ]);
-  const total = (incidentCount?.n ?? 0) + (maintenanceCount?.n ?? 0);
   const heldRows = incidentRows.length
     ? await db
         .select({ incidentId: incidentComponents.incidentId, status: incidentComponents.status })
