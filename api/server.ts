@@ -182,6 +182,7 @@ async function main() {
       publicUrl: shared.publicUrl,
       recipients: () => [...new Set([operator.defaultCommander, operator.escalationContact].filter((r): r is string => !!r))],
       webhookUrl: () => operator.webhookUrl ?? undefined,
+      keepMs: config.outboxRetryMs + 24 * 60 * 60_000,
     }),
   ];
   const pokeWorkers = () => {

@@ -3,6 +3,7 @@ import { eventKey } from '../domain/outbox/events.ts';
 import { utc } from '../domain/words.ts';
 import { describeError } from '../log.ts';
 import { toldOf, untoldTrouble, type Trouble } from '../services/outbox/trouble.ts';
+import { pruneKept } from '../services/outbox/delivery.ts';
 import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
 
 export interface DeliveryWatchOptions extends WorkerOptions {
@@ -11,12 +12,15 @@ export interface DeliveryWatchOptions extends WorkerOptions {
   readonly recipients: () => string[];
   /** The responder webhook (`{text}` POST), if any. */
   readonly webhookUrl: () => string | undefined;
+  /** How long kept events and batches stay (past the retry horizon every message they serve is settled). */
+  keepMs: number;
 }
 
 /**
  * Nothing fails for good without someone knowing: the leader tells the responders (email and
  * responder webhook) when emails were given up for good, and when the provider has refused
- * everything for 10 minutes — each once, recorded with the notice.
+ * everything for 10 minutes — each once, recorded with the notice. It also forgets the kept
+ * requests no retry can need any more.
  */
 export class DeliveryWatch extends LeadingWorker {
   private readonly options: DeliveryWatchOptions;
@@ -27,6 +31,7 @@ export class DeliveryWatch extends LeadingWorker {
   }
 
   protected async work(): Promise<Date | null> {
+    await pruneKept(this.ctx, new Date(this.ctx.now().getTime() - this.options.keepMs));
     const trouble = await untoldTrouble(this.ctx);
     if (trouble.failed || trouble.providerDownSince) await this.tell(trouble);
     return trouble.nextCheckAt;

@@ -19,7 +19,17 @@ import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
 import { customerEmail } from '../services/customers/emails.ts';
-import { claimBatch, markFailed, markRetry, markSent, storeBatch, storedBatch, type ClaimedBatch, type ClaimedRow } from '../services/outbox/delivery.ts';
+import {
+  claimBatch,
+  keptEventEmail,
+  markFailed,
+  markRetry,
+  markSent,
+  storeBatch,
+  storedBatch,
+  type ClaimedBatch,
+  type ClaimedRow,
+} from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
 
 export interface SenderOptions {
@@ -41,6 +51,10 @@ export interface SenderOptions {
 }
 
 type EventEmail = Awaited<ReturnType<typeof renderIncidentUpdate>>;
+type KeptEvent = EventEmail & { from: string };
+
+/** The templates of subscriber events: one email per event, personalised per recipient. */
+const EVENT_TEMPLATES = new Set(['incident-update', 'maintenance']);
 
 /**
  * Sends the outbox: claims a batch, renders each email (each event's email once, then only the
@@ -49,7 +63,7 @@ type EventEmail = Awaited<ReturnType<typeof renderIncidentUpdate>>;
  */
 export class OutboxSender {
   private readonly options: SenderOptions;
-  private readonly events = new Map<string, Promise<EventEmail>>();
+  private readonly events = new Map<string, Promise<KeptEvent>>();
   private running = false;
   private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -153,9 +167,9 @@ export class OutboxSender {
   }
 
   /**
-   * The batch's request: as first sent when this is a retry (kept in outbox_batches), else
-   * composed now and kept before it goes out. A row whose subscriber is gone is dropped (failed)
-   * before the first send; null when no row is left.
+   * The batch's request: as first sent when this is a retry (kept in outbox_batches, or made again
+   * from the kept event), else composed now and kept before it goes out. A row whose subscriber
+   * is gone is dropped (failed) before the first send; null when no row is left.
    */
   private async prepare(batch: ClaimedBatch): Promise<{ ids: number[]; messages: EmailMessage[] } | null> {
     const { ctx } = this.options;
@@ -173,7 +187,8 @@ export class OutboxSender {
       );
     const ids = batch.rows.filter((r) => !skipped.includes(r)).map((r) => r.id);
     if (!ids.length) return null;
-    await storeBatch(ctx, batch.batchKey, { ids, messages });
+    // A fan-out's batch is made again byte for byte from its kept event; any other is kept whole.
+    if (!batch.rows.every((r) => EVENT_TEMPLATES.has(r.template))) await storeBatch(ctx, batch.batchKey, { ids, messages });
     return { ids, messages };
   }
 
@@ -198,8 +213,8 @@ export class OutboxSender {
       }
       const links = subscriberLinks(settings, subscriber ?? { id: row.subscriberId ?? 'removed', tokenVersion: 0 });
       if (row.template === 'incident-update' || row.template === 'maintenance') {
-        const email = await this.eventEmail(row);
-        messages.push({ from: settings.from, to: row.recipient, ...personalise(email, { email: row.recipient, ...links }) });
+        const { from, ...email } = await this.eventEmail(row);
+        messages.push({ from, to: row.recipient, ...personalise(email, { email: row.recipient, ...links }) });
       } else if (row.template === 'subscription-confirmation') {
         const filter = subscriber && !subscriber.allComponents ? await this.componentNames(subscriber.id) : null;
         const email = await renderConfirmation({
@@ -280,11 +295,16 @@ export class OutboxSender {
   }
 
   /** A subscriber event's email (an incident update, a maintenance step), rendered once per event. */
-  private eventEmail(row: ClaimedRow): Promise<EventEmail> {
+  private eventEmail(row: ClaimedRow): Promise<KeptEvent> {
     const eventKey = row.eventKey;
     let email = this.events.get(eventKey);
     if (!email) {
-      email = row.template === 'maintenance' ? this.renderMaintenanceEvent(row.payload ?? {}) : this.renderEvent(eventKey);
+      // As first rendered by whichever sender got there first (kept), so every batch and every
+      // retry of this event sends the same bytes, whatever changed since.
+      email = keptEventEmail(this.options.ctx, eventKey, async () => ({
+        from: this.options.settings.from,
+        ...(await (row.template === 'maintenance' ? this.renderMaintenanceEvent(row.payload ?? {}) : this.renderEvent(eventKey))),
+      }));
       email.catch(() => this.events.delete(eventKey));
       this.events.set(eventKey, email);
       if (this.events.size > 100) this.events.delete(this.events.keys().next().value!);

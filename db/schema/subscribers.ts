@@ -104,6 +104,18 @@ export const outboxBatches = sqliteTable('outbox_batches', {
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
 });
 
+/**
+ * A subscriber event's email (an incident update, a maintenance step) as first rendered, before
+ * each recipient's links: every sender in every process, and every retry, personalises this one
+ * — so a fan-out's retries send the bytes first sent without keeping each batch.
+ */
+export const outboxEvents = sqliteTable('outbox_events', {
+  eventKey: text().primaryKey(),
+  /** JSON: the sender, the subject and the prepared HTML and text. */
+  email: text().notNull(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+});
+
 /** Fixed-window counters for public write endpoints (shared by every instance). */
 export const rateLimits = sqliteTable('rate_limits', {
   key: text().primaryKey(),

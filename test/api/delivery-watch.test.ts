@@ -27,6 +27,7 @@ beforeEach(async () => {
     publicUrl: 'https://status.example.com',
     recipients: () => ['oncall@example.com'],
     webhookUrl: () => `${hook.url}/responders`,
+    keepMs: 48 * 60 * MINUTE,
   });
   await t.call('POST', '/subscribers', { body: { email: 'jane@example.org', confirmed: true } });
 });

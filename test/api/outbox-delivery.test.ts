@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { outbox, outboxBatches } from '../../db/schema/index.ts';
+import { outbox, outboxBatches, outboxEvents } from '../../db/schema/index.ts';
 import { RETRY_POLICY } from '../../api/domain/outbox/delivery.ts';
 import { Pace } from '../../api/domain/outbox/pace.ts';
 import { silentLogger } from '../../api/log.ts';
@@ -137,20 +137,33 @@ describe('delivery', () => {
 });
 
 describe('retries send the first bytes', () => {
-  test('after a refusal the retry is the same request, although the incident changed meanwhile; nothing kept once sent', async () => {
+  test('after a refusal the retry — by another sender — is the same request, although the incident changed meanwhile', async () => {
     await subscribers(3);
     const incident = (await declare()).json;
     resend.fail({ status: 500 });
     await sender.drain();
-    expect(await t.database.db.select().from(outboxBatches)).toHaveLength(1);
-    // The title is corrected before the retry: the retry still sends what was first sent, so
-    // the provider's idempotency key matches its content (Resend answers 409 otherwise).
+    // The event's email is kept as first rendered (a fan-out's batches are made again from it).
+    expect((await t.database.db.select().from(outboxEvents)).map((e) => e.eventKey)).toEqual([expect.stringMatching(/^incident_update:/)]);
+    expect(await t.database.db.select().from(outboxBatches)).toEqual([]);
+    // The title is corrected before the retry, which another process (a new sender, nothing in
+    // memory) makes: it still sends what was first sent, so the key matches its content.
     await t.call('PATCH', `/incidents/${incident.id}`, { body: { title: 'Elevated API error rates' } });
     t.clock.advance(RETRY_POLICY.maxMs);
-    await sender.drain();
+    await senderTo(resend, t, { random: () => 0.5 }).drain();
     expect(resend.deliveries).toHaveLength(3);
     expect(resend.deliveries.every((d) => d.subject === '[Investigating] Elevated API errors')).toBe(true);
     expect(await counts()).toMatchObject({ sent: 3, failed: 0 });
+  });
+
+  test('a batch of one-off emails (a confirmation) is kept whole until it settles, and sent again as it was', async () => {
+    await t.publicCall('POST', '/subscribe', { body: JSON.stringify({ email: 'new@example.com' }), headers: { 'content-type': 'application/json' } });
+    resend.fail({ status: 503 });
+    await sender.drain();
+    const [kept] = await t.database.db.select().from(outboxBatches);
+    expect(kept).toBeDefined();
+    t.clock.advance(RETRY_POLICY.maxMs);
+    await senderTo(resend, t, { random: () => 0.5 }).drain();
+    expect(resend.deliveries.map((d) => d.to)).toEqual(['new@example.com']);
     expect(await t.database.db.select().from(outboxBatches)).toEqual([]);
   });
 

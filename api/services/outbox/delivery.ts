@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { incidents, incidentUpdates, outbox, outboxBatches } from '../../../db/schema/index.ts';
+import { incidents, incidentUpdates, outbox, outboxBatches, outboxEvents } from '../../../db/schema/index.ts';
 import type { EmailMessage } from '../../../emails/transports/transport.ts';
 import { newId } from '../../../db/ids.ts';
 import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
@@ -72,6 +72,29 @@ export async function claimBatch(ctx: ServiceContext, leaseMs = RETRY_POLICY.lea
     args: [batchKey, lease, now, BATCH_SIZE],
   });
   return fresh.rows.length ? { batchKey, rows: fresh.rows.map(toRow).sort((a, b) => a.id - b.id) } : null;
+}
+
+/**
+ * An event's email as first rendered: the kept one if any sender kept it already, else `render`'s,
+ * kept now (the first to keep it wins; every sender then uses the winner).
+ */
+export async function keptEventEmail<T extends object>(ctx: ServiceContext, eventKey: string, render: () => Promise<T>): Promise<T> {
+  const { db } = ctx.database;
+  const read = () => db.select({ email: outboxEvents.email }).from(outboxEvents).where(eq(outboxEvents.eventKey, eventKey)).get();
+  const kept = await read();
+  if (kept) return JSON.parse(kept.email) as T;
+  const email = await render();
+  await db
+    .insert(outboxEvents)
+    .values({ eventKey, email: JSON.stringify(email), createdAt: ctx.now() })
+    .onConflictDoNothing();
+  return JSON.parse((await read())!.email) as T;
+}
+
+/** Forgets kept events and batches older than `before` (their messages are settled by then). */
+export async function pruneKept(ctx: ServiceContext, before: Date): Promise<void> {
+  const { db } = ctx.database;
+  await db.batch([db.delete(outboxEvents).where(lt(outboxEvents.createdAt, before)), db.delete(outboxBatches).where(lt(outboxBatches.createdAt, before))]);
 }
 
 /** A batch's request as first sent, if it was kept (a retry sends exactly that). */

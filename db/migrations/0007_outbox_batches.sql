@@ -1,5 +1,0 @@
-CREATE TABLE `outbox_batches` (
-	`batch_key` text PRIMARY KEY NOT NULL,
-	`body` blob NOT NULL,
-	`created_at` integer NOT NULL
-);
