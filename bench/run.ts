@@ -176,6 +176,16 @@ async function main() {
   const webhooks = execFileSync(process.execPath, ['bench/webhooks.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.webhooks = JSON.parse(webhooks.trim().split('\n').at(-1)!);
 
+  console.log('/ while a 100 000-subscriber fan-out, cache-missing pages and admin writes all run…');
+  const isolation = execFileSync(process.execPath, ['bench/isolation.ts'], { cwd: ROOT, encoding: 'utf8' });
+  results.isolation = JSON.parse(
+    isolation
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{"subscribers"'))
+      .at(-1)!,
+  );
+
   console.log('a 10 000-recipient fan-out against a provider taking 2 requests/s…');
   const paced = execFileSync(process.execPath, ['bench/provider-pace.ts'], { cwd: ROOT, encoding: 'utf8' });
   results.providerPace = JSON.parse(paced.trim().split('\n').at(-1)!);
@@ -220,6 +230,7 @@ console pages with ${r.console.incidents} incidents, ${r.console.subscribers} su
     .map(([path, t]: [string, any]) => `${path} ${t.p95} ms`)
     .join(', ')} (target < 150 ms); declaring through the form: p95 ${r.console.declare.p95} ms to the redirect (target < 150 ms)
 webhook fan-out to ${r.webhooks.subscribers} subscribers: the update answered in ${r.webhooks.enqueueMs} ms with every delivery enqueued (target < 1 s); delivered at ${r.webhooks.requestsPerSecond} requests/s (target ≥ 1 000), ${r.webhooks.uniqueIds} subscribers once each; / meanwhile ${r.webhooks.pageDuringFanOut.requestsPerSec} req/s, p99 ${r.webhooks.pageDuringFanOut.p99ms} ms (target < 50 ms) vs ${r.webhooks.pageQuiet.requestsPerSec} req/s, p99 ${r.webhooks.pageQuiet.p99ms} ms alone
+/ while a ${r.isolation.subscribers}-subscriber fan-out, ${r.isolation.missesPerSecond} cache-missing requests/s and ${r.isolation.writesPerSecond} admin writes/s run: ${r.isolation.together.requestsPerSec} req/s, p99 ${r.isolation.together.p99ms} ms, ${r.isolation.ratioTogether} × bare (targets ≥ 0.7, < 50 ms; alone: ${r.isolation.ratioAlone} ×, p99 ${r.isolation.alone.p99ms} ms); admin writes answered in a median ${r.isolation.writeMedianMs} ms
 against a provider taking ${r.providerPace.rate} requests/s: the last of ${r.providerPace.recipients} emails after ${r.providerPace.lastEmailMs} ms, ${r.providerPace.ratio} × the ${r.providerPace.idealMs} ms that rate allows (target ≤ 1.1), ${r.providerPace.refused} requests refused (target 0 after the first)
 an import of ${r.import.rows} subscribers (${Math.round(r.import.bytes / 1024)} KB of CSV) in one request: answered ${r.import.status} in ${r.import.ms} ms (target < 30 s)
 fan-out to ${r.fanOut.subscribers} subscribers: enqueued in ${r.fanOut.enqueueMs} ms (target < 10 s); rendered and handed to the provider at ${r.fanOut.emailsPerSecond} emails/s wall-clock, ${r.fanOut.emailsPerCpuSecond} per CPU-second of Candor's process (target ≥ 5 000); ${r.fanOut.uniqueRecipients} recipients once each; peak RSS ${r.fanOut.peakRssMb} MB`);

@@ -1,0 +1,152 @@
+// Is the page isolated from everything else the process does? `/` under wrk (256 connections,
+// 10 s) while, together: an update fans out to 100 000 subscribers (through the real Resend SDK
+// to the fake provider, its own process), 300 requests/s arrive for pages no snapshot holds
+// (unknown incidents, history pages past the last, real incidents never asked for), and 10
+// admin writes/s land. Against the bare node:http server with the same bytes, in the same run.
+// Prints one JSON line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDb } from '../db/client.ts';
+import { createApiKey } from '../api/services/keys/api-keys.ts';
+import { freePort, waitForLine } from '../scripts/processes.ts';
+import { seedLargePage } from './seed.ts';
+import { onCore, wrkInBackground, wrkOnce } from './wrk.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
+const CONNECTIONS = 256;
+const BROWSER = { 'Accept-Encoding': 'gzip, deflate, br, zstd' };
+
+const dir = mkdtempSync(join(tmpdir(), 'candor-isolation-'));
+const databaseUrl = `file:${join(dir, 'candor.db')}`;
+const database = await createDb(databaseUrl);
+await database.migrate();
+const ctx = { database, now: () => new Date() };
+await seedLargePage(ctx);
+const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+const now = Date.now();
+await database.client.execute({
+  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+        INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+        SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
+  args: [SUBSCRIBERS, now, now],
+});
+const incidentIds = (await database.client.execute('SELECT id FROM incidents')).rows.map((r) => String(r.id));
+database.close();
+
+const children: ChildProcess[] = [];
+const start = async (cmd: string, args: string[], env: Record<string, string>, ready: RegExp, core: number) => {
+  const [c, a] = onCore(core, cmd, args);
+  const child = spawn(c, a, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  children.push(child);
+  const match = await waitForLine(child, ready, 30_000);
+  child.stdout?.resume();
+  return { child, match };
+};
+
+try {
+  const fake = await start(process.execPath, ['bench/fake-resend-server.ts'], {}, /"url":"([^"]+)"/, 1);
+  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve!.split(' ').slice(1);
+  const port = await freePort();
+  await start(
+    process.execPath,
+    serve,
+    { PORT: String(port), DATABASE_URL: databaseUrl, CANDOR_DEMO: '0', RESEND_API_KEY: 're_bench', RESEND_BASE_URL: fake.match[1]! },
+    /"msg":"listening"/,
+    0,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${base}/api/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => {
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+      return r.json() as Promise<{ id: string }>;
+    });
+
+  // The same bytes from a bare node:http server, measured first (warm-up runs not counted).
+  const first = await fetch(`${base}/`, { headers: { 'accept-encoding': 'br' } });
+  const brFile = join(dir, 'page.br');
+  writeFileSync(brFile, await rawBrotli(`${base}/`));
+  const barePort = await freePort();
+  await start(process.execPath, ['bench/bare-server.ts', brFile, String(barePort), first.headers.get('content-type') ?? 'text/html', 'br'], {}, /ready/, 0);
+  wrkOnce(`http://127.0.0.1:${barePort}/`, CONNECTIONS, BROWSER, 2);
+  const bare = wrkOnce(`http://127.0.0.1:${barePort}/`, CONNECTIONS, BROWSER, 10);
+  children.pop()?.kill();
+  wrkOnce(`${base}/`, CONNECTIONS, BROWSER, 2);
+  const alone = wrkOnce(`${base}/`, CONNECTIONS, BROWSER, 10);
+
+  // All together, for the whole of a 10 s wrk run on `/`.
+  const under = wrkInBackground(`${base}/`, CONNECTIONS, BROWSER, 10);
+  const started = performance.now();
+  const open = await admin('POST', '/incidents', { title: 'Elevated API errors', severity: 'SEV-1', body: 'We are investigating.' });
+  let misses = 0;
+  let writes = 0;
+  const until = started + 9500;
+  const missLoop = (async () => {
+    for (let i = 0; performance.now() < until; i++) {
+      // A real incident's page is built once, then served from memory like any other.
+      const path = i % 3 === 0 ? `/incidents/unknown${i}` : i % 3 === 1 ? `/history?page=${1000 + i}` : `/incidents/${incidentIds[i % incidentIds.length]}`;
+      void fetch(`${base}${path}`, { headers: { 'accept-encoding': 'br' } }).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
+      misses++;
+      await new Promise((r) => setTimeout(r, 1000 / 300));
+    }
+  })();
+  // Writes arrive at 10/s whether or not the previous one has answered (as responders' do).
+  const writeTimes: number[] = [];
+  const pendingWrites: Promise<unknown>[] = [];
+  const writeLoop = (async () => {
+    for (let i = 0; performance.now() < until; i++) {
+      const sent = performance.now();
+      pendingWrites.push(
+        admin('POST', `/incidents/${open.id}/notes`, { body: `Note ${i}: still looking.` }).then(
+          () => writeTimes.push(performance.now() - sent),
+          () => undefined,
+        ),
+      );
+      writes++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(pendingWrites);
+  })();
+  const [together] = await Promise.all([under, missLoop, writeLoop]);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    JSON.stringify({
+      subscribers: SUBSCRIBERS,
+      bare,
+      alone,
+      together,
+      ratioAlone: Math.round((alone.requestsPerSec / bare.requestsPerSec) * 100) / 100,
+      ratioTogether: Math.round((together.requestsPerSec / bare.requestsPerSec) * 100) / 100,
+      missesPerSecond: Math.round(misses / seconds),
+      writesPerSecond: Math.round((writes / seconds) * 10) / 10,
+      writesAnswered: writeTimes.length,
+      writeMedianMs: Math.round([...writeTimes].sort((a, b) => a - b)[Math.floor(writeTimes.length / 2)] ?? 0),
+    }),
+  );
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The brotli bytes a browser gets for `url`, as sent. */
+function rawBrotli(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    import('node:http').then(({ get }) =>
+      get(url, { headers: { 'accept-encoding': 'br' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject),
+    );
+  });
+}
