@@ -24,6 +24,7 @@ import { readOperatorSettings } from './services/operator-settings.ts';
 import { OutboxSender } from './workers/outbox-sender.ts';
 import { WebhookSender } from './workers/webhook-sender.ts';
 import { Pace } from './domain/outbox/pace.ts';
+import { BackgroundBudget } from './workers/background-budget.ts';
 import { RETRY_POLICY } from './domain/outbox/delivery.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
@@ -117,6 +118,8 @@ async function main() {
   // Both senders keep one pace: a refusal's wait holds them both, and together they stay within
   // the rate the provider advertises.
   const pace = new Pace();
+  // Deliveries give way to visitors when the process is busy serving them (the page first).
+  const budget = new BackgroundBudget();
   const retryPolicy = { ...RETRY_POLICY, horizonMs: config.outboxRetryMs };
   const senders = [1, 2].map(
     () =>
@@ -130,6 +133,7 @@ async function main() {
         onProviderError: metrics.providerError,
         pace,
         retryPolicy,
+        budget,
       }),
   );
   // Webhook and Slack deliveries: one sender, many requests in flight.
@@ -141,6 +145,7 @@ async function main() {
     pauseAfter: config.webhookPauseAfter,
     leaseMs: config.outboxLeaseMs,
     retryPolicy,
+    budget,
     pollMs: null,
   });
   const wakeSenders = () => {
@@ -241,6 +246,7 @@ async function main() {
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     const started = performance.now();
+    budget.request();
     res.once('finish', () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
     if (!snapshots.handle(req, res)) void hono(req, res);
   });

@@ -15,6 +15,7 @@ import { resolvedGaps } from '../domain/incident/duration.ts';
 import type { MaintenanceEmail } from '../domain/maintenance/lifecycle.ts';
 import { getMaintenance } from '../services/maintenances/get.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
+import type { BackgroundBudget } from './background-budget.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
@@ -42,6 +43,8 @@ export interface SenderOptions {
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
   pollMs?: number | null;
   random?: () => number;
+  /** Gives way to visitors while the process is busy serving them (absent: never waits). */
+  budget?: BackgroundBudget;
   /** Told of each batch the provider refused or did not answer (metrics). */
   onProviderError?: (status: number | null) => void;
   /** The pace of provider calls, shared by the process's senders (absent: as fast as claimed). */
@@ -78,10 +81,12 @@ export class OutboxSender {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
+        const started = performance.now();
         const sent = await this.sendNext().catch((err) => {
           this.options.logger.error('outbox sender failed; retrying', describeError(err));
           return false;
         });
+        if (sent) await this.options.budget?.after(performance.now() - started);
         if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
       }
     })();

@@ -3,6 +3,7 @@ import type { BlockList } from 'node:net';
 import { inArray } from 'drizzle-orm';
 import { subscribers } from '../../db/schema/index.ts';
 import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
+import type { BackgroundBudget } from './background-budget.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { claimDeliveries, recordDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../services/outbox/webhook-delivery.ts';
@@ -23,6 +24,8 @@ export interface WebhookSenderOptions {
   /** How long it sleeps when nothing is due (default 1 s); null: until woken. */
   pollMs?: number | null;
   random?: () => number;
+  /** Gives way to visitors while the process is busy serving them (absent: never waits). */
+  budget?: BackgroundBudget;
   leaseMs?: number;
   /** Backoff and how long a delivery is retried (default RETRY_POLICY: 24 h). */
   retryPolicy?: RetryPolicy;
@@ -69,10 +72,12 @@ export class WebhookSender {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
+        const started = performance.now();
         const sent = await this.sendNext().catch((err) => {
           this.options.logger.error('webhook sender failed; retrying', describeError(err));
           return false;
         });
+        if (sent) await this.options.budget?.after(performance.now() - started);
         if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
       }
     })();
