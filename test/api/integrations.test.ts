@@ -154,6 +154,15 @@ describe('alerts move components', () => {
     expect((await t.call('GET', `/components/${api}`)).json.operator_status ?? 'operational').toBe('operational');
   });
 
+  test("each notification speaks for its own alerts: another group's notification leaves them firing", async () => {
+    const { url_path } = await integration({ min_hold_seconds: 0 });
+    await post(url_path, alertmanager([{ name: 'down', component: 'API', severity: 'critical' }]));
+    await post(url_path, alertmanager([{ name: 'slow', component: 'Checkout', severity: 'warning' }]));
+    expect([await status(api), await status(checkout)]).toEqual(['major_outage', 'partial_outage']);
+    await post(url_path, alertmanager([{ name: 'slow', component: 'Checkout', severity: 'warning', status: 'resolved' }]));
+    expect([await status(api), await status(checkout)]).toEqual(['major_outage', 'operational']);
+  });
+
   test('flapping is damped: a status holds its minimum, the wanted one waits for the clock; worse shows at once', async () => {
     const { url_path } = await integration({ min_hold_seconds: 600 });
     await post(url_path, alertmanager([{ name: 'down', component: 'API', severity: 'critical' }]));

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { WriteStatement } from '../../../db/client.ts';
 import { alertHolds, components, incidents, integrationAlerts, integrations } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -10,6 +10,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { planComponentStatuses } from '../components/plan-statuses.ts';
 import { planDeclaration } from '../incidents/declare.ts';
 import { withPolicy } from '../policy.ts';
+import { writeVersioned } from '../versioned.ts';
 import type { Integration } from './integrations.ts';
 
 export interface AlertsResult {
@@ -27,7 +28,7 @@ const draftSeverity = (status: ComponentStatus): Severity => (status === 'major_
 
 /**
  * Takes in one notification from an alert source: firing alerts are recorded against their
- * component, resolved ones dropped; each touched component then shows the worst alert still
+ * component, resolved ones dropped (other alerts of the integration are left as they are); each touched component then shows the worst alert still
  * firing on it (operational when none), unless that would move it again before its hold ends
  * (then it waits for the alert clock). An open incident's holding still outranks alerts. With
  * `draftIncidents`, a firing alert with no draft yet opens one (internal) in the same
@@ -46,6 +47,8 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     const rows = new Map(known.map((a) => [a.fingerprint, a]));
     const touched = new Set<string>();
     const ignored: AlertsResult['ignored'] = [];
+    const named = new Set<string>();
+    const resolvedNow: string[] = [];
     let accepted = 0;
 
     for (const alert of alerts) {
@@ -60,11 +63,13 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
         continue;
       }
       accepted++;
+      named.add(alert.fingerprint);
       const before = rows.get(alert.fingerprint);
       if (before) touched.add(before.componentId);
       touched.add(component.id);
-      if (alert.status === 'resolved') rows.delete(alert.fingerprint);
-      else
+      if (alert.status === 'resolved') {
+        if (rows.delete(alert.fingerprint)) resolvedNow.push(alert.fingerprint);
+      } else
         rows.set(alert.fingerprint, {
           integrationId: integration.id,
           fingerprint: alert.fingerprint,
@@ -88,7 +93,10 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     const firing = [...rows.values(), ...others];
     const [current, holds] = ids.length
       ? await Promise.all([
-          db.select({ id: components.id, operatorStatus: components.operatorStatus }).from(components).where(inArray(components.id, ids)),
+          db
+            .select({ id: components.id, operatorStatus: components.operatorStatus, version: components.version })
+            .from(components)
+            .where(inArray(components.id, ids)),
           db.select().from(alertHolds).where(inArray(alertHolds.componentId, ids)),
         ])
       : [[], []];
@@ -110,6 +118,10 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     }
     const plan = await planComponentStatuses(database, [...operatorStatuses.keys()], now, { operatorStatuses, source: source(integration) });
     statements.push(...plan.statements);
+    // Every touched component is claimed, moved or not: what was decided for it (a hold, a
+    // draft) rests on the alerts read for it, so a notification another instance took in at the
+    // same moment makes this one run again on what is there now.
+    for (const c of current) if (!operatorStatuses.has(c.id)) statements.push(...writeVersioned(database, components, c, {}));
 
     // Drafts: one per firing alert that has none, unless its component already has an open one.
     const draftIds: string[] = [];
@@ -142,8 +154,29 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     }
 
     // The integration's firing alerts, as they now stand.
-    statements.push(db.delete(integrationAlerts).where(eq(integrationAlerts.integrationId, integration.id)));
-    if (rows.size) statements.push(db.insert(integrationAlerts).values([...rows.values()]));
+    // Only the alerts this notification named (and those given a draft) are written: another
+    // notification's alerts, taken in meanwhile, stay as they are.
+    if (resolvedNow.length)
+      statements.push(
+        db.delete(integrationAlerts).where(and(eq(integrationAlerts.integrationId, integration.id), inArray(integrationAlerts.fingerprint, resolvedNow))),
+      );
+    const written = [...rows.values()].filter((r) => named.has(r.fingerprint) || draftIds.includes(r.incidentId ?? ''));
+    if (written.length)
+      statements.push(
+        db
+          .insert(integrationAlerts)
+          .values(written)
+          .onConflictDoUpdate({
+            target: [integrationAlerts.integrationId, integrationAlerts.fingerprint],
+            set: {
+              componentId: sql`excluded.component_id`,
+              status: sql`excluded.status`,
+              summary: sql`excluded.summary`,
+              startsAt: sql`excluded.starts_at`,
+              incidentId: sql`excluded.incident_id`,
+            },
+          }),
+      );
     statements.push(
       auditEntry(
         database,
