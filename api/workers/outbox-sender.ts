@@ -15,8 +15,7 @@ import { resolvedGaps } from '../domain/incident/duration.ts';
 import type { MaintenanceEmail } from '../domain/maintenance/lifecycle.ts';
 import { getMaintenance } from '../services/maintenances/get.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
-import type { BackgroundBudget } from './background-budget.ts';
-import { describeError, type Logger } from '../log.ts';
+import { SenderLoop, type LoopOptions } from './sender-loop.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
 import { customerEmail } from '../services/customers/emails.ts';
@@ -33,18 +32,13 @@ import {
 } from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
 
-export interface SenderOptions {
+export interface SenderOptions extends LoopOptions {
   ctx: ServiceContext;
   transport: Transport;
   /** Read at each email (an owner may change the sender and the zone while it runs). */
   settings: SubscriptionSettings & { from: string; emailTimeZone?: string; brand?: EmailBrand };
-  logger: Logger;
   leaseMs?: number;
-  /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
-  pollMs?: number | null;
   random?: () => number;
-  /** Gives way to visitors while the process is busy serving them (absent: never waits). */
-  budget?: BackgroundBudget;
   /** Told of each batch the provider refused or did not answer (metrics). */
   onProviderError?: (status: number | null) => void;
   /** The pace of provider calls, shared by the process's senders (absent: as fast as claimed). */
@@ -64,60 +58,13 @@ const EVENT_TEMPLATES = new Set(['incident-update', 'maintenance']);
  * per-recipient links), hands the batch to the transport under the batch's idempotency key,
  * and records the outcome. Any number of senders may run, in any number of processes.
  */
-export class OutboxSender {
+export class OutboxSender extends SenderLoop {
   private readonly options: SenderOptions;
   private readonly events = new Map<string, Promise<KeptEvent>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private wakeUp: (() => void) | null = null;
 
   constructor(options: SenderOptions) {
+    super({ ...options, failure: 'outbox sender failed; retrying' });
     this.options = options;
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        const started = performance.now();
-        const sent = await this.sendNext().catch((err) => {
-          this.options.logger.error('outbox sender failed; retrying', describeError(err));
-          return false;
-        });
-        if (sent) await this.options.budget?.after(performance.now() - started);
-        if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
-      }
-    })();
-  }
-
-  /** Ends the loop after the batch in hand (its rows are recorded before this resolves). */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-  }
-
-  /** Looks for work now (called after this process commits). */
-  wake(): void {
-    this.wakeUp?.();
-  }
-
-  /** Sends until nothing is due. */
-  async drain(): Promise<void> {
-    while (await this.sendNext());
-  }
-
-  private sleep(ms: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeUp = () => {
-        clearTimeout(this.timer!);
-        this.wakeUp = null;
-        resolve();
-      };
-      if (ms !== null) this.timer = setTimeout(this.wakeUp, ms);
-    });
   }
 
   /** Waits until the provider may be called (a refusal's wait, the advertised rate); `reserve` takes the slot. */
@@ -130,7 +77,7 @@ export class OutboxSender {
   }
 
   /** Sends one batch; false when there was nothing to send. */
-  async sendNext(): Promise<boolean> {
+  override async sendNext(): Promise<boolean> {
     const { ctx, transport, logger } = this.options;
     // Nothing is claimed while the provider asked us to wait: the batch stays free for whoever goes first.
     await this.paced(false);

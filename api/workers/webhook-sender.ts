@@ -3,8 +3,8 @@ import type { BlockList } from 'node:net';
 import { inArray } from 'drizzle-orm';
 import { subscribers } from '../../db/schema/index.ts';
 import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
-import type { BackgroundBudget } from './background-budget.ts';
-import { describeError, type Logger } from '../log.ts';
+import { SenderLoop, type LoopOptions } from './sender-loop.ts';
+import { describeError } from '../log.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { claimDeliveries, recordDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../services/outbox/webhook-delivery.ts';
 import { postWebhook, type PostResult } from '../services/webhooks/post.ts';
@@ -12,20 +12,15 @@ import { signedHeaders } from '../services/webhooks/signing.ts';
 import { webhookEvent, type WebhookEventBodies } from '../services/webhooks/events.ts';
 import { subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
 
-export interface WebhookSenderOptions {
+export interface WebhookSenderOptions extends LoopOptions {
   ctx: ServiceContext;
   settings: SubscriptionSettings;
-  logger: Logger;
   allowedNetworks?: BlockList;
   /** Failures in a row that pause a subscription (default 10). */
   pauseAfter?: number;
   /** Requests in flight at once from this process. */
   concurrency?: number;
-  /** How long it sleeps when nothing is due (default 1 s); null: until woken. */
-  pollMs?: number | null;
   random?: () => number;
-  /** Gives way to visitors while the process is busy serving them (absent: never waits). */
-  budget?: BackgroundBudget;
   leaseMs?: number;
   /** Backoff and how long a delivery is retried (default RETRY_POLICY: 24 h). */
   retryPolicy?: RetryPolicy;
@@ -55,62 +50,17 @@ async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => P
  * (then only the per-subscriber `meta`), signs it per Standard Webhooks, POSTs the chunk with
  * bounded concurrency and records every outcome in one write. Any number may run, anywhere.
  */
-export class WebhookSender {
+export class WebhookSender extends SenderLoop {
   private readonly options: WebhookSenderOptions;
   private readonly events = new Map<string, Promise<WebhookEventBodies>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private wakeUp: (() => void) | null = null;
 
   constructor(options: WebhookSenderOptions) {
+    super({ ...options, failure: 'webhook sender failed; retrying' });
     this.options = options;
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        const started = performance.now();
-        const sent = await this.sendNext().catch((err) => {
-          this.options.logger.error('webhook sender failed; retrying', describeError(err));
-          return false;
-        });
-        if (sent) await this.options.budget?.after(performance.now() - started);
-        if (!sent && this.running) await this.sleep(this.options.pollMs === undefined ? 1000 : this.options.pollMs);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-  }
-
-  wake(): void {
-    this.wakeUp?.();
-  }
-
-  /** Sends until nothing is due. */
-  async drain(): Promise<void> {
-    while (await this.sendNext());
-  }
-
-  private sleep(ms: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeUp = () => {
-        clearTimeout(this.timer!);
-        this.wakeUp = null;
-        resolve();
-      };
-      if (ms !== null) this.timer = setTimeout(this.wakeUp, ms);
-    });
-  }
-
   /** Delivers one chunk; false when nothing was due. */
-  async sendNext(): Promise<boolean> {
+  override async sendNext(): Promise<boolean> {
     const { ctx } = this.options;
     const rows = await claimDeliveries(ctx, undefined, this.options.leaseMs);
     if (!rows.length) return false;
