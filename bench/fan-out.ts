@@ -13,6 +13,7 @@ import { OutboxSender } from '../api/workers/outbox-sender.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { spawn } from 'node:child_process';
 import { waitForLine } from '../scripts/processes.ts';
+import { seedSubscribers } from '../test/helpers/db.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 // As many senders as a server process runs.
@@ -30,13 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'candor-fanout-'));
 const database = await createDb(`file:${join(dir, 'candor.db')}`);
 await database.migrate();
 const ctx = { database, now: () => new Date() };
-const now = Date.now();
-await database.client.execute({
-  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-        INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
-        SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
-  args: [SUBSCRIBERS, now, now],
-});
+await seedSubscribers(database, SUBSCRIBERS);
 
 const enqueueStarted = performance.now();
 await declareIncident(ctx, SYSTEM_ACTOR, { title: 'Elevated API errors', severity: 'SEV-1', body: 'We are investigating elevated error rates on the API.' });

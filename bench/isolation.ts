@@ -5,15 +5,16 @@
 // admin writes/s land. Against the bare node:http server with the same bytes, in the same run.
 // Prints one JSON line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
-import { freePort, waitForLine } from '../scripts/processes.ts';
+import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
 import { onCore, wrkInBackground, wrkOnce } from './wrk.ts';
+import { seedSubscribers } from '../test/helpers/db.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
@@ -27,13 +28,7 @@ await database.migrate();
 const ctx = { database, now: () => new Date() };
 await seedLargePage(ctx);
 const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
-const now = Date.now();
-await database.client.execute({
-  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-        INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
-        SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
-  args: [SUBSCRIBERS, now, now],
-});
+await seedSubscribers(database, SUBSCRIBERS);
 const incidentIds = (await database.client.execute('SELECT id FROM incidents')).rows.map((r) => String(r.id));
 database.close();
 
@@ -49,7 +44,7 @@ const start = async (cmd: string, args: string[], env: Record<string, string>, r
 
 try {
   const fake = await start(process.execPath, ['bench/fake-resend-server.ts'], {}, /"url":"([^"]+)"/, 1);
-  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve!.split(' ').slice(1);
+  const serve = serveArgs();
   const port = await freePort();
   await start(
     process.execPath,

@@ -13,6 +13,7 @@ import { Pace } from '../api/domain/outbox/pace.ts';
 import { OutboxSender } from '../api/workers/outbox-sender.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { waitForLine } from '../scripts/processes.ts';
+import { seedSubscribers } from '../test/helpers/db.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_PACED_RECIPIENTS ?? 10_000);
 const RATE = 2;
@@ -21,13 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'candor-pace-'));
 const database = await createDb(`file:${join(dir, 'candor.db')}`);
 await database.migrate();
 const ctx = { database, now: () => new Date() };
-const now = Date.now();
-await database.client.execute({
-  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-        INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
-        SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
-  args: [RECIPIENTS, now, now],
-});
+await seedSubscribers(database, RECIPIENTS);
 await declareIncident(ctx, SYSTEM_ACTOR, { title: 'Elevated API errors', severity: 'SEV-1', body: 'We are investigating.' });
 
 const fake = spawn(process.execPath, ['bench/fake-resend-server.ts'], {

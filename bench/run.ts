@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
-import { freePort, waitForLine } from '../scripts/processes.ts';
+import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
 import { onCore, pinned, wrkOnce, type WrkResult } from './wrk.ts';
 
@@ -80,7 +80,7 @@ async function main() {
   database.close();
 
   // Run the server exactly as `npm run serve` does (same Node flags).
-  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve!.split(' ').slice(1);
+  const serve = serveArgs();
   const port = await freePort();
   const candor = await startProcess(process.execPath, serve, { PORT: String(port), DATABASE_URL: databaseUrl, CANDOR_DEMO: '0' }, /"msg":"listening"/);
   const base = `http://127.0.0.1:${port}`;

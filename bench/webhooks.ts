@@ -3,15 +3,16 @@
 // transaction), how fast they are delivered, and what `/` does meanwhile (wrk at 256
 // connections, against the same page with nothing else going on). Prints one JSON line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
-import { freePort, waitForLine } from '../scripts/processes.ts';
+import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
 import { seedLargePage } from './seed.ts';
 import { onCore, wrkInBackground, wrkOnce } from './wrk.ts';
+import { seedSubscribers } from '../test/helpers/db.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
@@ -36,16 +37,10 @@ const counts = () =>
     receiver.send('count');
   });
 
-const now = Date.now();
-await database.client.execute({
-  sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-        INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, all_components, token_version, source, created_at)
-        SELECT printf('w%011d', i), 'webhook', 'ops@example.com', ? || '/hook/' || i, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ?, 1, 1, 'import', ? FROM n`,
-  args: [SUBSCRIBERS, receiverUrl, now, now],
-});
+await seedSubscribers(database, SUBSCRIBERS, { base: `${receiverUrl}/hook`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
 database.close();
 
-const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve!.split(' ').slice(1);
+const serve = serveArgs();
 const port = await freePort();
 const [sc, sa] = onCore(0, process.execPath, serve);
 const candor = spawn(sc, sa, {

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
 import { exitOf } from '../../scripts/processes.ts';
+import { seedSubscribers } from '../helpers/db.ts';
 
 // Nothing lost, nothing twice: kill -9 the real server process again and again while it sends
 // an update to 5 000 subscribers through the real resend SDK; after restarts every subscriber
@@ -16,13 +17,7 @@ beforeAll(async () => {
   fixture = await createSiteFixture();
   // Each batch is accepted at once but answered 40 ms later: kills land between the two.
   resend = await startFakeResend({ latencyMs: 40 });
-  const now = Date.now();
-  await fixture.database.client.execute({
-    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-          INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
-          SELECT printf('s%011d', i), printf('user%05d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
-    args: [SUBSCRIBERS, now, now],
-  });
+  await seedSubscribers(fixture.database, SUBSCRIBERS);
 });
 afterAll(async () => {
   server?.child.kill('SIGKILL');

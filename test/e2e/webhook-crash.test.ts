@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 import { exitOf } from '../../scripts/processes.ts';
+import { seedSubscribers } from '../helpers/db.ts';
 
 // Webhook deliveries across processes and crashes: two real server processes share the
 // database and deliver one update's fan-out together, while one of them is killed with -9 again
@@ -16,13 +17,7 @@ const servers: RunningServer[] = [];
 beforeAll(async () => {
   fixture = await createSiteFixture();
   receiver = await startReceiver();
-  const now = Date.now();
-  await fixture.database.client.execute({
-    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-          INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, all_components, token_version, source, created_at)
-          SELECT printf('w%011d', i), 'webhook', 'ops@example.com', ? || '/s/' || i, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ?, 1, 1, 'import', ? FROM n`,
-    args: [SUBSCRIBERS, receiver.url, now, now],
-  });
+  await seedSubscribers(fixture.database, SUBSCRIBERS, { base: `${receiver.url}/s`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
 });
 afterAll(async () => {
   for (const s of servers) s.child.kill('SIGKILL');

@@ -44,3 +44,26 @@ export function intervalsOf(database: Database, componentId: string) {
     .where(eq(componentStatusIntervals.componentId, componentId))
     .orderBy(asc(componentStatusIntervals.startedAt), asc(sql`rowid`));
 }
+
+/**
+ * `count` confirmed subscribers of every component, in one statement: `user000001@example.com`…,
+ * or webhooks to `${webhook.base}/1`… signed with `webhook.secret`.
+ */
+export async function seedSubscribers(database: Database, count: number, webhook?: { base: string; secret: string }): Promise<void> {
+  const now = Date.now();
+  await database.client.execute(
+    webhook
+      ? {
+          sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, all_components, token_version, source, created_at)
+                SELECT printf('w%011d', i), 'webhook', 'ops@example.com', ? || '/' || i, ?, ?, 1, 1, 'import', ? FROM n`,
+          args: [count, webhook.base, webhook.secret, now, now],
+        }
+      : {
+          sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+                SELECT printf('s%011d', i), printf('user%06d@example.com', i), ?, 1, 1, 'import', ? FROM n`,
+          args: [count, now, now],
+        },
+  );
+}
