@@ -2,10 +2,10 @@ import { and, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
 import type { WriteStatement } from '../../db/client.ts';
 import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue } from '../domain/incident/cadence.ts';
-import { describeError } from '../log.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
 import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
+import { postToResponders } from './responder-webhook.ts';
 import { utc } from '../domain/words.ts';
 import { eventKey } from '../domain/outbox/events.ts';
 
@@ -205,18 +205,10 @@ export class CadenceWatcher extends LeadingWorker {
       .limit(50);
     for (const n of pending) {
       const text = `${n.kind.replace('_', ' ')} — ${n.severity} "${n.title}": deadline ${n.dueAt.toISOString()} (${publicUrl}/incidents/${n.incidentId})`;
-      try {
-        const res = await fetch(webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text, candor: { kind: n.kind, incident_id: n.incidentId, due_at: n.dueAt.toISOString(), notice: n.key } }),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (res.ok) await database.commit([db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key))]);
-        else logger.error('cadence webhook refused; will retry', { status: res.status, notice: n.key });
-      } catch (err) {
-        logger.error('cadence webhook failed; will retry', { notice: n.key, ...describeError(err) });
-      }
+      const candor = { kind: n.kind, incident_id: n.incidentId, due_at: n.dueAt.toISOString(), notice: n.key };
+      // Not answered: still pending, tried again on the next pass.
+      if (await postToResponders(webhookUrl, text, candor, logger))
+        await database.commit([db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key))]);
     }
     return pending.length > 0 && (await db.$count(cadenceNotices, eq(cadenceNotices.webhookStatus, 'pending'))) > 0;
   }

@@ -1,10 +1,10 @@
 import { outbox } from '../../db/schema/index.ts';
 import { eventKey } from '../domain/outbox/events.ts';
 import { utc } from '../domain/words.ts';
-import { describeError } from '../log.ts';
 import { toldOf, untoldTrouble, type Trouble } from '../services/outbox/trouble.ts';
 import { pruneKept } from '../services/outbox/delivery.ts';
 import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
+import { postToResponders } from './responder-webhook.ts';
 
 export interface DeliveryWatchOptions extends WorkerOptions {
   publicUrl: string;
@@ -75,22 +75,9 @@ export class DeliveryWatch extends LeadingWorker {
     const url = this.options.webhookUrl();
     if (!url) return;
     // The responder webhook is the channel that works when email does not: tried a few times now.
+    const candor = { kind: 'delivery_trouble', failed: trouble.failed?.count ?? 0, provider_down_since: trouble.providerDownSince?.toISOString() ?? null };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            text: `Email delivery trouble — ${message}`,
-            candor: { kind: 'delivery_trouble', failed: trouble.failed?.count ?? 0, provider_down_since: trouble.providerDownSince?.toISOString() ?? null },
-          }),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (res.ok) return;
-        this.logger.error('responder webhook refused the delivery notice', { status: res.status });
-      } catch (err) {
-        this.logger.error('responder webhook failed', describeError(err));
-      }
+      if (await postToResponders(url, `Email delivery trouble — ${message}`, candor, this.logger)) return;
       await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
     }
   }
