@@ -29,6 +29,24 @@ import {
 const tag = 'Incidents';
 const toDate = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
+/** Posting an update, and publishing a draft with one: the same input, rules and answer. */
+function postUpdateRoute(action: 'updates' | 'publish', summary: string, options: { publish?: boolean }) {
+  return route(
+    {
+      method: 'post',
+      path: `/incidents/{id}/${action}`,
+      summary,
+      tag,
+      scope: 'incidents:write',
+      params: idParams,
+      body: updateInput,
+      response: incident,
+      status: 201,
+    },
+    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }, options),
+  );
+}
+
 export const incidentRoutes = [
   route(
     { method: 'get', path: '/incidents', summary: 'List incidents, newest first', tag, scope: 'read', query: incidentListQuery, response: page(incident) },
@@ -84,34 +102,8 @@ export const incidentRoutes = [
     },
     async ({ ctx, params }) => ({ data: (await getIncident(ctx, params.id)).updates, nextCursor: null }),
   ),
-  route(
-    {
-      method: 'post',
-      path: '/incidents/{id}/updates',
-      summary: 'Post an update; resolving releases the components',
-      tag,
-      scope: 'incidents:write',
-      params: idParams,
-      body: updateInput,
-      response: incident,
-      status: 201,
-    },
-    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }),
-  ),
-  route(
-    {
-      method: 'post',
-      path: '/incidents/{id}/publish',
-      summary: 'Publish a draft with its first public update, in your own words (409 when it is not a draft)',
-      tag,
-      scope: 'incidents:write',
-      params: idParams,
-      body: updateInput,
-      response: incident,
-      status: 201,
-    },
-    async ({ ctx, actor, params, body }) => postIncidentUpdate(ctx, actor, params.id, { ...body, nextUpdateAt: toDate(body.nextUpdateAt) }, { publish: true }),
-  ),
+  postUpdateRoute('updates', 'Post an update; resolving releases the components', {}),
+  postUpdateRoute('publish', 'Publish a draft with its first public update, in your own words (409 when it is not a draft)', { publish: true }),
   route(
     {
       method: 'post',
