@@ -47,6 +47,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** The owner's brand colour (null: none), for the public page's band. */
   brandColor?: () => string | null;
+  /** The page's status as last read for the current data (null: not read yet), for the favicon. */
+  indicator?: () => Indicator | null;
   /** The owner's logo (null: none), served at `/brand/logo?v=<version>`. */
   logo?: () => Logo | null;
   /** The instance's metrics, served at `/metrics` to a key with the read scope. */
@@ -56,7 +58,7 @@ export interface AppOptions {
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
-export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor, logo, metrics }: AppOptions): Hono<AppEnv> {
+export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, brandColor, indicator, logo, metrics }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId());
@@ -150,6 +152,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
         subscriptions: await subscriptions?.(),
         clientIp: clientIp(c, trustProxy ?? false),
         brandColor: brandColor?.() ?? null,
+        indicator: indicator?.() ?? null,
         logoUrl: logoPath(logo?.() ?? null),
       };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);

@@ -14,7 +14,8 @@ import { feedRoutes } from './public/feeds.ts';
 import { loopbackRenderer, pageRoutes, type PageIndex } from './public/pages.ts';
 import { publicPageIndex } from './services/public/history.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
-import { badgeRoutes } from './public/badges.ts';
+import { badgeRoutes, pageIndicator } from './public/badges.ts';
+import type { Indicator } from './domain/status/summary.ts';
 import { Snapshots } from './public/snapshots.ts';
 import type { ServiceContext } from './services/context.ts';
 import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
@@ -90,6 +91,7 @@ async function main() {
     site: site && { ...site, name: shared.pageName, url: shared.publicUrl },
     warm: () => !site || snapshots.has('/'),
     brandColor: () => operator.brandColor,
+    indicator: () => currentFacts()?.indicator ?? null,
     logo: () => logoOf(operator.logo),
     metrics: metrics.registry,
   });
@@ -202,45 +204,51 @@ async function main() {
   const publicPage = { name: shared.pageName, url: shared.publicUrl };
   let origin = '';
   const bypass: [string, string] = ['x-candor-render', randomBytes(16).toString('hex')];
-  // Which incident, maintenance and history pages exist, per data version: any other id is
-  // answered by the one not-found snapshot, not a render of its own (a stale index answers nothing).
-  let pageIndex: { version: number; index: PageIndex } | null = null;
-  const loadPageIndex = async () => {
-    const version = pulse.version;
-    const index = await publicPageIndex(ctx);
-    if (!pageIndex || version >= pageIndex.version) pageIndex = { version, index };
+  // Read once per public data version, for every page built at it: which incident, maintenance
+  // and history pages exist (any other id is answered by the one not-found snapshot, not a render
+  // of its own), and the page's status (each page's favicon shows it). Stale facts answer nothing.
+  let pageFacts: { version: number; index: PageIndex; indicator: Indicator } | null = null;
+  const loadPageFacts = async () => {
+    const version = pulse.publicVersion;
+    const [index, indicator] = await Promise.all([publicPageIndex(ctx), pageIndicator(ctx, publicPage)]);
+    if (!pageFacts || version >= pageFacts.version) pageFacts = { version, index, indicator };
   };
-  const currentIndex = () => (pageIndex && pageIndex.version === pulse.version ? pageIndex.index : null);
+  const currentFacts = () => (pageFacts && pageFacts.version === pulse.publicVersion ? pageFacts : null);
   const snapshots = new Snapshots({
     routes: [
       ...(site
         ? pageRoutes(
             loopbackRenderer(() => origin, bypass),
-            currentIndex,
+            () => currentFacts()?.index ?? null,
           )
         : []),
       ...statuspageRoutes(ctx, publicPage),
       ...feedRoutes(ctx, publicPage),
       ...badgeRoutes(ctx, publicPage),
     ],
-    version: () => pulse.version,
+    version: () => pulse.publicVersion,
     logger,
     bypassHeader: bypass,
     onBuild: metrics.snapshot,
   });
-  // The settings first: the pages rebuilt next show the brand colour just saved.
-  pulse.onChange(() =>
-    Promise.all([
-      readOperatorSettings(ctx, environment).then((read) => {
+  // Settings are read again on every change; public pages are rebuilt only when what they show
+  // changed, and after the settings: the pages rebuilt next show the brand colour just saved.
+  let settingsRead: Promise<unknown> = Promise.resolve();
+  pulse.onChange(() => {
+    settingsRead = readOperatorSettings(ctx, environment).then(
+      (read) => {
         operator = read;
-      }),
-      loadPageIndex(),
-    ])
-      .catch((err) => logger.error('could not read the operator settings or the page index', describeError(err)))
+      },
+      (err) => logger.error('could not read the operator settings', describeError(err)),
+    );
+  });
+  pulse.onPublicChange(() =>
+    Promise.all([settingsRead, loadPageFacts()])
+      .catch((err) => logger.error('could not read the page index', describeError(err)))
       .finally(() => snapshots.refresh()),
   );
   await pulse.start();
-  await loadPageIndex().catch((err) => logger.error('could not read the page index', describeError(err)));
+  await loadPageFacts().catch((err) => logger.error('could not read the page index', describeError(err)));
   for (const w of workers) w.start();
 
   const hono = getRequestListener(app.fetch);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as schema from './schema/index.ts';
 
@@ -26,8 +26,12 @@ export interface Database {
    * each database write transaction stays as short as one batch.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
-  /** Writes the statements atomically (one batch, one transaction) and bumps the change counter. */
-  commit(statements: WriteStatement[]): Promise<void>;
+  /**
+   * Writes the statements atomically (one batch, one transaction) and bumps the change counter;
+   * also the public one unless the caller says public pages cannot show what it writes
+   * (`INTERNAL`: a note, a session, a subscriber), so those writes rebuild no public page.
+   */
+  commit(statements: WriteStatement[], scope?: CommitScope): Promise<void>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
   /** Calls `listener` after each commit this process makes. */
@@ -50,6 +54,13 @@ export interface DbOptions {
 }
 
 export const DEFAULT_DB_TIMEOUT_MS = 5000;
+
+/** What a commit may change: anything public pages show (the default), or only what they never show. */
+export type CommitScope = { public: boolean };
+export const INTERNAL: CommitScope = { public: false };
+
+/** The change counters' rows: every change, and changes public pages may show. */
+export const CHANGES = { all: 1, public: 2 } as const;
 
 /** Opens the database at `url` (`file:`, `:memory:`, `libsql://`, `http(s)://`). No global instance. */
 export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
@@ -126,16 +137,19 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // The counter moves to the database's clock in ms (or one past its value, if that is later):
   // a primary restored from a backup, or one that lost its last commits, never repeats a value
   // an instance has already seen for other data.
-  const bump: SQL = sql`INSERT INTO change_counter (id, value) VALUES (1, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+  const bump = (id: number): SQL => sql`INSERT INTO change_counter (id, value) VALUES (${id}, CAST(unixepoch('subsec') * 1000 AS INTEGER))
     ON CONFLICT (id) DO UPDATE SET value = max(value + 1, CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
+  const bumpAll = bump(CHANGES.all);
+  const bumpPublic = bump(CHANGES.public);
 
   return {
     url,
     db,
     client,
     exclusive,
-    async commit(statements) {
-      await db.batch([db.run(bump), ...statements] as [WriteStatement, ...WriteStatement[]]);
+    async commit(statements, scope = { public: true }) {
+      const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
+      await db.batch([...bumps, ...statements] as [WriteStatement, ...WriteStatement[]]);
       for (const listener of listeners) listener();
     },
     afterCommit(listener) {
@@ -145,7 +159,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
       if (replicaFile) await client.sync();
     },
     async changeCount() {
-      const row = await db.select({ value: schema.changeCounter.value }).from(schema.changeCounter).get();
+      const row = await db.select({ value: schema.changeCounter.value }).from(schema.changeCounter).where(eq(schema.changeCounter.id, CHANGES.all)).get();
       return row?.value ?? 0;
     },
     async migrate() {

@@ -10,6 +10,8 @@ declare namespace App {
     subscriptions: import('../api/services/subscribers/links.ts').SubscriptionSettings | undefined;
     /** The owner's brand colour (`#rrggbb`), or null. */
     brandColor: string | null;
+    /** The page's status for the current data, when the server has it at hand (else pages read it). */
+    indicator: import('../api/domain/status/summary.ts').Indicator | null;
     /** Where the owner's logo is served (a path on this site), or null. */
     logoUrl: string | null;
     /** The client's address (as the rate limits count it). */

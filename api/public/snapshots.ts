@@ -60,6 +60,8 @@ export interface SnapshotOptions {
   bypassHeader?: [string, string];
   /** Told of each build: how long it took and whether it worked (metrics). */
   onBuild?: (seconds: number, ok: boolean) => void;
+  /** How many renders run at once (default 2); the others wait their turn, pages read again first. */
+  renderConcurrency?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class Snapshots {
   private readonly building = new Map<string, Promise<Entry>>();
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
+  private readonly slots: Slots;
 
   private readonly options: SnapshotOptions;
 
@@ -79,6 +82,7 @@ export class Snapshots {
     this.options = options;
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 1000;
+    this.slots = new Slots(options.renderConcurrency ?? 2);
   }
 
   /** Builds the snapshot of `path` now (at start, so the first visitor and `/readyz` find it ready). */
@@ -185,16 +189,20 @@ export class Snapshots {
     if (pending) return pending;
     const version = this.options.version();
     const started = performance.now();
-    const measured = route.render(key).then(
-      (rendered) => {
-        this.options.onBuild?.((performance.now() - started) / 1000, true);
-        return rendered;
-      },
-      (err: unknown) => {
-        this.options.onBuild?.((performance.now() - started) / 1000, false);
-        throw err;
-      },
-    );
+    // However many pages are asked for at once (a crawler, a burst of links to old incidents),
+    // only a few render at a time: the pages in memory keep being served between them.
+    const measured = this.slots
+      .run(() => route.render(key), popular)
+      .then(
+        (rendered) => {
+          this.options.onBuild?.((performance.now() - started) / 1000, true);
+          return rendered;
+        },
+        (err: unknown) => {
+          this.options.onBuild?.((performance.now() - started) / 1000, false);
+          throw err;
+        },
+      );
     const promise = measured
       .then((rendered) => {
         const entry = makeEntry(rendered, version, route.headers ?? {}, popular);
@@ -218,6 +226,30 @@ export class Snapshots {
     }
     res.writeHead(entry.status, variant.headers);
     res.end(req.method === 'HEAD' ? undefined : variant.body);
+  }
+}
+
+/** At most `size` tasks at once; the rest wait in order, urgent ones ahead of the others. */
+class Slots {
+  private running = 0;
+  private readonly waiting: { urgent: (() => void)[]; other: (() => void)[] } = { urgent: [], other: [] };
+  private readonly size: number;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  async run<T>(task: () => Promise<T>, urgent: boolean): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => (urgent ? this.waiting.urgent : this.waiting.other).push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line (or is freed).
+      const next = this.waiting.urgent.shift() ?? this.waiting.other.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }
 

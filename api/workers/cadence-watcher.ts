@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
-import type { WriteStatement } from '../../db/client.ts';
+import { INTERNAL, type WriteStatement } from '../../db/client.ts';
 import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue } from '../domain/incident/cadence.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
@@ -181,7 +181,7 @@ export class CadenceWatcher extends LeadingWorker {
       }
       logger.info('responder notice', { kind: n.kind, incident: n.incidentId, due_at: n.dueAt.toISOString(), recipient: n.recipient });
     }
-    await database.exclusive(() => database.commit(statements));
+    await database.exclusive(() => database.commit(statements, INTERNAL));
   }
 
   /** Posts the notices still pending to the responder webhook; true when some remain pending. */
@@ -208,7 +208,7 @@ export class CadenceWatcher extends LeadingWorker {
       const candor = { kind: n.kind, incident_id: n.incidentId, due_at: n.dueAt.toISOString(), notice: n.key };
       // Not answered: still pending, tried again on the next pass.
       if (await postToResponders(webhookUrl, text, candor, logger))
-        await database.commit([db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key))]);
+        await database.commit([db.update(cadenceNotices).set({ webhookStatus: 'sent' }).where(eq(cadenceNotices.key, n.key))], INTERNAL);
     }
     return pending.length > 0 && (await db.$count(cadenceNotices, eq(cadenceNotices.webhookStatus, 'pending'))) > 0;
   }

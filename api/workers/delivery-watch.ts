@@ -5,6 +5,7 @@ import { toldOf, untoldTrouble, type Trouble } from '../services/outbox/trouble.
 import { pruneKept } from '../services/outbox/delivery.ts';
 import { LeadingWorker, type WorkerOptions } from './leading-worker.ts';
 import { postToResponders } from './responder-webhook.ts';
+import { INTERNAL } from '../../db/client.ts';
 
 export interface DeliveryWatchOptions extends WorkerOptions {
   publicUrl: string;
@@ -51,22 +52,25 @@ export class DeliveryWatch extends LeadingWorker {
     const message = `${lines.join(' ')} See the outbox: ${this.options.publicUrl}/admin/outbox`;
     const key = `delivery:${trouble.failed?.throughId ?? 0}:${trouble.providerDownSince?.getTime() ?? 0}`;
     await database.exclusive(() =>
-      database.commit([
-        ...this.options.recipients().map((recipient) =>
-          database.db
-            .insert(outbox)
-            .values({
-              recipient,
-              eventKey: eventKey({ kind: 'notice', key }),
-              template: 'responder-notice',
-              payload: { headline: 'Email delivery trouble', title: lines[0] ?? '', message, incident_url: `${this.options.publicUrl}/admin/outbox` },
-              nextAttemptAt: now,
-              createdAt: now,
-            })
-            .onConflictDoNothing(),
-        ),
-        ...toldOf(this.ctx, trouble),
-      ]),
+      database.commit(
+        [
+          ...this.options.recipients().map((recipient) =>
+            database.db
+              .insert(outbox)
+              .values({
+                recipient,
+                eventKey: eventKey({ kind: 'notice', key }),
+                template: 'responder-notice',
+                payload: { headline: 'Email delivery trouble', title: lines[0] ?? '', message, incident_url: `${this.options.publicUrl}/admin/outbox` },
+                nextAttemptAt: now,
+                createdAt: now,
+              })
+              .onConflictDoNothing(),
+          ),
+          ...toldOf(this.ctx, trouble),
+        ],
+        INTERNAL,
+      ),
     );
     this.logger.error('email delivery trouble; responders told', {
       failed: trouble.failed?.count ?? 0,

@@ -94,7 +94,7 @@ export class Lease {
   /** `ctx`, but every commit made through it is fenced by this lease. */
   fenced(ctx: ServiceContext): ServiceContext {
     const { database } = ctx;
-    return { ...ctx, database: { ...database, commit: (statements) => database.commit([this.fence(), ...statements]) } };
+    return { ...ctx, database: { ...database, commit: (statements, scope) => database.commit([this.fence(), ...statements], scope) } };
   }
 
   /** Gives the lease up (it runs out now, its epoch kept), so another instance leads at once. */

@@ -1,9 +1,9 @@
 import type { InStatement } from '@libsql/client';
-import type { Database } from '../../db/client.ts';
+import { CHANGES, type Database } from '../../db/client.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Lease } from './leading-worker.ts';
 
-const COUNTER: InStatement = 'SELECT value FROM change_counter WHERE id = 1';
+const COUNTERS: InStatement = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
 // When the outbox next has something to send: a queued row's attempt time, or the end of a
 // dead sender's lease on a batch in flight.
 const OUTBOX_DUE: InStatement = `SELECT min(CASE status WHEN 'queued' THEN next_attempt_at ELSE lease_until END) AS due
@@ -21,15 +21,19 @@ export interface PulseOptions {
 
 /**
  * An instance's one regular database request. Every `intervalMs` it (an embedded replica
- * first syncs) reads, in one batch: the change counter (another instance or the CLI wrote:
- * caches rebuild), the leader lease (renewed when due, taken when free), and whether the outbox
+ * first syncs) reads, in one batch: the change counters (another instance or the CLI wrote:
+ * settings are read again, and public pages rebuild if what they show changed), the leader lease (renewed when due, taken when free), and whether the outbox
  * has something due. So an idle instance costs its database one request per interval, and a
  * leader that dies is replaced within the lease's time plus one interval.
  */
 export class Pulse {
+  /** Moves on every change. */
   version = -1;
+  /** Moves on changes public pages may show: the version public snapshots are built at. */
+  publicVersion = -1;
   private readonly options: PulseOptions;
   private readonly changeListeners: (() => void)[] = [];
+  private readonly publicChangeListeners: (() => void)[] = [];
   private readonly leadListeners: (() => void)[] = [];
   private readonly dueListeners: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +67,11 @@ export class Pulse {
     this.changeListeners.push(listener);
   }
 
+  /** After data public pages may show changed (here or elsewhere), after the `onChange` listeners. */
+  onPublicChange(listener: () => void): void {
+    this.publicChangeListeners.push(listener);
+  }
+
   /** After this instance became the leader. */
   onLead(listener: () => void): void {
     this.leadListeners.push(listener);
@@ -81,11 +90,11 @@ export class Pulse {
     try {
       await database.sync();
       const [counter, leader, outbox] = await database.client.batch(
-        [COUNTER, renew ? lease.holdStatement() : lease.readStatement(), OUTBOX_DUE],
+        [COUNTERS, renew ? lease.holdStatement() : lease.readStatement(), OUTBOX_DUE],
         renew ? 'write' : 'read',
       );
       lease.accept(leader!.rows, renew);
-      this.seen(Number(counter!.rows[0]?.value ?? 0));
+      this.seen(counter!.rows);
       const due = outbox!.rows[0]?.due;
       if (due !== null && due !== undefined && Number(due) <= now().getTime()) for (const listener of this.dueListeners) listener();
       this.options.onBeat?.((performance.now() - started) / 1000, true);
@@ -111,7 +120,7 @@ export class Pulse {
       do {
         this.countAgain = false;
         try {
-          this.seen(await this.options.database.changeCount());
+          this.seen((await this.options.database.client.execute(COUNTERS)).rows);
         } catch (err) {
           this.options.logger.error('could not read the change counter', describeError(err));
         }
@@ -120,9 +129,14 @@ export class Pulse {
     return this.counting;
   }
 
-  private seen(version: number): void {
-    if (version === this.version) return;
+  private seen(rows: Record<string, unknown>[]): void {
+    const value = (id: number) => Number(rows.find((r) => Number(r.id) === id)?.value ?? 0);
+    const [version, publicVersion] = [value(CHANGES.all), value(CHANGES.public)];
+    if (version === this.version && publicVersion === this.publicVersion) return;
+    const publicChanged = publicVersion !== this.publicVersion;
     this.version = version;
+    this.publicVersion = publicVersion;
     for (const listener of this.changeListeners) listener();
+    if (publicChanged) for (const listener of this.publicChangeListeners) listener();
   }
 }

@@ -7,6 +7,11 @@ import { silentLogger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createTestDb } from '../helpers/db.ts';
 import { holdWriteLock } from '../../scripts/processes.ts';
+import { SYSTEM_ACTOR } from '../../api/services/context.ts';
+import { declareIncident } from '../../api/services/incidents/declare.ts';
+import { addNote } from '../../api/services/incidents/add-note.ts';
+import { postIncidentUpdate } from '../../api/services/incidents/post-update.ts';
+import { within } from '../helpers/server.ts';
 
 let t: Awaited<ReturnType<typeof createTestDb>>;
 let clock = 0;
@@ -119,4 +124,50 @@ test('a write that finds the lock held past its time limit fails as busy, and th
   expect(await keys()).toEqual(['after', 'held']);
   holder.close();
   other.close();
+});
+
+test('public pages are rebuilt only for changes they can show: a note moves the change counter, not the public one', async () => {
+  const other = await createDb(t.url);
+  const pulses = [t.database, other].map(
+    (database) =>
+      new Pulse({
+        database,
+        lease: new Lease({ database, now: () => new Date(clock) }, 'leader', 5000),
+        logger: silentLogger,
+        now: () => new Date(clock),
+        intervalMs: 60_000,
+      }),
+  );
+  const seen = pulses.map((pulse) => {
+    const counts = { all: 0, public: 0 };
+    pulse.onChange(() => counts.all++);
+    pulse.onPublicChange(() => counts.public++);
+    return counts;
+  });
+  const beatOther = () => (pulses[1] as unknown as { beat(): Promise<void> }).beat();
+  try {
+    for (const p of pulses) await p.start();
+    const [here, there] = seen as [(typeof seen)[0], (typeof seen)[0]];
+    const start = { ...here };
+    const incident = await declareIncident(ctx(), SYSTEM_ACTOR, { title: 'Checkout errors', severity: 'SEV-2', body: 'Investigating.' });
+    await within(2000, async () => here.public === start.public + 1);
+    expect(here.all).toBe(start.all + 1);
+
+    await addNote(ctx(), SYSTEM_ACTOR, incident.id, { body: 'Looking at the load balancer.' });
+    await within(2000, async () => here.all === start.all + 2);
+    expect(here.public).toBe(start.public + 1);
+    await beatOther(); // another instance sees both changes at its next beat: one public
+    expect(there.public).toBe(2);
+    expect(there.all).toBe(2);
+
+    await addNote(ctx(), SYSTEM_ACTOR, incident.id, { body: 'Still looking.' });
+    await beatOther();
+    expect(there).toEqual({ all: 3, public: 2 });
+    await postIncidentUpdate(ctx(), SYSTEM_ACTOR, incident.id, { status: 'identified', body: 'A bad deploy.' });
+    await beatOther();
+    expect(there).toEqual({ all: 4, public: 3 });
+  } finally {
+    for (const p of pulses) await p.stop();
+    other.close();
+  }
 });

@@ -110,6 +110,24 @@ describe('serving', () => {
     expect(renders).toEqual(['/history?page=1']);
   });
 
+  test('many pages asked for at once render two at a time, a page read again ahead of the others; every request is answered', async () => {
+    await get('/');
+    await get('/'); // read again: popular
+    hold();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const pending = ids.map((id) => get(`/incidents/${id}`));
+    await within(1000, async () => renders.length === 3);
+    version = 2;
+    snapshots.refresh(); // `/` is rebuilt: it waits for a slot too, ahead of the pages asked for once
+    // Nothing else starts while both slots are taken.
+    await get('/');
+    expect(renders).toEqual(['/', '/incidents/a', '/incidents/b']);
+    release!();
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(renders.slice(3, 5)).toEqual(['/', '/incidents/c']);
+    expect(renders).toHaveLength(3 + 1 + 4);
+  });
+
   test('unknown query parameters do not make new snapshots', async () => {
     await get('/?utm=1');
     await get('/?cache-buster=2');

@@ -1,5 +1,5 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import type { WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
 import { customerComponents, customers, slaPlans } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
@@ -81,10 +81,10 @@ export async function saveCustomer(ctx: ServiceContext, actor: Actor, input: Cus
   await database.exclusive(async () => {
     if (id) await getCustomer(ctx, id);
     const statements = await planStatements(ctx, input, customerId, Boolean(id));
-    await database.commit([
-      ...statements,
-      auditEntry(database, actor, ctx.now(), id ? 'customer.update' : 'customer.create', { type: 'customer', id: customerId }, input),
-    ]);
+    await database.commit(
+      [...statements, auditEntry(database, actor, ctx.now(), id ? 'customer.update' : 'customer.create', { type: 'customer', id: customerId }, input)],
+      INTERNAL,
+    );
   });
   return getCustomer(ctx, customerId);
 }
@@ -104,7 +104,10 @@ export async function importCustomers(ctx: ServiceContext, actor: Actor, rows: C
       }
     }
     if (errors.length) throw new ValidationFailed(errors);
-    await database.commit([...statements, auditEntry(database, actor, ctx.now(), 'customer.import', { type: 'customer', id: '*' }, { count: rows.length })]);
+    await database.commit(
+      [...statements, auditEntry(database, actor, ctx.now(), 'customer.import', { type: 'customer', id: '*' }, { count: rows.length })],
+      INTERNAL,
+    );
     return { imported: rows.length };
   });
 }
@@ -113,10 +116,13 @@ export async function deleteCustomer(ctx: ServiceContext, actor: Actor, id: stri
   const { database } = ctx;
   await database.exclusive(async () => {
     await getCustomer(ctx, id);
-    await database.commit([
-      database.db.delete(customerComponents).where(eq(customerComponents.customerId, id)),
-      database.db.delete(customers).where(eq(customers.id, id)),
-      auditEntry(database, actor, ctx.now(), 'customer.delete', { type: 'customer', id }),
-    ]);
+    await database.commit(
+      [
+        database.db.delete(customerComponents).where(eq(customerComponents.customerId, id)),
+        database.db.delete(customers).where(eq(customers.id, id)),
+        auditEntry(database, actor, ctx.now(), 'customer.delete', { type: 'customer', id }),
+      ],
+      INTERNAL,
+    );
   });
 }

@@ -5,6 +5,7 @@ import { validateTerms, type SlaTerms } from '../../domain/availability/sla.ts';
 import { Conflict, NotFound, ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export type SlaPlan = typeof slaPlans.$inferSelect;
 export type PlanInput = { name: string } & SlaTerms;
@@ -38,10 +39,15 @@ export async function savePlan(ctx: ServiceContext, actor: Actor, input: PlanInp
       aggregate: input.aggregate,
       updatedAt: now,
     };
-    await database.commit([
-      id ? database.db.update(slaPlans).set(values).where(eq(slaPlans.id, id)) : database.db.insert(slaPlans).values({ id: planId, ...values, createdAt: now }),
-      auditEntry(database, actor, now, id ? 'sla_plan.update' : 'sla_plan.create', { type: 'sla_plan', id: planId }, input),
-    ]);
+    await database.commit(
+      [
+        id
+          ? database.db.update(slaPlans).set(values).where(eq(slaPlans.id, id))
+          : database.db.insert(slaPlans).values({ id: planId, ...values, createdAt: now }),
+        auditEntry(database, actor, now, id ? 'sla_plan.update' : 'sla_plan.create', { type: 'sla_plan', id: planId }, input),
+      ],
+      INTERNAL,
+    );
   });
   return getPlan(ctx, planId);
 }
@@ -54,9 +60,9 @@ export async function deletePlan(ctx: ServiceContext, actor: Actor, id: string):
     const users = await database.db.select({ id: customers.id }).from(customers).where(eq(customers.planId, id));
     if (users.length)
       throw new Conflict(`SLA plan ${id} is used by ${users.length} customer(s)`, [{ path: 'id', message: `used by ${users.length} customer(s)` }]);
-    await database.commit([
-      database.db.delete(slaPlans).where(eq(slaPlans.id, id)),
-      auditEntry(database, actor, ctx.now(), 'sla_plan.delete', { type: 'sla_plan', id }),
-    ]);
+    await database.commit(
+      [database.db.delete(slaPlans).where(eq(slaPlans.id, id)), auditEntry(database, actor, ctx.now(), 'sla_plan.delete', { type: 'sla_plan', id })],
+      INTERNAL,
+    );
   });
 }

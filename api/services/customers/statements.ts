@@ -10,6 +10,7 @@ import { getPlan } from './plans.ts';
 import { customerFigures, loadRecords, type Period } from './sla-figures.ts';
 import { periodOf, reportShape } from './sla-report.ts';
 import { eventKey, statementPeriodOf, type EmailTemplate } from '../../domain/outbox/events.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export const STATEMENT_TEMPLATE = 'customer-statement' satisfies EmailTemplate;
 
@@ -125,6 +126,6 @@ export async function queueDueStatements(ctx: ServiceContext): Promise<number> {
           .onConflictDoNothing(),
       );
     });
-  if (statements.length) await ctx.database.commit(statements);
+  if (statements.length) await ctx.database.commit(statements, INTERNAL);
   return statements.length;
 }

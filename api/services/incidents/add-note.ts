@@ -4,6 +4,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { writeVersioned } from '../versioned.ts';
 import { getIncident, type Incident } from './get.ts';
 import { planUpdate } from './record-update.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 /**
  * Adds a responders' note to an incident's timeline: internal, never public, no email, and no
@@ -29,11 +30,16 @@ export async function addNote(ctx: ServiceContext, actor: Actor, id: string, inp
       reopenCount: incident.reopenCount,
       components: [],
     });
-    await database.commit([
-      ...writeVersioned(database, incidents, incident, { updatedAt: now }),
-      ...entry,
-      auditEntry(database, actor, now, 'incident.note', { type: 'incident', id }),
-    ]);
+    await database.commit(
+      [
+        // Claims the incident (the timeline's order) without moving its `updated_at`: public pages
+        // and feeds show that time, and a note is never public.
+        ...writeVersioned(database, incidents, incident, {}),
+        ...entry,
+        auditEntry(database, actor, now, 'incident.note', { type: 'incident', id }),
+      ],
+      INTERNAL,
+    );
   });
   return getIncident(ctx, id);
 }

@@ -7,6 +7,7 @@ import { DEFAULT_COMPONENT_LABEL, DEFAULT_MIN_HOLD_SECONDS, DEFAULT_SEVERITY_STA
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { newToken, sha256 } from '../secrets.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export type Integration = Omit<typeof integrations.$inferSelect, 'tokenHash'>;
 
@@ -49,21 +50,24 @@ export async function createIntegration(ctx: ServiceContext, actor: Actor, input
   const token = newToken();
   const now = ctx.now();
   await database.exclusive(() =>
-    database.commit([
-      database.db.insert(integrations).values({
-        id,
-        type: input.type,
-        name: input.name,
-        tokenHash: sha256(token),
-        componentLabel: input.componentLabel ?? DEFAULT_COMPONENT_LABEL,
-        severityStatuses: input.severityStatuses ?? DEFAULT_SEVERITY_STATUSES,
-        minHoldSeconds: input.minHoldSeconds ?? DEFAULT_MIN_HOLD_SECONDS,
-        draftIncidents: input.draftIncidents ?? false,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      auditEntry(database, actor, now, 'integration.create', { type: 'integration', id }, { type: input.type, name: input.name }),
-    ]),
+    database.commit(
+      [
+        database.db.insert(integrations).values({
+          id,
+          type: input.type,
+          name: input.name,
+          tokenHash: sha256(token),
+          componentLabel: input.componentLabel ?? DEFAULT_COMPONENT_LABEL,
+          severityStatuses: input.severityStatuses ?? DEFAULT_SEVERITY_STATUSES,
+          minHoldSeconds: input.minHoldSeconds ?? DEFAULT_MIN_HOLD_SECONDS,
+          draftIncidents: input.draftIncidents ?? false,
+          createdAt: now,
+          updatedAt: now,
+        }),
+        auditEntry(database, actor, now, 'integration.create', { type: 'integration', id }, { type: input.type, name: input.name }),
+      ],
+      INTERNAL,
+    ),
   );
   return { integration: await getIntegration(ctx, id), token };
 }
@@ -80,13 +84,16 @@ export async function updateIntegration(
     const current = await getIntegration(ctx, id);
     const now = ctx.now();
     const { disabled, ...fields } = input;
-    await database.commit([
-      database.db
-        .update(integrations)
-        .set({ ...fields, disabledAt: disabled === undefined ? current.disabledAt : disabled ? (current.disabledAt ?? now) : null, updatedAt: now })
-        .where(eq(integrations.id, id)),
-      auditEntry(database, actor, now, 'integration.update', { type: 'integration', id }, input),
-    ]);
+    await database.commit(
+      [
+        database.db
+          .update(integrations)
+          .set({ ...fields, disabledAt: disabled === undefined ? current.disabledAt : disabled ? (current.disabledAt ?? now) : null, updatedAt: now })
+          .where(eq(integrations.id, id)),
+        auditEntry(database, actor, now, 'integration.update', { type: 'integration', id }, input),
+      ],
+      INTERNAL,
+    );
   });
   return getIntegration(ctx, id);
 }

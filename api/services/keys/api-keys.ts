@@ -7,6 +7,7 @@ import { NotFound, ValidationFailed } from '../../domain/errors.ts';
 import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
 import { auditEntry } from '../audit.ts';
 import { sha256 } from '../secrets.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export type ApiKey = Omit<typeof apiKeys.$inferSelect, 'secretHash'>;
 
@@ -36,10 +37,13 @@ export async function createApiKey(
   const secret = randomBytes(32).toString('hex');
   const row = { id, name, scopes: [...new Set(input.scopes)] as Scope[], secretHash: sha256(secret), createdAt: ctx.now() };
   await ctx.database.exclusive(() =>
-    ctx.database.commit([
-      ctx.database.db.insert(apiKeys).values(row),
-      auditEntry(ctx.database, actor, row.createdAt, 'api_key.create', { type: 'api_key', id }, { name, scopes: row.scopes }),
-    ]),
+    ctx.database.commit(
+      [
+        ctx.database.db.insert(apiKeys).values(row),
+        auditEntry(ctx.database, actor, row.createdAt, 'api_key.create', { type: 'api_key', id }, { name, scopes: row.scopes }),
+      ],
+      INTERNAL,
+    ),
   );
   return { key: publicPart({ ...row, lastUsedAt: null, revokedAt: null }), secret: `candor_${id}_${secret}` };
 }
@@ -57,10 +61,13 @@ export async function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor
     const row = await database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
     if (!row) throw new NotFound('API key', id);
     const revokedAt = row.revokedAt ?? ctx.now();
-    await database.commit([
-      database.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id)),
-      auditEntry(database, actor, ctx.now(), 'api_key.revoke', { type: 'api_key', id }, { name: row.name }),
-    ]);
+    await database.commit(
+      [
+        database.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id)),
+        auditEntry(database, actor, ctx.now(), 'api_key.revoke', { type: 'api_key', id }, { name: row.name }),
+      ],
+      INTERNAL,
+    );
     return publicPart({ ...row, revokedAt });
   });
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { components, outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
-import type { WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
 import { newId } from '../../../db/ids.ts';
 import { checkEndpoint, type SubscriberType } from '../../domain/subscribers/endpoint.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
@@ -98,7 +98,7 @@ export async function createSubscriber(
       { type: 'subscriber', id: plan.id },
       { email: request.email.trim().toLowerCase(), ...(request.endpoint && { type: request.type, endpoint: request.endpoint }) },
     );
-    if (plan.statements.length) await database.commit([...plan.statements, audit]);
+    if (plan.statements.length) await database.commit([...plan.statements, audit], INTERNAL);
     return plan;
   });
   return { subscriber: await getSubscriber(ctx, id), signingSecret };
@@ -110,10 +110,13 @@ export async function resumeSubscriber(ctx: ServiceContext, actor: Actor, id: st
   await database.exclusive(async () => {
     const row = await getSubscriber(ctx, id);
     if (row.type === 'email') throw new ValidationFailed([{ path: 'id', message: 'an email subscriber has no deliveries to resume' }]);
-    await database.commit([
-      database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, id)),
-      auditEntry(database, actor, ctx.now(), 'subscriber.resume', { type: 'subscriber', id }, { endpoint: row.endpoint }),
-    ]);
+    await database.commit(
+      [
+        database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, id)),
+        auditEntry(database, actor, ctx.now(), 'subscriber.resume', { type: 'subscriber', id }, { endpoint: row.endpoint }),
+      ],
+      INTERNAL,
+    );
   });
   return getSubscriber(ctx, id);
 }
@@ -198,7 +201,7 @@ export async function importSubscribers(
     for (let from = 0; from < confirmations.length; from += 1000) statements.push(db.insert(outbox).values(confirmations.slice(from, from + 1000)));
     const result = { imported, unchanged: rows.length - imported };
     if (statements.length)
-      await database.commit([...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)]);
+      await database.commit([...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)], INTERNAL);
     return result;
   });
 }

@@ -3,6 +3,7 @@ import { subscribers } from '../../../db/schema/index.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { sha256 } from '../secrets.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 /** Confirms the subscription a confirmation token belongs to; an unknown or expired token is refused. */
 export async function confirmSubscription(ctx: ServiceContext, token: string): Promise<{ id: string; email: string }> {
@@ -20,9 +21,10 @@ export async function confirmSubscription(ctx: ServiceContext, token: string): P
         'The confirmation link is not valid',
       );
     }
-    await database.commit([
-      database.db.update(subscribers).set({ confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null }).where(eq(subscribers.id, row.id)),
-    ]);
+    await database.commit(
+      [database.db.update(subscribers).set({ confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null }).where(eq(subscribers.id, row.id))],
+      INTERNAL,
+    );
     return { id: row.id, email: row.email };
   });
 }

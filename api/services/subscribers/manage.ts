@@ -5,6 +5,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { auditEntry } from '../audit.ts';
 import { requireComponents } from '../references.ts';
 import { subscriberForToken } from './tokens.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 const invalid = () => new ValidationFailed([{ path: 'token', message: 'this link is not valid (already unsubscribed?)' }], 'The link is not valid');
 
@@ -32,7 +33,10 @@ export async function resumeSubscription(ctx: ServiceContext, secret: string, to
   const subscriber = await subscriberForToken(ctx, secret, token);
   if (!subscriber) throw invalid();
   await ctx.database.exclusive(() =>
-    ctx.database.commit([ctx.database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, subscriber.id))]),
+    ctx.database.commit(
+      [ctx.database.db.update(subscribers).set({ pausedAt: null, consecutiveFailures: 0 }).where(eq(subscribers.id, subscriber.id))],
+      INTERNAL,
+    ),
   );
 }
 
@@ -45,14 +49,17 @@ export async function updateSubscription(ctx: ServiceContext, secret: string, to
     if (!subscriber) throw invalid();
     const ids = [...new Set(componentIds)];
     await requireComponents(ctx, ids, (i) => `component_ids[${i}]`);
-    await database.commit([
-      db
-        .update(subscribers)
-        .set({ allComponents: ids.length === 0 })
-        .where(eq(subscribers.id, subscriber.id)),
-      db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriber.id)),
-      ...(ids.length ? [db.insert(subscriberComponents).values(ids.map((componentId) => ({ subscriberId: subscriber.id, componentId })))] : []),
-    ]);
+    await database.commit(
+      [
+        db
+          .update(subscribers)
+          .set({ allComponents: ids.length === 0 })
+          .where(eq(subscribers.id, subscriber.id)),
+        db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriber.id)),
+        ...(ids.length ? [db.insert(subscriberComponents).values(ids.map((componentId) => ({ subscriberId: subscriber.id, componentId })))] : []),
+      ],
+      INTERNAL,
+    );
   });
 }
 
@@ -63,12 +70,15 @@ export async function removeSubscriber(ctx: ServiceContext, id: string, actor?: 
   return database.exclusive(async () => {
     const row = await db.select({ id: subscribers.id, email: subscribers.email }).from(subscribers).where(eq(subscribers.id, id)).get();
     if (!row) return false;
-    await database.commit([
-      db.delete(outbox).where(and(eq(outbox.subscriberId, id), eq(outbox.status, 'queued'))),
-      db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
-      db.delete(subscribers).where(eq(subscribers.id, id)),
-      ...(actor ? [auditEntry(database, actor, ctx.now(), 'subscriber.delete', { type: 'subscriber', id }, { email: row.email })] : []),
-    ]);
+    await database.commit(
+      [
+        db.delete(outbox).where(and(eq(outbox.subscriberId, id), eq(outbox.status, 'queued'))),
+        db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
+        db.delete(subscribers).where(eq(subscribers.id, id)),
+        ...(actor ? [auditEntry(database, actor, ctx.now(), 'subscriber.delete', { type: 'subscriber', id }, { email: row.email })] : []),
+      ],
+      INTERNAL,
+    );
     return true;
   });
 }

@@ -2,6 +2,7 @@ import type { ServiceContext } from '../context.ts';
 import type { SubscriberType } from '../../domain/subscribers/endpoint.ts';
 import { consumeRateLimit } from '../rate-limit.ts';
 import { normaliseEmail, planSubscription } from './save.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 /**
  * A subscription from the public page. Rate limited per IP and per address. Whatever the
@@ -24,6 +25,6 @@ export async function subscribe(
       componentIds: input.componentIds,
       source: 'page',
     });
-    if (plan.statements.length) await database.commit(plan.statements);
+    if (plan.statements.length) await database.commit(plan.statements, INTERNAL);
   });
 }

@@ -7,6 +7,7 @@ import { NotFound } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { requireComponents } from '../references.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export type IncidentTemplate = typeof incidentTemplates.$inferSelect;
 
@@ -43,12 +44,15 @@ export async function saveTemplate(ctx: ServiceContext, actor: Actor, input: Tem
     );
     const now = ctx.now();
     const fields = { ...input, customerVisible: input.customerVisible ?? false, components, updatedAt: now };
-    await database.commit([
-      id
-        ? database.db.update(incidentTemplates).set(fields).where(eq(incidentTemplates.id, id))
-        : database.db.insert(incidentTemplates).values({ id: templateId, ...fields, createdAt: now }),
-      auditEntry(database, actor, now, id ? 'template.update' : 'template.create', { type: 'template', id: templateId }, { name: input.name }),
-    ]);
+    await database.commit(
+      [
+        id
+          ? database.db.update(incidentTemplates).set(fields).where(eq(incidentTemplates.id, id))
+          : database.db.insert(incidentTemplates).values({ id: templateId, ...fields, createdAt: now }),
+        auditEntry(database, actor, now, id ? 'template.update' : 'template.create', { type: 'template', id: templateId }, { name: input.name }),
+      ],
+      INTERNAL,
+    );
   });
   return getTemplate(ctx, templateId);
 }
@@ -58,9 +62,12 @@ export async function deleteTemplate(ctx: ServiceContext, actor: Actor, id: stri
   await database.exclusive(async () => {
     await getTemplate(ctx, id);
     const now = ctx.now();
-    await database.commit([
-      database.db.delete(incidentTemplates).where(eq(incidentTemplates.id, id)),
-      auditEntry(database, actor, now, 'template.delete', { type: 'template', id }),
-    ]);
+    await database.commit(
+      [
+        database.db.delete(incidentTemplates).where(eq(incidentTemplates.id, id)),
+        auditEntry(database, actor, now, 'template.delete', { type: 'template', id }),
+      ],
+      INTERNAL,
+    );
   });
 }

@@ -9,6 +9,7 @@ import { hashPassword, newToken, sha256, verifyPassword } from '../secrets.ts';
 import { normaliseEmail } from '../subscribers/save.ts';
 import { changedOne } from '../versioned.ts';
 import { planSignInLink, publicUser, userRowByEmail, type User } from './users.ts';
+import { INTERNAL } from '../../../db/client.ts';
 
 export interface SignedIn {
   /** The cookie's value; only its hash is stored. */
@@ -55,7 +56,7 @@ export async function requestSignInLink(ctx: ServiceContext, input: { email: str
   const row = await userRowByEmail(ctx, input.email);
   if (!row || row.disabledAt) return;
   const link = planSignInLink(ctx, { userId: row.id, email: row.email, purpose: 'sign_in', publicUrl: input.publicUrl, send: true });
-  await ctx.database.exclusive(() => ctx.database.commit(link.statements));
+  await ctx.database.exclusive(() => ctx.database.commit(link.statements, INTERNAL));
 }
 
 /** Signs in with a one-time link: it works once, before it expires, for a user still active. */
@@ -70,15 +71,18 @@ export async function signInWithLink(ctx: ServiceContext, token: string): Promis
       throw new ValidationFailed([{ path: 'token', message: 'this link has expired or was already used; ask for a new one' }], 'Sign-in failed');
     const user = publicUser(row);
     const session = startSession(ctx, user, link.purpose === 'invite' ? 'invitation' : 'email link');
-    await database.commit([
-      // Used once, even by two instances at the same moment: the guard aborts the second.
-      database.db
-        .update(signInLinks)
-        .set({ usedAt: now })
-        .where(and(eq(signInLinks.tokenHash, tokenHash), isNull(signInLinks.usedAt))),
-      changedOne(database),
-      ...session.statements,
-    ]);
+    await database.commit(
+      [
+        // Used once, even by two instances at the same moment: the guard aborts the second.
+        database.db
+          .update(signInLinks)
+          .set({ usedAt: now })
+          .where(and(eq(signInLinks.tokenHash, tokenHash), isNull(signInLinks.usedAt))),
+        changedOne(database),
+        ...session.statements,
+      ],
+      INTERNAL,
+    );
     return { token: session.token, user };
   });
 }
@@ -92,7 +96,7 @@ export async function signInWithPassword(ctx: ServiceContext, input: { email: st
   if (!row || !ok || row.disabledAt) throw refused('password');
   const user = publicUser(row);
   const session = startSession(ctx, user, 'password');
-  await database.exclusive(() => database.commit(session.statements));
+  await database.exclusive(() => database.commit(session.statements, INTERNAL));
   return { token: session.token, user };
 }
 
@@ -118,13 +122,16 @@ export async function endSessions(ctx: ServiceContext, session: ConsoleSession, 
   const now = ctx.now();
   const which = everywhere ? eq(sessions.userId, session.user.id) : eq(sessions.tokenHash, session.tokenHash);
   await database.exclusive(() =>
-    database.commit([
-      database.db
-        .update(sessions)
-        .set({ endedAt: now })
-        .where(and(which, isNull(sessions.endedAt))),
-      auditEntry(database, sessionActor(session.user), now, everywhere ? 'session.end_all' : 'session.end', { type: 'user', id: session.user.id }),
-    ]),
+    database.commit(
+      [
+        database.db
+          .update(sessions)
+          .set({ endedAt: now })
+          .where(and(which, isNull(sessions.endedAt))),
+        auditEntry(database, sessionActor(session.user), now, everywhere ? 'session.end_all' : 'session.end', { type: 'user', id: session.user.id }),
+      ],
+      INTERNAL,
+    ),
   );
 }
 
@@ -136,14 +143,17 @@ export async function setPassword(ctx: ServiceContext, session: ConsoleSession, 
   const passwordHash = await hashPassword(password);
   const now = ctx.now();
   await database.exclusive(() =>
-    database.commit([
-      database.db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, session.user.id)),
-      database.db
-        .update(sessions)
-        .set({ endedAt: now })
-        .where(and(eq(sessions.userId, session.user.id), isNull(sessions.endedAt))),
-      database.db.update(sessions).set({ endedAt: null }).where(eq(sessions.tokenHash, session.tokenHash)),
-      auditEntry(database, sessionActor(session.user), now, 'user.password', { type: 'user', id: session.user.id }),
-    ]),
+    database.commit(
+      [
+        database.db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, session.user.id)),
+        database.db
+          .update(sessions)
+          .set({ endedAt: now })
+          .where(and(eq(sessions.userId, session.user.id), isNull(sessions.endedAt))),
+        database.db.update(sessions).set({ endedAt: null }).where(eq(sessions.tokenHash, session.tokenHash)),
+        auditEntry(database, sessionActor(session.user), now, 'user.password', { type: 'user', id: session.user.id }),
+      ],
+      INTERNAL,
+    ),
   );
 }

@@ -1,4 +1,4 @@
-import type { WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
 import { asc, eq } from 'drizzle-orm';
 import { signInLinks, users } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -55,11 +55,14 @@ export async function createUser(
       extra: { invited_by: actor.name, role: input.role },
     });
     url = invite.url;
-    await database.commit([
-      database.db.insert(users).values({ id, email, name, role: input.role as Role, createdAt: now, updatedAt: now }),
-      ...invite.statements,
-      auditEntry(database, actor, now, 'user.create', { type: 'user', id }, { email, role: input.role }),
-    ]);
+    await database.commit(
+      [
+        database.db.insert(users).values({ id, email, name, role: input.role as Role, createdAt: now, updatedAt: now }),
+        ...invite.statements,
+        auditEntry(database, actor, now, 'user.create', { type: 'user', id }, { email, role: input.role }),
+      ],
+      INTERNAL,
+    );
   });
   return { user: await getUser(ctx, id), link: url };
 }
@@ -150,11 +153,14 @@ export async function changeUser(ctx: ServiceContext, actor: Actor, id: string, 
         ]);
     }
     const now = ctx.now();
-    await database.commit([
-      database.db.update(users).set({ role, disabledAt, updatedAt: now }).where(eq(users.id, id)),
-      ...(disabledAt ? [database.db.update(sessions).set({ endedAt: now }).where(eq(sessions.userId, id))] : []),
-      auditEntry(database, actor, now, disabledAt && !user.disabledAt ? 'user.disable' : 'user.update', { type: 'user', id }, change),
-    ]);
+    await database.commit(
+      [
+        database.db.update(users).set({ role, disabledAt, updatedAt: now }).where(eq(users.id, id)),
+        ...(disabledAt ? [database.db.update(sessions).set({ endedAt: now }).where(eq(sessions.userId, id))] : []),
+        auditEntry(database, actor, now, disabledAt && !user.disabledAt ? 'user.disable' : 'user.update', { type: 'user', id }, change),
+      ],
+      INTERNAL,
+    );
   });
   return getUser(ctx, id);
 }
