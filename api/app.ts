@@ -19,20 +19,12 @@ import type { Registry } from 'prom-client';
 import { clientIp } from './routes/client-ip.ts';
 import { limitBody } from './routes/body-limit.ts';
 import { sameOrigin } from './routes/same-origin.ts';
+import { type Logo, logoPath } from './services/logo.ts';
 
 const CONSOLE_BODY_BYTES = 64 * 1024;
 const CONSOLE_IMPORT_BYTES = 8 * 1024 * 1024;
 
 /** A logo as served: its bytes, type and the version its URL names. */
-export interface Logo {
-  type: string;
-  bytes: Uint8Array<ArrayBuffer>;
-  version: string;
-}
-
-/** The logo's path on this site, or null. */
-export const logoPath = (logo: Logo | null) => (logo ? `/brand/logo?v=${logo.version}` : null);
-
 /** Astro's Node middleware handler (dist/server/entry.mjs `handler`). */
 export type SiteHandler = (req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, locals: object) => Promise<void>;
 

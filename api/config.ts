@@ -46,6 +46,8 @@ export interface Config {
   webhookPauseAfter: number;
   /** How long an email or webhook delivery is retried before it fails for good. */
   outboxRetryMs: number;
+  /** The delivery process's scheduling priority (`nice`, 0–19; the server runs at 0): the page goes first. */
+  deliveryNice: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -77,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowNetworks: networks(env, 'CANDOR_WEBHOOK_ALLOW_NETWORKS'),
     webhookPauseAfter: count(env, 'CANDOR_WEBHOOK_PAUSE_AFTER', 10),
     outboxRetryMs: hours(env, 'CANDOR_OUTBOX_RETRY_HOURS', 24),
+    deliveryNice: niceness(env, 'CANDOR_DELIVERY_NICE', 10),
     publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
 }
@@ -94,6 +97,14 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!raw) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${raw}`);
+  return value;
+}
+
+function niceness(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new Error(`${name} must be a whole number from 0 to 19, got ${raw}`);
   return value;
 }
 

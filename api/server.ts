@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
-import { createApp, logoPath, type Logo, type SiteHandler } from './app.ts';
-import { sha256 } from './services/secrets.ts';
+import { createApp, type SiteHandler } from './app.ts';
+import { logoOf } from './services/logo.ts';
+import { DeliveryProcess } from './workers/delivery-process.ts';
 import { createMetrics } from './metrics.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
@@ -22,11 +23,6 @@ import { claimDemoSeed, isEmpty, seedDemo } from './services/demo/seed.ts';
 import { agreeOnSettings } from './services/shared-settings.ts';
 import { hasUsers } from './services/users/users.ts';
 import { readOperatorSettings } from './services/operator-settings.ts';
-import { OutboxSender } from './workers/outbox-sender.ts';
-import { WebhookSender } from './workers/webhook-sender.ts';
-import { Pace } from './domain/outbox/pace.ts';
-import { BackgroundBudget } from './workers/background-budget.ts';
-import { RETRY_POLICY } from './domain/outbox/delivery.ts';
 import { CadenceWatcher } from './workers/cadence-watcher.ts';
 import { MaintenanceClock } from './workers/maintenance-clock.ts';
 import { StatementClock } from './workers/statement-clock.ts';
@@ -34,8 +30,6 @@ import { AlertClock } from './workers/alert-clock.ts';
 import { DeliveryWatch } from './workers/delivery-watch.ts';
 import { Lease } from './workers/leading-worker.ts';
 import { Pulse } from './workers/pulse.ts';
-import { resendTransport } from '../emails/transports/resend.ts';
-import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -100,65 +94,19 @@ async function main() {
   // notices when the outbox has something due.
   const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs, onBeat: metrics.pulse });
 
-  // Email: Resend when a key is configured, else .eml files in a local folder.
-  const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
-  // Two senders per process: one renders and records while the other waits on the provider.
-  // They wake when something is queued (a commit here, or the pulse seeing one elsewhere).
-  const senderSettings = {
-    ...subscriptionSettings,
-    get from() {
-      return operator.emailFrom ?? environment.emailFrom;
-    },
-    get emailTimeZone() {
-      return operator.emailTimeZone;
-    },
-    get brand() {
-      const logo = logoPath(logoOf(operator.logo));
-      return { color: operator.brandColor, logoUrl: logo ? `${shared.publicUrl}${logo}` : null };
-    },
-  };
-  // Both senders keep one pace: a refusal's wait holds them both, and together they stay within
-  // the rate the provider advertises.
-  const pace = new Pace();
-  // Deliveries give way to visitors when the process is busy serving them (the page first).
-  const budget = new BackgroundBudget();
-  const retryPolicy = { ...RETRY_POLICY, horizonMs: config.outboxRetryMs };
-  const senders = [1, 2].map(
-    () =>
-      new OutboxSender({
-        ctx,
-        transport,
-        settings: senderSettings,
-        logger,
-        leaseMs: config.outboxLeaseMs,
-        pollMs: null,
-        onProviderError: metrics.providerError,
-        pace,
-        retryPolicy,
-        budget,
-      }),
-  );
-  // Webhook and Slack deliveries: one sender, many requests in flight.
-  const webhookSender = new WebhookSender({
-    ctx,
-    settings: subscriptionSettings,
+  // Emails and webhooks go out from a process of their own, at a lower priority (the page
+  // first). It is woken when something is queued: a commit here, or the pulse seeing one due.
+  const delivery = new DeliveryProcess({
     logger,
-    allowedNetworks: config.webhookAllowNetworks,
-    pauseAfter: config.webhookPauseAfter,
-    leaseMs: config.outboxLeaseMs,
-    retryPolicy,
-    budget,
-    pollMs: null,
+    start: { type: 'start', shared, environment },
+    nice: config.deliveryNice,
+    onProviderError: metrics.providerError,
   });
-  const wakeSenders = () => {
-    for (const s of senders) s.wake();
-    webhookSender.wake();
-  };
-  database.afterCommit(wakeSenders);
-  pulse.onOutboxDue(wakeSenders);
-  pulse.onChange(wakeSenders);
-  for (const s of senders) s.start();
-  webhookSender.start();
+  database.afterCommit(() => delivery.wake());
+  pulse.onOutboxDue(() => delivery.wake());
+  pulse.onChange(() => delivery.changed());
+  // Not awaited: the page is served meanwhile, and what is queued goes out once it is up.
+  delivery.start().catch((err) => logger.error('the delivery process did not start', describeError(err)));
 
   // The clocks and the cadence watcher run on the leader only, under its lease.
   const workers = [
@@ -197,7 +145,6 @@ async function main() {
   };
   pulse.onLead(pokeWorkers);
   pulse.onChange(pokeWorkers);
-  logger.info('email transport', { transport: transport.name });
 
   // Public pages are served from memory before Hono sees the request; they are rendered by
   // asking this same server's Astro handler once per data change, with a header only we know.
@@ -254,7 +201,6 @@ async function main() {
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     const started = performance.now();
-    budget.request();
     res.once('finish', () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
     if (!snapshots.handle(req, res)) void hono(req, res);
   });
@@ -273,11 +219,7 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     // Workers finish their pass, then the lease is handed over at once.
-    const senderStopped = Promise.all([
-      ...senders.map((s) => s.stop()),
-      webhookSender.stop(),
-      Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop()),
-    ]);
+    const senderStopped = Promise.all([delivery.stop(), Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop())]);
     // Stop accepting, let in-flight requests finish, then close the database.
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing anyway');
@@ -297,17 +239,6 @@ async function main() {
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', describeError(err)));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-}
-
-// The logo decoded once per value, not per request.
-let decoded: { source: string; logo: Logo } | null = null;
-function logoOf(source: string | null): Logo | null {
-  if (!source) return null;
-  if (decoded?.source !== source) {
-    const [type = '', data = ''] = source.split(';');
-    decoded = { source, logo: { type, bytes: new Uint8Array(Buffer.from(data, 'base64')), version: sha256(source).slice(0, 16) } };
-  }
-  return decoded.logo;
 }
 
 /** A display name as an address header needs it: quoted, so "Acme, Inc." stays one name. */

@@ -1,19 +1,15 @@
 import type { Logger } from '../log.ts';
 import { describeError } from '../log.ts';
-import type { BackgroundBudget } from './background-budget.ts';
 
 export interface LoopOptions {
   logger: Logger;
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
   pollMs?: number | null;
-  /** Gives way to visitors while the process is busy serving them (absent: never waits). */
-  budget?: BackgroundBudget;
 }
 
 /**
- * The loop every outbox sender runs: send what is due, one unit at a time (keeping to the
- * budget while the process is busy), then sleep until woken or polled. `sendNext` says whether
- * it found something to send.
+ * The loop every outbox sender runs: send what is due, one unit at a time, then sleep until
+ * woken or polled. `sendNext` says whether it found something to send.
  */
 export abstract class SenderLoop {
   private readonly loopOptions: LoopOptions & { failure: string };
@@ -32,15 +28,13 @@ export abstract class SenderLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const { logger, budget, pollMs, failure } = this.loopOptions;
+    const { logger, pollMs, failure } = this.loopOptions;
     this.loop = (async () => {
       while (this.running) {
-        const started = performance.now();
         const sent = await this.sendNext().catch((err) => {
           logger.error(failure, describeError(err));
           return false;
         });
-        if (sent) await budget?.after(performance.now() - started);
         if (!sent && this.running) await this.sleep(pollMs === undefined ? 1000 : pollMs);
       }
     })();

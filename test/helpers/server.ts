@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Database } from '../../db/client.ts';
@@ -13,16 +13,46 @@ export interface RunningServer {
   /** Every line it has printed to stdout so far (its JSON log). */
   log: string[];
   stop(): Promise<void>;
+  /** Kills it and its delivery process with SIGKILL (as a machine going down would), once both are gone. */
+  crash(): Promise<void>;
 }
 
-/** The real server process (as `npm start` runs it) on a free port, without the demo unless asked. */
+/** The processes `pid` started (a server's delivery process). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
+  );
+}
+
+/** Whether process `pid` is still there (a zombie counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The real server process (as `npm start` runs it) on a free port, without the demo unless
+ * asked; returned once it serves and its delivery process sends (it prints `delivering`).
+ */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const instance = await startInstance(0, { CANDOR_DEMO: '0', ...env });
+  await within(60_000, async () => instance.log.some((l) => l.includes('"msg":"delivering"')) || instance.child.exitCode !== null);
   return {
     ...instance,
     async stop() {
       if (instance.child.exitCode === null) instance.child.kill('SIGTERM');
       await exitOf(instance.child);
+    },
+    async crash() {
+      const running = instance.child.exitCode === null && instance.child.signalCode === null;
+      const children = running ? childrenOf(instance.child.pid!) : [];
+      for (const pid of children) process.kill(pid, 'SIGKILL');
+      instance.child.kill('SIGKILL');
+      await exitOf(instance.child);
+      await within(5000, async () => !children.some(alive));
     },
   };
 }
