@@ -241,8 +241,10 @@ function coalescing(client: Client): Client {
  * - every write takes the write lock first (`BEGIN IMMEDIATE`), so finding it taken fails
  *   before anything is written;
  * - a call that finds the database locked by another process (SQLITE_BUSY) is tried again on a
- *   timer, backing off, until `limitMs` has passed; then its error stands. A busy call wrote
- *   nothing, so trying again is safe;
+ *   timer, backing off to every 10 ms, until `limitMs` has passed; then its error stands. A busy
+ *   call wrote nothing, so trying again is safe. The short interval matters when the other
+ *   process writes often (the delivery process in a fan-out holds the lock for a few ms at a
+ *   time): a longer one almost always finds it taken again, and an admin write waited seconds;
  * - with `reopen`, a busy call also replaces the connection: the embedded driver leaves the
  *   statement that failed unfinished, and a connection with an unfinished statement can never
  *   commit again ("SQL statements in progress"). (A replica is this process's own file: nobody
@@ -254,7 +256,7 @@ function patient(open: () => Client, limitMs: number, reopen: boolean): Client {
     <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const deadline = Date.now() + limitMs;
-      for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
         const used = current;
         try {
           return await call(used, ...args);
