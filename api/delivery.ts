@@ -24,12 +24,11 @@ async function run(start: Extract<ToDelivery, { type: 'start' }>, inbox: AsyncIt
   const ctx: ServiceContext = { database, now: () => new Date(), webhookAllowedNetworks: config.webhookAllowNetworks };
   const { shared, environment } = start;
   let operator = await readOperatorSettings(ctx, environment);
-  const subscriptionSettings = { publicUrl: shared.publicUrl, pageName: shared.pageName, secret: shared.secret };
 
   // Email: Resend when a key is configured, else .eml files in a local folder.
   const transport = config.resendApiKey ? resendTransport(config.resendApiKey) : outboxFileTransport(config.outboxDir, logger);
   const senderSettings = {
-    ...subscriptionSettings,
+    ...shared,
     get from() {
       return operator.emailFrom ?? environment.emailFrom;
     },
@@ -54,7 +53,7 @@ async function run(start: Extract<ToDelivery, { type: 'start' }>, inbox: AsyncIt
     // Webhook and Slack deliveries: one sender, many requests in flight.
     new WebhookSender({
       ctx,
-      settings: subscriptionSettings,
+      settings: shared,
       logger,
       allowedNetworks: config.webhookAllowNetworks,
       pauseAfter: config.webhookPauseAfter,

@@ -5,14 +5,11 @@
 // admin writes/s land. Against the bare node:http server with the same bytes, in the same run.
 // Prints one JSON line.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDb } from '../db/client.ts';
-import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
-import { seedLargePage } from './seed.ts';
+import { benchDatabase } from './seed.ts';
 import { onCore, pinned, wrkInBackground, wrkOnce } from './wrk.ts';
 import { seedSubscribers } from '../test/helpers/db.ts';
 
@@ -22,13 +19,7 @@ const CONNECTIONS = 256;
 const MISSES_PER_SECOND = 300;
 const BROWSER = { 'Accept-Encoding': 'gzip, deflate, br, zstd' };
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-isolation-'));
-const databaseUrl = `file:${join(dir, 'candor.db')}`;
-const database = await createDb(databaseUrl);
-await database.migrate();
-const ctx = { database, now: () => new Date() };
-await seedLargePage(ctx);
-const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+const { dir, databaseUrl, database, secret } = await benchDatabase('isolation');
 await seedSubscribers(database, SUBSCRIBERS);
 const incidentIds = (await database.client.execute('SELECT id FROM incidents')).rows.map((r) => String(r.id));
 database.close();

@@ -1,14 +1,12 @@
 // `npm run bench`: how Candor's public page holds up under a thundering herd, measured
 // against a bare node:http server serving the same bytes on the same machine in the same run.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDb } from '../db/client.ts';
-import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
-import { seedLargePage } from './seed.ts';
+import { benchDatabase } from './seed.ts';
 import { onCore, pinned, wrkOnce, type WrkResult } from './wrk.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -67,16 +65,21 @@ function peakRssMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
+/** Runs one bench script (Node with `args`) and returns the figures it prints: its last JSON line that is not a log line. */
+function figures(args: string[]): unknown {
+  const out = execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  const line = out
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{') && !l.includes('"level":'));
+  if (!line) throw new Error(`${args.at(-1)} printed no figures`);
+  return JSON.parse(line);
+}
+
 async function main() {
   ensureWrk();
-  const dir = mkdtempSync(join(tmpdir(), 'candor-bench-'));
-  const databaseUrl = `file:${join(dir, 'candor.db')}`;
-  const database = await createDb(databaseUrl);
-  await database.migrate();
-  const ctx = { database, now: () => new Date() };
   console.log('seeding 30 components in 6 groups, ~200 incidents over 90 days, 2 open…');
-  await seedLargePage(ctx);
-  const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+  const { dir, databaseUrl, database, secret } = await benchDatabase('bench');
   database.close();
 
   // Run the server exactly as `npm run serve` does (same Node flags).
@@ -169,38 +172,25 @@ async function main() {
   }
 
   console.log('fan-out of one update to 100 000 subscribers…');
-  const fanOut = execFileSync(process.execPath, [...serve.slice(0, -1), 'bench/fan-out.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.fanOut = JSON.parse(fanOut.trim().split('\n').at(-1)!);
+  results.fanOut = figures([...serve.slice(0, -1), 'bench/fan-out.ts']);
 
   console.log('fan-out of one update to 10 000 webhook subscribers through a running server, / under load meanwhile…');
-  const webhooks = execFileSync(process.execPath, ['bench/webhooks.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.webhooks = JSON.parse(webhooks.trim().split('\n').at(-1)!);
+  results.webhooks = figures(['bench/webhooks.ts']);
 
   console.log('/ while a 100 000-subscriber fan-out, cache-missing pages and admin writes all run…');
-  const isolation = execFileSync(process.execPath, ['bench/isolation.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.isolation = JSON.parse(
-    isolation
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{"subscribers"'))
-      .at(-1)!,
-  );
+  results.isolation = figures(['bench/isolation.ts']);
 
   console.log('a 10 000-recipient fan-out against a provider taking 2 requests/s…');
-  const paced = execFileSync(process.execPath, ['bench/provider-pace.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.providerPace = JSON.parse(paced.trim().split('\n').at(-1)!);
+  results.providerPace = figures(['bench/provider-pace.ts']);
 
   console.log('an import of 100 000 subscribers in one request…');
-  const imported = execFileSync(process.execPath, ['bench/import.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.import = JSON.parse(imported.trim().split('\n').at(-1)!);
+  results.import = figures(['bench/import.ts']);
 
   console.log('several instances: idle cost, admin updates on sqld, propagation, a replica, a locked file…');
-  const cluster = execFileSync(process.execPath, ['bench/cluster.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.cluster = JSON.parse(cluster.trim().split('\n').at(-1)!);
+  results.cluster = figures(['bench/cluster.ts']);
 
   console.log('the console: 10 000 incidents, 100 000 subscribers, 500 customers…');
-  const consoleRun = execFileSync(process.execPath, ['bench/console.ts'], { cwd: ROOT, encoding: 'utf8' });
-  results.console = JSON.parse(consoleRun.trim().split('\n').at(-1)!);
+  results.console = figures(['bench/console.ts']);
 
   const r = results as any;
   const row = (name: string, w: WrkResult, c: number) =>

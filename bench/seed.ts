@@ -1,3 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb } from '../db/client.ts';
+import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { SYSTEM_ACTOR, type ServiceContext } from '../api/services/context.ts';
 import { createComponentGroup } from '../api/services/component-groups/create.ts';
 import { createComponent } from '../api/services/components/create.ts';
@@ -16,6 +21,18 @@ function random(seed: number) {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
     return state / 2 ** 31;
   };
+}
+
+/** A temp folder with a database file holding the large page (below) and an admin API key; the caller closes it. */
+export async function benchDatabase(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `candor-${name}-`));
+  const databaseUrl = `file:${join(dir, 'candor.db')}`;
+  const database = await createDb(databaseUrl);
+  await database.migrate();
+  const ctx = { database, now: () => new Date() };
+  await seedLargePage(ctx);
+  const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+  return { dir, databaseUrl, database, secret };
 }
 
 /**

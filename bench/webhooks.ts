@@ -3,14 +3,10 @@
 // transaction), how fast they are delivered, and what `/` does meanwhile (wrk at 256
 // connections, against the same page with nothing else going on). Prints one JSON line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createDb } from '../db/client.ts';
-import { createApiKey } from '../api/services/keys/api-keys.ts';
 import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
-import { seedLargePage } from './seed.ts';
+import { benchDatabase } from './seed.ts';
 import { onCore, wrkInBackground, wrkOnce } from './wrk.ts';
 import { seedSubscribers } from '../test/helpers/db.ts';
 
@@ -19,13 +15,7 @@ const SUBSCRIBERS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const CONNECTIONS = 256;
 const BROWSER = { 'Accept-Encoding': 'gzip, deflate, br, zstd' };
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-webhooks-'));
-const databaseUrl = `file:${join(dir, 'candor.db')}`;
-const database = await createDb(databaseUrl);
-await database.migrate();
-const ctx = { database, now: () => new Date() };
-await seedLargePage(ctx);
-const { secret } = await createApiKey(ctx, { name: 'bench', scopes: ['admin'] });
+const { dir, databaseUrl, database, secret } = await benchDatabase('webhooks');
 
 const [rc, ra] = onCore(1, process.execPath, ['bench/webhook-receiver-server.ts']);
 const receiver = spawn(rc, ra, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
