@@ -94,11 +94,6 @@ export class DeliveryProcess {
     this.send({ type: 'changed' });
   }
 
-  /** The process's id (tests look at it). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   /** Stops it after the unit each sender has in hand (its outcome recorded). */
   async stop(): Promise<void> {
     this.stopping = true;
