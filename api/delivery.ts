@@ -68,11 +68,14 @@ async function run(start: Extract<ToDelivery, { type: 'start' }>, inbox: AsyncIt
 
   for await (const message of inbox) {
     if (message.type === 'stop') break;
+    // A change (here or on another instance) may be new operator settings. What another
+    // instance queued, the server's pulse finds due within a beat and wakes the senders for.
     if (message.type === 'changed') {
       operator = await readOperatorSettings(ctx, environment).catch((err) => {
         logger.error('could not read the operator settings', describeError(err));
         return operator;
       });
+      continue;
     }
     for (const s of senders) s.wake();
   }

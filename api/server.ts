@@ -95,14 +95,15 @@ async function main() {
   const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs, onBeat: metrics.pulse });
 
   // Emails and webhooks go out from a process of their own, at a lower priority (the page
-  // first). It is woken when something is queued: a commit here, or the pulse seeing one due.
+  // first). It is woken when something is queued: a commit here that wrote to the outbox, or the
+  // pulse seeing something due (queued by another process, or retried later).
   const delivery = new DeliveryProcess({
     logger,
     start: { type: 'start', shared, environment },
     nice: config.deliveryNice,
     onProviderError: metrics.providerError,
   });
-  database.afterCommit(() => delivery.wake());
+  database.afterCommit((commit) => commit.outbox && delivery.wake());
   pulse.onOutboxDue(() => delivery.wake());
   pulse.onChange(() => delivery.changed());
   // Not awaited: the page is served meanwhile, and what is queued goes out once it is up.

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as schema from './schema/index.ts';
 
@@ -34,8 +34,8 @@ export interface Database {
   commit(statements: WriteStatement[], scope?: CommitScope): Promise<void>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
-  /** Calls `listener` after each commit this process makes. */
-  afterCommit(listener: () => void): void;
+  /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks. */
+  afterCommit(listener: (commit: Committed) => void): void;
   /** An embedded replica pulls what the primary committed since its last sync (one request); otherwise nothing. */
   sync(): Promise<void>;
   migrate(): Promise<void>;
@@ -59,10 +59,30 @@ export const DEFAULT_DB_TIMEOUT_MS = 5000;
 export type CommitScope = { public: boolean };
 export const INTERNAL: CommitScope = { public: false };
 
+/** What a commit did, for those who act on it. */
+interface Committed {
+  /** It wrote to the outbox: there may be emails or webhooks to send. */
+  outbox: boolean;
+}
+
+/** Whether a commit's statement writes to the outbox (a statement it cannot read counts as one that does). */
+function writesOutbox(statement: WriteStatement): boolean {
+  const table = (statement as { config?: { table?: Table } }).config?.table;
+  if (table) return getTableName(table) === 'outbox';
+  const raw = statement as { getQuery?: () => { sql: string } };
+  return raw.getQuery ? /\b(into|update)\s+"?outbox\b/i.test(raw.getQuery().sql) : true;
+}
+
+/** Whether a statement's result says it changed rows (a result without a count counts as one that did). */
+function wroteRows(result: unknown): boolean {
+  const count = (result as { rowsAffected?: unknown } | undefined)?.rowsAffected;
+  return typeof count !== 'number' || count > 0;
+}
+
 /** The change counters' rows: every change, and changes public pages may show. */
 export const CHANGES = { all: 1, public: 2 } as const;
 
-/** Opens the database at `url` (`file:`, `:memory:`, `libsql://`, `http(s)://`). No global instance. */
+/** Opens the database at `url` (`file:`, `:memory:`, `ws(s)://`, `libsql://`, `http(s)://`). No global instance. */
 export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
   const { authToken, replicaFile, timeoutMs = DEFAULT_DB_TIMEOUT_MS } = options;
   const memory = url === ':memory:' || url.startsWith('file::memory:');
@@ -75,9 +95,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // A replica's set-up goes to the primary itself, and the replica syncs after.
   const setUp = async (work: (db: Drizzle) => Promise<void>) => {
     if (memory || !(local || replicaFile)) return work(db);
-    const once = local
-      ? createClient({ url, timeout: timeoutMs, intMode: 'number', concurrency: 1 })
-      : createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) });
+    const once = local ? createClient({ url, timeout: timeoutMs, intMode: 'number', concurrency: 1 }) : openRemote(url, authToken, timeoutMs);
     try {
       await work(drizzle({ client: once, schema, casing: 'snake_case' }));
     } finally {
@@ -92,13 +110,13 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // (writes are single batches, never open transactions) also keeps its per-connection
   // settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut can lose the
   // last commits, never corrupt the file).
-  // A remote database gets a deadline on every request, so a frozen server is an error within
+  // A remote database gets a deadline on every call, so a frozen server is an error within
   // `timeoutMs`, not a hang; and the reads issued together travel as one request (`coalescing`).
   const client = replicaFile
-    ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: url, authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
+    ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: syncUrlOf(url), authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
     : local
       ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory)
-      : coalescing(createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(timeoutMs) }));
+      : coalescing(openRemote(url, authToken, timeoutMs));
   const db = drizzle({ client, schema, casing: 'snake_case' });
   if (local && !memory) {
     await setUp((once) => once.run(sql`PRAGMA journal_mode = WAL`).then(() => undefined));
@@ -133,7 +151,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     tail = run.catch(() => undefined);
     return run;
   };
-  const listeners: (() => void)[] = [];
+  const listeners: ((commit: Committed) => void)[] = [];
   // The counter moves to the database's clock in ms (or one past its value, if that is later):
   // a primary restored from a backup, or one that lost its last commits, never repeats a value
   // an instance has already seen for other data.
@@ -149,8 +167,9 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     exclusive,
     async commit(statements, scope = { public: true }) {
       const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-      await db.batch([...bumps, ...statements] as [WriteStatement, ...WriteStatement[]]);
-      for (const listener of listeners) listener();
+      const results: unknown[] = await db.batch([...bumps, ...statements] as [WriteStatement, ...WriteStatement[]]);
+      const committed: Committed = { outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])) };
+      for (const listener of listeners) listener(committed);
     },
     afterCommit(listener) {
       listeners.push(listener);
@@ -178,6 +197,75 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
       client.close();
     },
   };
+}
+
+/**
+ * A client of a libSQL server. Over HTTP (`http(s)://`) each call is a request of its own, and
+ * the server sets up a connection for each; over a WebSocket (`ws(s)://`, and `libsql://`, which
+ * means `wss://`) calls travel on one open connection: about a third of the time per round trip
+ * (bench/README.md). Either way, each call has a deadline of `ms`.
+ */
+function openRemote(url: string, authToken: string | undefined, ms: number): Client {
+  if (/^https?:/i.test(url)) return createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(ms) });
+  return deadlined(() => createClient({ url, authToken, intMode: 'number' }), ms);
+}
+
+/** Where an embedded replica syncs from: the primary's HTTP address (a WebSocket URL names the same server). */
+function syncUrlOf(url: string): string {
+  return url.replace(/^ws(s?):/i, 'http$1:');
+}
+
+/** The error of a database call that ran out of time (a frozen or overloaded server): 503, as a fetch's own timeout. */
+class DatabaseTimeout extends Error {
+  override name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`The database did not answer within ${ms} ms`);
+  }
+}
+
+/**
+ * A WebSocket client whose every call gives up after `ms`. A call that runs out of time also
+ * replaces the connection (a frozen server's socket may stay open for minutes): the next call
+ * opens a new one, and calls still waiting on the old one fail as timed out too.
+ */
+function deadlined(open: () => Client, ms: number): Client {
+  let current = open();
+  const timed =
+    <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const used = current;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DatabaseTimeout(ms)), ms);
+      });
+      try {
+        return await Promise.race([call(used, ...args), expired]);
+      } catch (err) {
+        if (err instanceof DatabaseTimeout && used === current) {
+          current = open();
+          used.close();
+        }
+        // Its connection was closed under it because another call ran out of time: the same failure.
+        if (used !== current) throw new DatabaseTimeout(ms);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+  const calls: Partial<Record<keyof Client, unknown>> = {
+    execute: timed((client, statement: InStatement | string, args?: InArgs) =>
+      typeof statement === 'string' ? client.execute(statement, args) : client.execute(statement),
+    ),
+    batch: timed((client, statements: InStatement[], mode?: TransactionMode) => client.batch(statements, mode)),
+    migrate: timed((client, statements: InStatement[]) => client.migrate(statements)),
+  };
+  return new Proxy({} as Client, {
+    get(_, prop) {
+      if (prop in calls) return calls[prop as keyof Client];
+      const value = Reflect.get(current, prop, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
 
 /** A fetch that gives up after `ms` and asks for uncompressed answers (the remote client's every request goes through it). */

@@ -64,7 +64,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await Promise.all(
       ports.map(async (port, n) => {
         const instance = await startInstance(port, {
-          DATABASE_URL: cluster.sqld.url,
+          DATABASE_URL: cluster.sqld.wsUrl,
           CANDOR_PUBLIC_URL: cluster.url,
           CANDOR_TRUST_PROXY: '1',
           CANDOR_OUTBOX_DIR: join(dir, 'outbox'),

@@ -55,7 +55,10 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 export interface Sqld {
+  /** Its HTTP address (`http://…`). */
   url: string;
+  /** The same server over a WebSocket (`ws://…`): calls travel on one open connection. */
+  wsUrl: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startSqld(options: { dir?: string; port?: number } = {}): 
   }
   return {
     url,
+    wsUrl: url.replace(/^http:/, 'ws:'),
     child,
     async stop() {
       child.kill('SIGCONT'); // in case a test froze it

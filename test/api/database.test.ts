@@ -10,7 +10,8 @@ import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { claimDemoSeed } from '../../api/services/demo/seed.ts';
 import { planSubscription } from '../../api/services/subscribers/save.ts';
 import { postIncidentUpdate } from '../../api/services/incidents/post-update.ts';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { outbox, settings } from '../../db/schema/index.ts';
 import { createTestDb } from '../helpers/db.ts';
 
 test(':memory: databases work, including concurrent writes and reads', async () => {
@@ -50,6 +51,28 @@ test('a file database is created with its folder, in WAL mode, and every commit 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a commit tells its listeners whether it queued emails or webhooks (what wakes the delivery process)', async () => {
+  const { database, cleanup } = await createTestDb();
+  const { db } = database;
+  const seen: boolean[] = [];
+  database.afterCommit((commit) => seen.push(commit.outbox));
+  const queue = (where: SQL) =>
+    db.run(sql`INSERT INTO outbox (recipient, event_key, template, payload, status, attempts, next_attempt_at, created_at)
+      SELECT 'a@example.com', 'k-' || random(), 'incident-update', '{}', 'queued', 0, 0, 0 WHERE ${where}`);
+  await database.commit([db.insert(settings).values({ key: 'k', value: 'v' })]);
+  await database.commit([queue(sql`0`)]); // an insert that selected nobody
+  await database.commit([db.update(outbox).set({ status: 'sent' }).where(sql`0`)]);
+  await database.commit([queue(sql`1`)]);
+  await database.commit([db.update(outbox).set({ attempts: 1 })]);
+  await database.commit([
+    db
+      .insert(outbox)
+      .values({ recipient: 'b@example.com', eventKey: 'k2', template: 'incident-update', payload: {}, nextAttemptAt: new Date(), createdAt: new Date() }),
+  ]);
+  expect(seen).toEqual([false, false, false, true, true, true]);
+  cleanup();
 });
 
 test('the demo page is claimed once, whichever of several instances asks first', async () => {
