@@ -229,36 +229,55 @@ class DatabaseTimeout extends Error {
  * opens a new one, and calls still waiting on the old one fail as timed out too.
  */
 function deadlined(open: () => Client, ms: number): Client {
-  let current = open();
-  const timed =
-    <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const used = current;
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DatabaseTimeout(ms)), ms);
-      });
-      try {
-        return await Promise.race([call(used, ...args), expired]);
-      } catch (err) {
-        if (err instanceof DatabaseTimeout && used === current) {
-          current = open();
-          used.close();
+  return replaceable(open, (connection) => {
+    const timed =
+      <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const used = connection.current();
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DatabaseTimeout(ms)), ms);
+        });
+        try {
+          return await Promise.race([call(used, ...args), expired]);
+        } catch (err) {
+          if (err instanceof DatabaseTimeout) connection.replace(used);
+          // Its connection was closed under it because another call ran out of time: the same failure.
+          if (used !== connection.current()) throw new DatabaseTimeout(ms);
+          throw err;
+        } finally {
+          clearTimeout(timer);
         }
-        // Its connection was closed under it because another call ran out of time: the same failure.
-        if (used !== current) throw new DatabaseTimeout(ms);
-        throw err;
-      } finally {
-        clearTimeout(timer);
-      }
+      };
+    return {
+      execute: timed((client, statement: InStatement | string, args?: InArgs) => client.execute(statementOf(statement, args))),
+      batch: timed((client, statements: InStatement[], mode?: TransactionMode) => client.batch(statements, mode)),
+      migrate: timed((client, statements: InStatement[]) => client.migrate(statements)),
     };
-  const calls: Partial<Record<keyof Client, unknown>> = {
-    execute: timed((client, statement: InStatement | string, args?: InArgs) =>
-      typeof statement === 'string' ? client.execute(statement, args) : client.execute(statement),
-    ),
-    batch: timed((client, statements: InStatement[], mode?: TransactionMode) => client.batch(statements, mode)),
-    migrate: timed((client, statements: InStatement[]) => client.migrate(statements)),
-  };
+  });
+}
+
+/** A client's connection, which a wrapper may replace (at most once per connection it used). */
+interface Connection {
+  current(): Client;
+  /** Opens a new connection and closes `used`, unless `used` was already replaced. */
+  replace(used: Client): void;
+}
+
+/**
+ * A client over a connection that can be replaced: the calls `wrap` returns stand in for the
+ * client's own of those names; everything else goes to the connection of the moment.
+ */
+function replaceable(open: () => Client, wrap: (connection: Connection) => Partial<Pick<Client, 'execute' | 'batch' | 'migrate'>>): Client {
+  let current = open();
+  const calls: Partial<Client> = wrap({
+    current: () => current,
+    replace(used) {
+      if (used !== current) return;
+      current = open();
+      used.close();
+    },
+  });
   return new Proxy({} as Client, {
     get(_, prop) {
       if (prop in calls) return calls[prop as keyof Client];
@@ -266,6 +285,11 @@ function deadlined(open: () => Client, ms: number): Client {
       return typeof value === 'function' ? value.bind(current) : value;
     },
   });
+}
+
+/** A statement as one object, whether given as text and arguments or already as one. */
+function statementOf(statement: InStatement | string, args?: InArgs): InStatement {
+  return typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement;
 }
 
 /** A fetch that gives up after `ms` and asks for uncompressed answers (the remote client's every request goes through it). */
@@ -309,7 +333,7 @@ function coalescing(client: Client): Client {
     }
   };
   const execute = (statement: InStatement | string, args?: InArgs): Promise<ResultSet> => {
-    const stmt: InStatement = typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement;
+    const stmt = statementOf(statement, args);
     if (!SELECT.test(typeof stmt === 'string' ? stmt : stmt.sql)) return client.execute(stmt);
     return new Promise((resolve, reject) => {
       if (queue.push({ stmt, resolve, reject }) === 1) setImmediate(() => void flush());
@@ -339,43 +363,35 @@ function coalescing(client: Client): Client {
  *   else locks it.)
  */
 function patient(open: () => Client, limitMs: number, reopen: boolean): Client {
-  let current = open();
-  const retrying =
-    <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const deadline = Date.now() + limitMs;
-      for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
-        const used = current;
-        try {
-          return await call(used, ...args);
-        } catch (err) {
-          // Replaced while this call waited for it: nothing ran; run on the new one.
-          if (used !== current && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
-          if (!isBusy(err)) throw err;
-          if (reopen && used === current) {
-            current = open();
-            used.close();
+  return replaceable(open, (connection) => {
+    const retrying =
+      <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const deadline = Date.now() + limitMs;
+        for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
+          const used = connection.current();
+          try {
+            return await call(used, ...args);
+          } catch (err) {
+            // Replaced while this call waited for it: nothing ran; run on the new one.
+            if (used !== connection.current() && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
+            if (!isBusy(err)) throw err;
+            if (reopen) connection.replace(used);
+            if (Date.now() + wait > deadline) throw err;
+            await new Promise((resolve) => setTimeout(resolve, wait));
           }
-          if (Date.now() + wait > deadline) throw err;
-          await new Promise((resolve) => setTimeout(resolve, wait));
         }
-      }
+      };
+    return {
+      batch: retrying((client, statements: InStatement[], mode?: TransactionMode) =>
+        client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
+      ),
+      execute: retrying(async (client, statement: InStatement | string, args?: InArgs) => {
+        const stmt = statementOf(statement, args);
+        const text = typeof stmt === 'string' ? stmt : stmt.sql;
+        return WRITE.test(text) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
+      }),
     };
-  const batch = retrying((client, statements: InStatement[], mode?: TransactionMode) =>
-    client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
-  );
-  const execute = retrying(async (client, statement: InStatement | string, args?: InArgs) => {
-    const stmt: InStatement = typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement;
-    const text = typeof stmt === 'string' ? stmt : stmt.sql;
-    return WRITE.test(text) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
-  });
-  return new Proxy({} as Client, {
-    get(_, prop) {
-      if (prop === 'execute') return execute;
-      if (prop === 'batch') return batch;
-      const value = Reflect.get(current, prop, current);
-      return typeof value === 'function' ? value.bind(current) : value;
-    },
   });
 }
 
