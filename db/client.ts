@@ -7,9 +7,23 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import { eq, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as schema from './schema/index.ts';
+import { streamingClient } from './streams.ts';
 
 export type Drizzle = LibSQLDatabase<typeof schema>;
 export type WriteStatement = BatchItem<'sqlite'>;
+/** A query a batch may carry (drizzle parses its rows as when it is awaited alone). */
+export type ReadStatement = BatchItem<'sqlite'>;
+
+/** Reads that need no earlier answer, and the answer their results make. */
+export interface Reads<T> {
+  statements: ReadStatement[];
+  answer(results: unknown[]): T;
+}
+
+/** Runs `reads` together (one request to a remote database). */
+export async function runReads<T>(reads: Reads<T>): Promise<T> {
+  return reads.answer(await Promise.all(reads.statements));
+}
 
 export const DEFAULT_DATABASE_URL = 'file:./data/candor.db';
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -32,9 +46,14 @@ export interface Database {
    * (`INTERNAL`: a note, a session, a subscriber), so those writes rebuild no public page.
    */
   commit(statements: WriteStatement[], scope?: CommitScope): Promise<void>;
+  /**
+   * Commits as `commit`, then runs `reads` in the same batch, after the writes: the answer a use
+   * case gives from what it wrote, without another round trip.
+   */
+  commitThenRead<T>(statements: WriteStatement[], reads: Reads<T>, scope?: CommitScope): Promise<T>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
-  /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks. */
+  /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks, or revoked access. */
   afterCommit(listener: (commit: Committed) => void): void;
   /** An embedded replica pulls what the primary committed since its last sync (one request); otherwise nothing. */
   sync(): Promise<void>;
@@ -55,14 +74,20 @@ export interface DbOptions {
 
 export const DEFAULT_DB_TIMEOUT_MS = 5000;
 
-/** What a commit may change: anything public pages show (the default), or only what they never show. */
-export type CommitScope = { public: boolean };
+/**
+ * What a commit may change: anything public pages show (the default), or only what they never
+ * show; and whether it takes away access (a revoked key: whoever keeps verified keys forgets them).
+ */
+export type CommitScope = { public: boolean; revokes?: boolean };
 export const INTERNAL: CommitScope = { public: false };
+export const REVOCATION: CommitScope = { public: false, revokes: true };
 
 /** What a commit did, for those who act on it. */
 interface Committed {
   /** It wrote to the outbox: there may be emails or webhooks to send. */
   outbox: boolean;
+  /** It took away access (`REVOCATION`). */
+  revokes: boolean;
 }
 
 /** Whether a commit's statement writes to the outbox (a statement it cannot read counts as one that does). */
@@ -160,16 +185,28 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   const bumpAll = bump(CHANGES.all);
   const bumpPublic = bump(CHANGES.public);
 
+  /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
+  const write = async (statements: WriteStatement[], scope: CommitScope, reads: ReadStatement[]): Promise<unknown[]> => {
+    const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
+    const results: unknown[] = await db.batch([...bumps, ...statements, ...reads] as [WriteStatement, ...WriteStatement[]]);
+    const committed: Committed = {
+      outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])),
+      revokes: scope.revokes === true,
+    };
+    for (const listener of listeners) listener(committed);
+    return results.slice(bumps.length + statements.length);
+  };
+
   return {
     url,
     db,
     client,
     exclusive,
     async commit(statements, scope = { public: true }) {
-      const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-      const results: unknown[] = await db.batch([...bumps, ...statements] as [WriteStatement, ...WriteStatement[]]);
-      const committed: Committed = { outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])) };
-      for (const listener of listeners) listener(committed);
+      await write(statements, scope, []);
+    },
+    async commitThenRead(statements, reads, scope = { public: true }) {
+      return reads.answer(await write(statements, scope, reads.statements));
     },
     afterCommit(listener) {
       listeners.push(listener);
@@ -207,7 +244,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
  */
 function openRemote(url: string, authToken: string | undefined, ms: number): Client {
   if (/^https?:/i.test(url)) return createClient({ url, authToken, intMode: 'number', fetch: deadlineFetch(ms) });
-  return deadlined(() => createClient({ url, authToken, intMode: 'number' }), ms);
+  return deadlined(() => streamingClient(url, authToken), ms);
 }
 
 /** Where an embedded replica syncs from: the primary's HTTP address (a WebSocket URL names the same server). */

@@ -12,23 +12,27 @@ export interface AffectedComponent {
 }
 
 /**
- * The components each update affected, by update id, in page order: from an incident's or a
- * maintenance's update-components table (they have the same columns).
+ * The query for the components each update affected (or named), in page order: from an
+ * incident's or a maintenance's update-components table (they have the same columns).
+ * `byUpdate` groups its rows by update id.
  */
-export async function affectedComponents(
+export function affectedComponentsQuery(
   db: Drizzle,
   table: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents,
-  /** The updates' ids, or a query that selects them (so this needs no earlier answer). */
-  updateIds: string[] | SQLWrapper,
-): Promise<Map<string, AffectedComponent[]>> {
-  const out = new Map<string, AffectedComponent[]>();
-  if (Array.isArray(updateIds) && !updateIds.length) return out;
-  const rows = await db
+  /** A query that selects the updates' ids (so this needs no earlier answer). */
+  updateIds: SQLWrapper,
+) {
+  return db
     .select({ updateId: table.updateId, id: components.id, name: components.name, oldStatus: table.oldStatus, newStatus: table.newStatus })
     .from(table)
     .innerJoin(components, eq(components.id, table.componentId))
     .where(inArray(table.updateId, updateIds))
     .orderBy(asc(components.position), asc(components.name));
+}
+
+/** The affected components by update id, from `affectedComponentsQuery`'s rows. */
+export function byUpdate(rows: ({ updateId: string } & AffectedComponent)[]): Map<string, AffectedComponent[]> {
+  const out = new Map<string, AffectedComponent[]>();
   for (const { updateId, ...a } of rows) out.set(updateId, [...(out.get(updateId) ?? []), a]);
   return out;
 }

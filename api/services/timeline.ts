@@ -1,10 +1,10 @@
 import { and, eq, lt, or, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Drizzle, WriteStatement } from '../../db/client.ts';
+import { runReads, type Drizzle, type ReadStatement, type Reads, type WriteStatement } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
-import { affectedComponents, type AffectedComponent } from './affected-components.ts';
+import { affectedComponentsQuery, byUpdate, type AffectedComponent } from './affected-components.ts';
 import { decodeCursor, encodeCursor, type Page } from './paging.ts';
 import type { ServiceContext } from './context.ts';
 import { planComponentStatuses, type StatusChange, type StatusInputs } from './components/plan-statuses.ts';
@@ -22,14 +22,19 @@ interface EventComponent {
 }
 
 export interface TimelineQueries<Row extends { id: string }, Update extends { id: string }> {
-  rows(ids: string[]): Promise<Row[]>;
-  components(ids: string[]): Promise<EventComponent[]>;
-  /** Updates of these events, newest first, each with the id of its event. */
-  updates(ids: string[]): Promise<{ eventId: string; update: Update }[]>;
+  rows(ids: string[]): Reading<Row[]>;
+  components(ids: string[]): Reading<EventComponent[]>;
+  /** Updates of these events, newest first. */
+  updates(ids: string[]): Reading<Update[]>;
+  /** The id of the event an update belongs to. */
+  eventOf(update: Update): string;
   /** A query selecting the ids of these events' updates. */
   updateIds(ids: string[]): SQLWrapper;
   updateComponents: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents;
 }
+
+/** A read as a statement of its own (awaited alone, or sent with others in one batch). */
+type Reading<T> = ReadStatement & PromiseLike<T>;
 
 export type Loaded<Row, Update> = Row & {
   components: { id: string; name: string; status: ComponentStatus }[];
@@ -37,33 +42,49 @@ export type Loaded<Row, Update> = Row & {
   updates: (Update & { affectedComponents: AffectedComponent[] })[];
 };
 
-/** Loads events with their components and updates, in the order of `ids`. */
+/**
+ * The reads that load events `ids` with their components and updates, in the order of `ids`:
+ * four statements that need no earlier answer (the affected components are found through the
+ * updates' ids by query), so they travel together — alone (`loadEvents`) or after a commit's
+ * writes, in its transaction (`Database.commitThenRead`).
+ */
+export function eventReads<Row extends { id: string }, Update extends { id: string }, T = Loaded<Row, Update>>(
+  db: Drizzle,
+  queries: TimelineQueries<Row, Update>,
+  ids: string[],
+  shape: (loaded: Loaded<Row, Update>) => T = (loaded) => loaded as T,
+): Reads<T[]> {
+  return {
+    statements: ids.length
+      ? [queries.rows(ids), queries.components(ids), queries.updates(ids), affectedComponentsQuery(db, queries.updateComponents, queries.updateIds(ids))]
+      : [],
+    answer(results) {
+      if (!ids.length) return [];
+      const [rows, named, updates, affected] = results as [Row[], EventComponent[], Update[], Parameters<typeof byUpdate>[0]];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const affectedBy = byUpdate(affected);
+      return ids.flatMap((id) => {
+        const row = byId.get(id);
+        if (!row) return [];
+        return [
+          shape({
+            ...row,
+            components: named.filter((c) => c.eventId === id).map(({ eventId: _, ...c }) => c),
+            updates: updates.filter((u) => queries.eventOf(u) === id).map((update) => ({ ...update, affectedComponents: affectedBy.get(update.id) ?? [] })),
+          }),
+        ];
+      });
+    },
+  };
+}
+
+/** Loads events with their components and updates, in the order of `ids` (one request to a remote database). */
 export async function loadEvents<Row extends { id: string }, Update extends { id: string }>(
   db: Drizzle,
   queries: TimelineQueries<Row, Update>,
   ids: string[],
 ): Promise<Loaded<Row, Update>[]> {
-  if (ids.length === 0) return [];
-  // All four at once (one request to a remote database): the affected components are found
-  // through the updates' ids by query, not by waiting for the updates.
-  const [rows, named, updates, affected] = await Promise.all([
-    queries.rows(ids),
-    queries.components(ids),
-    queries.updates(ids),
-    affectedComponents(db, queries.updateComponents, queries.updateIds(ids)),
-  ]);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    return [
-      {
-        ...row,
-        components: named.filter((c) => c.eventId === id).map(({ eventId: _, ...c }) => c),
-        updates: updates.filter((u) => u.eventId === id).map(({ update }) => ({ ...update, affectedComponents: affected.get(update.id) ?? [] })),
-      },
-    ];
-  });
+  return runReads(eventReads(db, queries, ids));
 }
 
 /** One page of events, newest first by `source.sort`, filtered by `conditions` and continued from `cursor`. */

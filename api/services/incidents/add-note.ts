@@ -2,7 +2,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { writeVersioned } from '../versioned.ts';
-import { getIncident, type Incident } from './get.ts';
+import { incidentRow, oneIncident, type Incident } from './get.ts';
 import { planUpdate } from './record-update.ts';
 import { INTERNAL } from '../../../db/client.ts';
 
@@ -12,8 +12,8 @@ import { INTERNAL } from '../../../db/client.ts';
  */
 export async function addNote(ctx: ServiceContext, actor: Actor, id: string, input: { body: string }): Promise<Incident> {
   const { database } = ctx;
-  await database.exclusive(async () => {
-    const incident = await getIncident(ctx, id);
+  return database.exclusive(async () => {
+    const incident = await incidentRow(ctx, id);
     const now = ctx.now();
     const entry = await planUpdate(ctx, actor, {
       incidentId: id,
@@ -30,7 +30,7 @@ export async function addNote(ctx: ServiceContext, actor: Actor, id: string, inp
       reopenCount: incident.reopenCount,
       components: [],
     });
-    await database.commit(
+    return database.commitThenRead(
       [
         // Claims the incident (the timeline's order) without moving its `updated_at`: public pages
         // and feeds show that time, and a note is never public.
@@ -38,8 +38,8 @@ export async function addNote(ctx: ServiceContext, actor: Actor, id: string, inp
         ...entry,
         auditEntry(database, actor, now, 'incident.note', { type: 'incident', id }),
       ],
+      oneIncident(ctx, id),
       INTERNAL,
     );
   });
-  return getIncident(ctx, id);
 }

@@ -3,7 +3,8 @@ import { components, incidentComponents, incidentUpdateComponents, incidentUpdat
 import { impactOf, type Impact } from '../../domain/incident/lifecycle.ts';
 import { NotFound } from '../../domain/errors.ts';
 import type { ServiceContext } from '../context.ts';
-import { loadEvents, type Loaded, type TimelineQueries } from '../timeline.ts';
+import { runReads, type Reads } from '../../../db/client.ts';
+import { eventReads, type Loaded, type TimelineQueries } from '../timeline.ts';
 
 /** An incident with the components it holds (or last held), at the status it holds each, and its updates (newest first). */
 export type Incident = Loaded<typeof incidents.$inferSelect, typeof incidentUpdates.$inferSelect> & { impact: Impact };
@@ -19,18 +20,18 @@ function queries(ctx: ServiceContext): TimelineQueries<typeof incidents.$inferSe
         .innerJoin(components, eq(components.id, incidentComponents.componentId))
         .where(inArray(incidentComponents.incidentId, ids))
         .orderBy(asc(components.position), asc(components.name)),
-    updates: async (ids) =>
-      (await db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`))) // rowid: insertion order within one millisecond
-        .map((update) => ({ eventId: update.incidentId, update })),
+    // rowid: insertion order within one millisecond
+    updates: (ids) =>
+      db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)),
+    eventOf: (update) => update.incidentId,
     updateIds: (ids) => db.select({ id: incidentUpdates.id }).from(incidentUpdates).where(inArray(incidentUpdates.incidentId, ids)),
     updateComponents: incidentUpdateComponents,
   };
 }
 
-/** Loads incidents with their components and updates, in the order of `ids`. */
-export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise<Incident[]> {
-  const loaded = await loadEvents(ctx.database.db, queries(ctx), ids);
-  return loaded.map((i) => ({
+/** The reads that load incidents `ids` with their components and updates, in the order of `ids`. */
+function incidentReads(ctx: ServiceContext, ids: string[]): Reads<Incident[]> {
+  return eventReads(ctx.database.db, queries(ctx), ids, (i) => ({
     ...i,
     impact: impactOf(
       i.severity,
@@ -40,9 +41,35 @@ export async function loadIncidents(ctx: ServiceContext, ids: string[]): Promise
   }));
 }
 
+/** The reads that load incident `id`, or NotFound. */
+export function oneIncident(ctx: ServiceContext, id: string): Reads<Incident> {
+  const reads = incidentReads(ctx, [id]);
+  return {
+    statements: reads.statements,
+    answer(results) {
+      const [incident] = reads.answer(results);
+      if (!incident) throw new NotFound('incident', id);
+      return incident;
+    },
+  };
+}
+
+/** Loads incidents with their components and updates, in the order of `ids`. */
+export function loadIncidents(ctx: ServiceContext, ids: string[]): Promise<Incident[]> {
+  return runReads(incidentReads(ctx, ids));
+}
+
+/** An incident's own row: what a use case decides on when it needs neither its components nor its updates. */
+export type IncidentRow = typeof incidents.$inferSelect;
+
+/** An incident's own row, or NotFound. */
+export async function incidentRow(ctx: ServiceContext, id: string): Promise<IncidentRow> {
+  const row = await ctx.database.db.select().from(incidents).where(eq(incidents.id, id)).get();
+  if (!row) throw new NotFound('incident', id);
+  return row;
+}
+
 /** One incident with its components and updates, or NotFound. */
-export async function getIncident(ctx: ServiceContext, id: string): Promise<Incident> {
-  const [incident] = await loadIncidents(ctx, [id]);
-  if (!incident) throw new NotFound('incident', id);
-  return incident;
+export function getIncident(ctx: ServiceContext, id: string): Promise<Incident> {
+  return runReads(oneIncident(ctx, id));
 }

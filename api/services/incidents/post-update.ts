@@ -6,7 +6,7 @@ import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { loadCadencePolicy, withPolicy } from '../policy.ts';
 import { planDeadline } from './deadline.ts';
-import { getIncident, type Incident } from './get.ts';
+import { incidentRow, oneIncident, type Incident, type IncidentRow } from './get.ts';
 import { operatorUpdate, planUpdate, readForUpdate, type ComponentImpact } from './record-update.ts';
 import { writeVersioned } from '../versioned.ts';
 
@@ -24,7 +24,7 @@ export interface UpdateInput {
  * A draft as it is once published with this update: public from now (its earlier, internal
  * entries stay internal). Refused when it is not a draft, or when its severity is never public.
  */
-function published(incident: Incident, now: Date): Incident {
+function published(incident: IncidentRow, now: Date): IncidentRow {
   if (!incident.draft) throw new Conflict('The incident is not a draft: post an update to it', [{ path: 'id', message: 'not a draft' }]);
   const publishedAt = publication(null, incident.severity, incident.customerVisible, now);
   if (!publishedAt)
@@ -46,11 +46,11 @@ export async function postIncidentUpdate(
   options: { publish?: boolean } = {},
 ): Promise<Incident> {
   const { database } = outer;
-  await database.exclusive(async () => {
+  return database.exclusive(async () => {
     const ctx = withPolicy(outer);
     // Everything this update decides on is read at once, with the incident.
     const early = readForUpdate(ctx, id, input.components ?? [], input.status === 'resolved');
-    const read = await getIncident(ctx, id);
+    const read = await incidentRow(ctx, id);
     checkTransition(read.status, input.status);
     const now = ctx.now();
     const incident = options.publish ? published(read, now) : read;
@@ -67,20 +67,22 @@ export async function postIncidentUpdate(
       now,
     );
     const postmortemDueAt = input.status === 'resolved' ? postmortemDue(incident.severity, now, await loadCadencePolicy(ctx)) : incident.postmortemDueAt;
-    await database.commit([
-      ...writeVersioned(database, incidents, read, {
-        ...(options.publish && { draft: false, publishedAt: incident.publishedAt }),
-        status: input.status,
-        identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
-        monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
-        resolvedAt: input.status === 'resolved' ? now : null,
-        nextUpdateDueAt,
-        postmortemDueAt,
-        updatedAt: now,
-      }),
-      ...update,
-      auditEntry(database, actor, now, options.publish ? 'incident.publish' : 'incident.update', { type: 'incident', id }, { status: input.status }),
-    ]);
+    return database.commitThenRead(
+      [
+        ...writeVersioned(database, incidents, read, {
+          ...(options.publish && { draft: false, publishedAt: incident.publishedAt }),
+          status: input.status,
+          identifiedAt: input.status === 'identified' ? (incident.identifiedAt ?? now) : incident.identifiedAt,
+          monitoringAt: input.status === 'monitoring' ? (incident.monitoringAt ?? now) : incident.monitoringAt,
+          resolvedAt: input.status === 'resolved' ? now : null,
+          nextUpdateDueAt,
+          postmortemDueAt,
+          updatedAt: now,
+        }),
+        ...update,
+        auditEntry(database, actor, now, options.publish ? 'incident.publish' : 'incident.update', { type: 'incident', id }, { status: input.status }),
+      ],
+      oneIncident(ctx, id),
+    );
   });
-  return getIncident(outer, id);
 }

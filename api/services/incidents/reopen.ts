@@ -5,7 +5,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { withPolicy } from '../policy.ts';
 import { listComponents } from '../components/list.ts';
 import { planDeadline } from './deadline.ts';
-import { getIncident, type Incident } from './get.ts';
+import { getIncident, oneIncident, type Incident } from './get.ts';
 import type { UpdateInput } from './post-update.ts';
 import { operatorUpdate, planUpdate } from './record-update.ts';
 import { writeVersioned } from '../versioned.ts';
@@ -16,7 +16,7 @@ export type ReopenInput = UpdateInput & { status: Exclude<IncidentStatus, 'resol
 /** Reopens a resolved incident (once, within the window): same id, same history, components held again. */
 export async function reopenIncident(outer: ServiceContext, actor: Actor, id: string, input: ReopenInput): Promise<Incident> {
   const { database } = outer;
-  await database.exclusive(async () => {
+  return database.exclusive(async () => {
     const ctx = withPolicy(outer);
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
@@ -32,17 +32,19 @@ export async function reopenIncident(outer: ServiceContext, actor: Actor, id: st
       { ...incident, status: input.status, lastPublicUpdateAt: incident.publishedAt ? now : null, promised: input.nextUpdateAt },
       now,
     );
-    await database.commit([
-      ...writeVersioned(database, incidents, incident, {
-        status: input.status,
-        resolvedAt: null,
-        reopenCount: incident.reopenCount + 1,
-        nextUpdateDueAt,
-        updatedAt: now,
-      }),
-      ...update,
-      auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
-    ]);
+    return database.commitThenRead(
+      [
+        ...writeVersioned(database, incidents, incident, {
+          status: input.status,
+          resolvedAt: null,
+          reopenCount: incident.reopenCount + 1,
+          nextUpdateDueAt,
+          updatedAt: now,
+        }),
+        ...update,
+        auditEntry(database, actor, now, 'incident.reopen', { type: 'incident', id }, { status: input.status }),
+      ],
+      oneIncident(ctx, id),
+    );
   });
-  return getIncident(outer, id);
 }

@@ -5,7 +5,7 @@ import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { withPolicy } from '../policy.ts';
 import { lastPublicUpdate, planDeadline } from './deadline.ts';
-import { getIncident, type Incident } from './get.ts';
+import { getIncident, oneIncident, type Incident } from './get.ts';
 import { customerNotices, planUpdate } from './record-update.ts';
 import { writeVersioned } from '../versioned.ts';
 
@@ -25,7 +25,7 @@ export interface IncidentChanges {
  */
 export async function updateIncident(outer: ServiceContext, actor: Actor, id: string, changes: IncidentChanges): Promise<Incident> {
   const { database } = outer;
-  await database.exclusive(async () => {
+  return database.exclusive(async () => {
     const ctx = withPolicy(outer);
     const incident = await getIncident(ctx, id);
     const now = ctx.now();
@@ -73,11 +73,13 @@ export async function updateIncident(outer: ServiceContext, actor: Actor, id: st
       },
       now,
     );
-    await database.commit([
-      ...writeVersioned(database, incidents, incident, { ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }),
-      ...timeline,
-      auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
-    ]);
+    return database.commitThenRead(
+      [
+        ...writeVersioned(database, incidents, incident, { ...changes, publishedAt, nextUpdateDueAt, updatedAt: now }),
+        ...timeline,
+        auditEntry(database, actor, now, 'incident.edit', { type: 'incident', id }, changes),
+      ],
+      oneIncident(ctx, id),
+    );
   });
-  return getIncident(outer, id);
 }

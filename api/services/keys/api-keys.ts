@@ -7,7 +7,7 @@ import { NotFound, ValidationFailed } from '../../domain/errors.ts';
 import { SYSTEM_ACTOR, type Actor, type ServiceContext } from '../context.ts';
 import { auditEntry } from '../audit.ts';
 import { sha256 } from '../secrets.ts';
-import { INTERNAL } from '../../../db/client.ts';
+import { INTERNAL, REVOCATION, type Database } from '../../../db/client.ts';
 
 export type ApiKey = Omit<typeof apiKeys.$inferSelect, 'secretHash'>;
 
@@ -54,7 +54,26 @@ export async function listApiKeys(ctx: ServiceContext): Promise<ApiKey[]> {
   return rows.map(publicPart);
 }
 
-/** Revokes a key at once; requests carrying it are refused from then on. */
+/**
+ * Keys this process verified in the last second, per database: a responder's requests come in
+ * bursts, and each would otherwise begin with a round trip to read its key. An entry holds the
+ * key's secret hash, so a token is still checked in full. A revocation this process commits
+ * empties it (whichever copy of this module made it: the console's pages are bundled apart);
+ * another instance's entries lapse within `VERIFIED_FOR_MS` (docs/decisions/011).
+ */
+const verified = new WeakMap<Database, Map<string, { key: ApiKey; hash: Buffer; until: number }>>();
+const VERIFIED_FOR_MS = 1000;
+
+function verifiedKeys(database: Database) {
+  const known = verified.get(database);
+  if (known) return known;
+  const keys = new Map<string, { key: ApiKey; hash: Buffer; until: number }>();
+  verified.set(database, keys);
+  database.afterCommit((commit) => commit.revokes && keys.clear());
+  return keys;
+}
+
+/** Revokes a key: this instance refuses requests carrying it from then on, the others within a second. */
 export async function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor = SYSTEM_ACTOR): Promise<ApiKey> {
   const { database } = ctx;
   return database.exclusive(async () => {
@@ -66,7 +85,7 @@ export async function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor
         database.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id)),
         auditEntry(database, actor, ctx.now(), 'api_key.revoke', { type: 'api_key', id }, { name: row.name }),
       ],
-      INTERNAL,
+      REVOCATION,
     );
     return publicPart({ ...row, revokedAt });
   });
@@ -77,14 +96,23 @@ export async function authenticateApiKey(ctx: ServiceContext, token: string): Pr
   const match = KEY_PATTERN.exec(token);
   if (!match) return null;
   const [, id = '', secret = ''] = match;
+  const presented = Buffer.from(sha256(secret), 'hex');
+  const keys = verifiedKeys(ctx.database);
+  const known = keys.get(id);
+  if (known && known.until > performance.now() && timingSafeEqual(presented, known.hash)) return known.key;
   const row = await ctx.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
   const expected = row ? Buffer.from(row.secretHash, 'hex') : Buffer.alloc(32);
-  const valid = timingSafeEqual(Buffer.from(sha256(secret), 'hex'), expected) && row !== undefined && row.revokedAt === null;
-  if (!valid || !row) return null;
+  const valid = timingSafeEqual(presented, expected) && row !== undefined && row.revokedAt === null;
+  if (!valid || !row) {
+    keys.delete(id);
+    return null;
+  }
   const now = ctx.now();
   // last_used_at is bookkeeping, not page data: written directly, at most once a minute.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
     await ctx.database.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, id));
   }
-  return publicPart(row);
+  const key = publicPart(row);
+  keys.set(id, { key, hash: expected, until: performance.now() + VERIFIED_FOR_MS });
+  return key;
 }

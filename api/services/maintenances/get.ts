@@ -18,14 +18,9 @@ function queries(ctx: ServiceContext): TimelineQueries<typeof maintenances.$infe
         .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
         .where(inArray(maintenanceComponents.maintenanceId, ids))
         .orderBy(asc(components.position), asc(components.name)),
-    updates: async (ids) =>
-      (
-        await db
-          .select()
-          .from(maintenanceUpdates)
-          .where(inArray(maintenanceUpdates.maintenanceId, ids))
-          .orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`))
-      ).map((update) => ({ eventId: update.maintenanceId, update })),
+    updates: (ids) =>
+      db.select().from(maintenanceUpdates).where(inArray(maintenanceUpdates.maintenanceId, ids)).orderBy(desc(maintenanceUpdates.displayAt), desc(sql`rowid`)),
+    eventOf: (update) => update.maintenanceId,
     updateIds: (ids) => db.select({ id: maintenanceUpdates.id }).from(maintenanceUpdates).where(inArray(maintenanceUpdates.maintenanceId, ids)),
     updateComponents: maintenanceUpdateComponents,
   };
