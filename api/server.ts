@@ -92,7 +92,17 @@ async function main() {
 
   // One pulse per instance: sees other instances' changes, holds or seeks the leader lease, and
   // notices when the outbox has something due.
-  const pulse = new Pulse({ database, lease, logger, now: ctx.now, intervalMs: config.pulseMs, onBeat: metrics.pulse });
+  // An embedded replica's sync holds the event loop for its round trip to the primary: pages built
+  // from one follow other instances' changes at the beat, not sooner while they are read.
+  const pulse = new Pulse({
+    database,
+    lease,
+    logger,
+    now: ctx.now,
+    intervalMs: config.pulseMs,
+    watchedMs: config.replicaFile ? Number.POSITIVE_INFINITY : undefined,
+    onBeat: metrics.pulse,
+  });
 
   // Emails and webhooks go out from a process of their own, at a lower priority (the page
   // first). It is woken when something is queued: a commit here that wrote to the outbox, or the
@@ -174,7 +184,7 @@ async function main() {
       ...feedRoutes(ctx, publicPage),
       ...badgeRoutes(ctx, publicPage),
     ],
-    version: () => pulse.publicVersion,
+    version: () => pulse.watchedVersion(),
     logger,
     bypassHeader: bypass,
     onBuild: metrics.snapshot,

@@ -1,8 +1,9 @@
 // Part of `npm run bench`: Candor as several instances. Prints one JSON line of figures.
 // - idle cost: requests each instance sends its database per second, counted by a relay in
 //   front of sqld (one relay per instance);
-// - an admin update against sqld: latency and round trips (requests the relay saw);
-// - propagation: a change made on one instance, until the others' `/` shows it (20 changes);
+// - an admin update against sqld: latency and round trips (requests the relay saw); then, on
+//   three instances over a WebSocket (as deployed), its latency, and propagation: a change made
+//   on one instance, until the others' `/` shows it (20 changes);
 // - an instance on an embedded replica: `/` against a bare node:http server with the same bytes;
 // - an embedded file locked by another process for 10 s: `/` p99 meanwhile.
 import { spawn } from 'node:child_process';
@@ -111,12 +112,20 @@ try {
     }
     return { medianMs: round(pct(latencies, 50)), p95Ms: round(pct(latencies, 95)), ...(relay && { roundTripsMedian: pct(trips, 50) }) };
   };
-  // Over HTTP through instance 0's relay (which counts the round trips, and adds a hop to each);
-  // then on an instance that talks to sqld over a WebSocket (no relay: it relays HTTP only).
+  // Over HTTP through instance 0's relay (which counts the round trips, and adds a hop to each).
   results.adminUpdateOnSqld = await updates(instances[0]!.url, relays[0]!);
-  const overWebSocket = await startInstance(await freePort(), { ...env(0), DATABASE_URL: sqld.wsUrl });
-  instances.push(overWebSocket);
-  results.adminUpdateOnSqldWs = await updates(overWebSocket.url);
+
+  // Then the cluster as deployed (docs/deploy.md, `npm run cluster`): three instances talking to
+  // sqld over a WebSocket (no relay: it relays HTTP only). The update's latency, and propagation.
+  const relayed = instances.splice(0, 3);
+  await Promise.all(
+    relayed.map((i) => {
+      i.child.kill('SIGTERM');
+      return exitOf(i.child);
+    }),
+  );
+  instances.push(...(await Promise.all([0, 1, 2].map(async (n) => startInstance(await freePort(), { ...env(n), DATABASE_URL: sqld.wsUrl })))));
+  results.adminUpdateOnSqldWs = await updates(instances[0]!.url);
 
   // Propagation: a public change on instance 0 until instances 1 and 2 show it on `/`.
   const propagation: number[] = [];

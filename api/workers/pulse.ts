@@ -3,6 +3,9 @@ import { CHANGES, type Database } from '../../db/client.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Lease } from './leading-worker.ts';
 
+/** How old the counters may be while public pages are being read (`PulseOptions.watchedMs`). */
+const WATCHED_MS = 250;
+
 const COUNTERS: InStatement = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
 // When the outbox next has something to send: a queued row's attempt time, or the end of a
 // dead sender's lease on a batch in flight.
@@ -15,6 +18,12 @@ export interface PulseOptions {
   logger: Logger;
   now: () => Date;
   intervalMs: number;
+  /**
+   * While public pages are being asked for, how old the change counters may be before a request
+   * reads them again (one read, shared): a watched page follows a change within this, not a beat.
+   * Infinity: only the beat reads them.
+   */
+  watchedMs?: number;
   /** Told of each beat's database request: how long it took and whether it worked (metrics). */
   onBeat?: (seconds: number, ok: boolean) => void;
 }
@@ -40,6 +49,8 @@ export class Pulse {
   private beating: Promise<void> | null = null;
   private counting: Promise<void> | null = null;
   private countAgain = false;
+  /** When the counters were last read (performance.now()). */
+  private countedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: PulseOptions) {
     this.options = options;
@@ -60,6 +71,20 @@ export class Pulse {
     clearInterval(this.timer);
     await this.beating;
     await this.options.lease.release().catch((err) => this.options.logger.error('could not hand over the lease', describeError(err)));
+  }
+
+  /**
+   * The public version, for a visitor's request: if the counters were read more than `watchedMs`
+   * ago, they are read again (in the background; the request is answered from what is known). So
+   * an idle instance asks its database once a beat, and one whose pages are being read at most
+   * every `watchedMs` as well: an incident's readers see its updates within that plus a render.
+   */
+  watchedVersion(): number {
+    if (performance.now() - this.countedAt > (this.options.watchedMs ?? WATCHED_MS)) {
+      this.countedAt = performance.now(); // not again before that long has passed
+      void this.recount();
+    }
+    return this.publicVersion;
   }
 
   /** After the data changed (here or elsewhere). */
@@ -130,6 +155,7 @@ export class Pulse {
   }
 
   private seen(rows: Record<string, unknown>[]): void {
+    this.countedAt = performance.now();
     const value = (id: number) => Number(rows.find((r) => Number(r.id) === id)?.value ?? 0);
     const [version, publicVersion] = [value(CHANGES.all), value(CHANGES.public)];
     if (version === this.version && publicVersion === this.publicVersion) return;

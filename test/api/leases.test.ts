@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { InStatement } from '@libsql/client';
 import { createDb } from '../../db/client.ts';
 import { settings } from '../../db/schema/index.ts';
 import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
@@ -91,6 +92,41 @@ test("a follower's pulse only reads; it takes the lease once it has run out, wit
   await beat(); // takes it
   expect(led).toHaveLength(1);
   expect(follower.epoch).toBe(2);
+});
+
+test("while its pages are read, an instance sees another's change within a quarter second, with one read of the counters however many ask", async () => {
+  const other = await createDb(t.url);
+  // The counters' reads this instance makes, seen on the way to the database.
+  const reads: string[] = [];
+  const client = new Proxy(t.database.client, {
+    get(target, prop) {
+      if (prop !== 'execute') return Reflect.get(target, prop, target);
+      return (statement: InStatement) => {
+        reads.push(typeof statement === 'string' ? statement : statement.sql);
+        return target.execute(statement);
+      };
+    },
+  });
+  const lease = new Lease(ctx(), 'leader', 5000);
+  const pulse = new Pulse({ database: { ...t.database, client }, lease, logger: silentLogger, now: () => new Date(clock), intervalMs: 60_000 });
+  await (pulse as unknown as { beat(): Promise<void> }).beat();
+  const before = pulse.publicVersion;
+  // Nobody reading pages: nothing is asked of the database between beats.
+  await other.commit([other.db.insert(settings).values({ key: 'elsewhere', value: '1' })]);
+  await new Promise((r) => setTimeout(r, 400));
+  expect(reads).toEqual([]);
+  expect(pulse.publicVersion).toBe(before);
+  // Visitors asking at once: one read, and the change is seen.
+  const started = performance.now();
+  const versions = Array.from({ length: 50 }, () => pulse.watchedVersion());
+  expect(versions.every((v) => v === before)).toBe(true); // served from what is known meanwhile
+  await within(1000, async () => pulse.publicVersion !== before);
+  expect(performance.now() - started).toBeLessThan(250);
+  expect(reads.filter((sql) => sql.includes('change_counter'))).toHaveLength(1);
+  // Asked again at once: the counters are fresh, nothing more is read.
+  pulse.watchedVersion();
+  expect(reads).toHaveLength(1);
+  other.close();
 });
 
 test('another process holding the write lock does not block this one: reads go on, a write waits on timers and lands after', async () => {
