@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { eq, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
+import { eq, getTableName, inArray, sql, type SQL, type Table } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as schema from './schema/index.ts';
 import { streamingClient } from './streams.ts';
@@ -53,7 +53,7 @@ export interface Database {
   commitThenRead<T>(statements: WriteStatement[], reads: Reads<T>, scope?: CommitScope): Promise<T>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
-  /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks, or revoked access. */
+  /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks, or revoked access, and where the counters stand. */
   afterCommit(listener: (commit: Committed) => void): void;
   /** An embedded replica pulls what the primary committed since its last sync (one request); otherwise nothing. */
   sync(): Promise<void>;
@@ -88,6 +88,8 @@ interface Committed {
   outbox: boolean;
   /** It took away access (`REVOCATION`). */
   revokes: boolean;
+  /** The change counters' rows as this commit left them (read in its batch). */
+  counters: { id: number; value: number }[];
 }
 
 /** Whether a commit's statement writes to the outbox (a statement it cannot read counts as one that does). */
@@ -188,13 +190,18 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
   const write = async (statements: WriteStatement[], scope: CommitScope, reads: ReadStatement[]): Promise<unknown[]> => {
     const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-    const results: unknown[] = await db.batch([...bumps, ...statements, ...reads] as [WriteStatement, ...WriteStatement[]]);
+    const counters = db
+      .select()
+      .from(schema.changeCounter)
+      .where(inArray(schema.changeCounter.id, [CHANGES.all, CHANGES.public]));
+    const results: unknown[] = await db.batch([...bumps, ...statements, counters, ...reads] as [WriteStatement, ...WriteStatement[]]);
     const committed: Committed = {
       outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])),
       revokes: scope.revokes === true,
+      counters: results[bumps.length + statements.length] as Committed['counters'],
     };
     for (const listener of listeners) listener(committed);
-    return results.slice(bumps.length + statements.length);
+    return results.slice(bumps.length + statements.length + 1);
   };
 
   return {

@@ -54,7 +54,8 @@ export class Pulse {
 
   constructor(options: PulseOptions) {
     this.options = options;
-    options.database.afterCommit(() => void this.recount());
+    // A commit here reads the counters in its own batch: no request of its own to learn of it.
+    options.database.afterCommit((commit) => setImmediate(() => this.seen(commit.counters)));
   }
 
   /** Beats once (so the version is known), then every interval. */
@@ -135,7 +136,7 @@ export class Pulse {
     if (led && lease.epoch === null) logger.info('no longer leading');
   }
 
-  /** Re-reads the counter after a commit here; concurrent calls share one read, and a call during a read queues one more. */
+  /** Re-reads the counters; concurrent calls share one read, and a call during a read queues one more. */
   private recount(): Promise<void> {
     if (this.counting) {
       this.countAgain = true;
@@ -157,7 +158,8 @@ export class Pulse {
   private seen(rows: Record<string, unknown>[]): void {
     this.countedAt = performance.now();
     const value = (id: number) => Number(rows.find((r) => Number(r.id) === id)?.value ?? 0);
-    const [version, publicVersion] = [value(CHANGES.all), value(CHANGES.public)];
+    // Counters only move forward: a read that left before a commit here and arrives after it is not news.
+    const [version, publicVersion] = [Math.max(value(CHANGES.all), this.version), Math.max(value(CHANGES.public), this.publicVersion)];
     if (version === this.version && publicVersion === this.publicVersion) return;
     const publicChanged = publicVersion !== this.publicVersion;
     this.version = version;
