@@ -41,7 +41,10 @@ export function streamingClient(url: string, authToken: string | undefined): Cli
   };
   const streamed = async <T>(work: (stream: hrana.WsStream, version: hrana.ProtocolVersion) => Promise<T>): Promise<T> => {
     const client = open();
-    const stream = idle.pop() ?? client.openStream();
+    // An idle stream the server closed meanwhile is dropped, not used.
+    let stream = idle.pop();
+    while (stream?.closed) stream = idle.pop();
+    stream ??= client.openStream();
     stream.intMode = 'number';
     try {
       const result = await work(stream, await client.getVersion());
