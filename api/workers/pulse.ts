@@ -47,8 +47,8 @@ export class Pulse {
   private readonly dueListeners: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | null = null;
+  /** The counters' read a visitor's request started, while it runs. */
   private counting: Promise<void> | null = null;
-  private countAgain = false;
   /** When the counters were last read (performance.now()). */
   private countedAt = Number.NEGATIVE_INFINITY;
 
@@ -81,9 +81,15 @@ export class Pulse {
    * every `watchedMs` as well: an incident's readers see its updates within that plus a render.
    */
   watchedVersion(): number {
-    if (performance.now() - this.countedAt > (this.options.watchedMs ?? WATCHED_MS)) {
-      this.countedAt = performance.now(); // not again before that long has passed
-      void this.recount();
+    if (!this.counting && performance.now() - this.countedAt > (this.options.watchedMs ?? WATCHED_MS)) {
+      this.countedAt = performance.now(); // not again before that long has passed, even if this read fails
+      this.counting = this.options.database.client
+        .execute(COUNTERS)
+        .then(
+          (result) => this.seen(result.rows),
+          (err) => this.options.logger.error('could not read the change counter', describeError(err)),
+        )
+        .finally(() => (this.counting = null));
     }
     return this.publicVersion;
   }
@@ -134,25 +140,6 @@ export class Pulse {
       for (const listener of this.leadListeners) listener();
     }
     if (led && lease.epoch === null) logger.info('no longer leading');
-  }
-
-  /** Re-reads the counters; concurrent calls share one read, and a call during a read queues one more. */
-  private recount(): Promise<void> {
-    if (this.counting) {
-      this.countAgain = true;
-      return this.counting;
-    }
-    this.counting = (async () => {
-      do {
-        this.countAgain = false;
-        try {
-          this.seen((await this.options.database.client.execute(COUNTERS)).rows);
-        } catch (err) {
-          this.options.logger.error('could not read the change counter', describeError(err));
-        }
-      } while (this.countAgain);
-    })().finally(() => (this.counting = null));
-    return this.counting;
   }
 
   private seen(rows: Record<string, unknown>[]): void {
