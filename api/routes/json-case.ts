@@ -19,12 +19,30 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+// Keys repeat across answers (the same few dozen field names): each is translated once. Bounded,
+// as maps keyed by data (component ids, severities) pass through here too.
+const snakeKeys = new Map<string, string>();
+const snakeKey = (k: string) => {
+  let snake = snakeKeys.get(k);
+  if (snake === undefined) {
+    snake = toSnake(k);
+    if (snakeKeys.size < 10_000) snakeKeys.set(k, snake);
+  }
+  return snake;
+};
+
 /** Deep copy with snake_case keys and Dates as ISO 8601 strings. */
 export function toApiJson(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(toApiJson);
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toSnake(k), toApiJson(v)]));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = toApiJson(value[k]);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[snakeKey(k)] = v;
+    }
+    return out;
   }
   return value;
 }
