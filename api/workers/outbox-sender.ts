@@ -31,6 +31,7 @@ import {
   type ClaimedRow,
 } from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
+import { expandFanOut } from '../services/outbox/fan-out.ts';
 
 export interface SenderOptions extends LoopOptions {
   ctx: ServiceContext;
@@ -63,7 +64,7 @@ export class OutboxSender extends SenderLoop {
   private readonly events = new Map<string, Promise<KeptEvent>>();
 
   constructor(options: SenderOptions) {
-    super({ ...options, failure: 'outbox sender failed; retrying' });
+    super({ ...options, failure: 'outbox sender failed; retrying', expand: () => expandFanOut(options.ctx) });
     this.options = options;
   }
 

@@ -7,10 +7,11 @@ import type { Lease } from './leading-worker.ts';
 const WATCHED_MS = 250;
 
 const COUNTERS: InStatement = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
-// When the outbox next has something to send: a queued row's attempt time, or the end of a
-// dead sender's lease on a batch in flight.
-const OUTBOX_DUE: InStatement = `SELECT min(CASE status WHEN 'queued' THEN next_attempt_at ELSE lease_until END) AS due
-  FROM outbox WHERE status IN ('queued', 'sending')`;
+// When the outbox next has something to send: a queued row's attempt time, the end of a dead
+// sender's lease on a batch in flight, or now if a fan-out still has subscribers to add.
+const OUTBOX_DUE: InStatement = `SELECT min(due) AS due FROM (
+  SELECT min(CASE status WHEN 'queued' THEN next_attempt_at ELSE lease_until END) AS due FROM outbox WHERE status IN ('queued', 'sending')
+  UNION ALL SELECT min(at) FROM fan_outs)`;
 
 export interface PulseOptions {
   database: Database;

@@ -5,11 +5,16 @@ export interface LoopOptions {
   logger: Logger;
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
   pollMs?: number | null;
+  /**
+   * Before each unit, adds the next chunk of a large fan-out's rows (`expandFanOut`); says
+   * whether there was one. Every sender does it, so a fan-out goes on whichever process stops.
+   */
+  expand?: () => Promise<boolean>;
 }
 
 /**
- * The loop every outbox sender runs: send what is due, one unit at a time, then sleep until
- * woken or polled. `sendNext` says whether it found something to send.
+ * The loop every outbox sender runs: expand a pending fan-out by a chunk, send what is due, one
+ * unit at a time, then sleep until woken or polled once neither found anything.
  */
 export abstract class SenderLoop {
   private readonly loopOptions: LoopOptions & { failure: string };
@@ -31,11 +36,11 @@ export abstract class SenderLoop {
     const { logger, pollMs, failure } = this.loopOptions;
     this.loop = (async () => {
       while (this.running) {
-        const sent = await this.sendNext().catch((err) => {
+        const worked = await this.step().catch((err) => {
           logger.error(failure, describeError(err));
           return false;
         });
-        if (!sent && this.running) await this.sleep(pollMs === undefined ? 1000 : pollMs);
+        if (!worked && this.running) await this.sleep(pollMs === undefined ? 1000 : pollMs);
       }
     })();
   }
@@ -52,9 +57,15 @@ export abstract class SenderLoop {
     this.wakeUp?.();
   }
 
-  /** Sends until nothing is due. */
+  /** Expands and sends until nothing is due. */
   async drain(): Promise<void> {
-    while (await this.sendNext());
+    while (await this.step());
+  }
+
+  /** One chunk of a pending fan-out (if any), then one unit to send (if any): whether either was found. */
+  private async step(): Promise<boolean> {
+    const expanded = (await this.loopOptions.expand?.()) ?? false;
+    return (await this.sendNext()) || expanded;
   }
 
   private sleep(ms: number | null): Promise<void> {

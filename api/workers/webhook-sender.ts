@@ -11,6 +11,7 @@ import { postWebhook, type PostResult } from '../services/webhooks/post.ts';
 import { signedHeaders } from '../services/webhooks/signing.ts';
 import { webhookEvent, type WebhookEventBodies } from '../services/webhooks/events.ts';
 import { subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
+import { expandFanOut } from '../services/outbox/fan-out.ts';
 
 export interface WebhookSenderOptions extends LoopOptions {
   ctx: ServiceContext;
@@ -55,7 +56,7 @@ export class WebhookSender extends SenderLoop {
   private readonly events = new Map<string, Promise<WebhookEventBodies>>();
 
   constructor(options: WebhookSenderOptions) {
-    super({ ...options, failure: 'webhook sender failed; retrying' });
+    super({ ...options, failure: 'webhook sender failed; retrying', expand: () => expandFanOut(options.ctx) });
     this.options = options;
   }
 

@@ -116,6 +116,28 @@ export const outboxEvents = sqliteTable('outbox_events', {
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
 });
 
+/**
+ * The rest of a fan-out too large for its change's own transaction. The change commits with its
+ * first subscribers' outbox rows and this row; senders then add the others a chunk at a time, in
+ * subscriber id order, each chunk in a short transaction of its own, so a large audience never
+ * holds the write lock (or the server's event loop) for long.
+ */
+export const fanOuts = sqliteTable('fan_outs', {
+  id: integer().primaryKey({ autoIncrement: true }),
+  eventKey: text().notNull(),
+  template: text({ enum: EMAIL_TEMPLATES }).notNull(),
+  /** The outbox rows' payload, as stored there (JSON text), or null. */
+  payload: text(),
+  /** JSON array: the components the event affected when it was committed. */
+  components: text().notNull(),
+  /** Only subscribers of this type (component updates reach webhooks only); null: every type. */
+  onlyType: text({ enum: SUBSCRIBER_TYPES }),
+  /** The event's time: the rows' attempt and creation time. */
+  at: integer().notNull(),
+  /** The last subscriber id given a row so far. */
+  after: text().notNull(),
+});
+
 /** Fixed-window counters for public write endpoints (shared by every instance). */
 export const rateLimits = sqliteTable('rate_limits', {
   key: text().primaryKey(),

@@ -133,7 +133,7 @@ export async function planComponentStatuses(
       }),
     );
     if (next !== c.status)
-      statements.push(componentUpdateFanOut(database, { intervalId, componentId: c.id, oldStatus: c.status, newStatus: next, at: cut.at }));
+      statements.push(...componentUpdateFanOut(database, { intervalId, componentId: c.id, oldStatus: c.status, newStatus: next, at: cut.at }));
   }
   return { changes, statements };
 }

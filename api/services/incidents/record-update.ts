@@ -150,7 +150,7 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
       // Subscribers hear of public updates that ask for it; after the holdings above, so the
       // fan-out sees every component the incident now affects.
       ...(record.deliverNotifications && record.published && isPublicKind(record.kind)
-        ? [incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at })]
+        ? incidentUpdateFanOut(database, { updateId, incidentId: record.incidentId, at: record.at })
         : []),
       ...(await customerNotices(ctx, record)),
     ],

@@ -79,7 +79,7 @@ async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step
   if (step.kind === 'remind') {
     return [
       ...writeVersioned(database, maintenances, maintenance, { remindedAt: now }),
-      maintenanceFanOut(database, {
+      ...maintenanceFanOut(database, {
         key: maintenanceEventKey(maintenance, 'reminder', ''),
         maintenanceId: maintenance.id,
         kind: 'reminder',

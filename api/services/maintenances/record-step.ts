@@ -73,15 +73,13 @@ export async function planStep(
         updatedAt: step.now,
       }),
       ...(step.email
-        ? [
-            maintenanceFanOut(database, {
-              key: maintenanceEventKey(maintenance, step.email, updateId),
-              maintenanceId: maintenance.id,
-              kind: step.email,
-              updateId,
-              at: step.now,
-            }),
-          ]
+        ? maintenanceFanOut(database, {
+            key: maintenanceEventKey(maintenance, step.email, updateId),
+            maintenanceId: maintenance.id,
+            kind: step.email,
+            updateId,
+            at: step.now,
+          })
         : []),
     ],
   });
