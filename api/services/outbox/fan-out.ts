@@ -73,6 +73,9 @@ function subscriberFanOut(
   ];
 }
 
+/** The databases a sender of this process is expanding a fan-out on now. */
+const expanding = new WeakSet<Database>();
+
 /**
  * Adds the next chunk of the oldest pending fan-out's rows, in one short transaction: the rows
  * for the subscribers after the last one given a row, and the new last one (the fan-out is
@@ -92,8 +95,6 @@ export async function expandFanOut(ctx: ServiceContext): Promise<boolean> {
     expanding.delete(database);
   }
 }
-
-const expanding = new WeakSet<Database>();
 
 async function expandNext(database: Database): Promise<boolean> {
   const { db } = database;
