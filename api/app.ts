@@ -57,14 +57,20 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    logger.info('request', {
-      request_id: c.get('requestId'),
-      method: c.req.method,
-      path: c.req.path,
-      // Astro writes straight to the Node response; its status is there.
-      status: c.env?.outgoing?.headersSent ? c.env.outgoing.statusCode : c.res.status,
-      duration_ms: Math.round((performance.now() - started) * 10) / 10,
-    });
+    const outgoing = c.env?.outgoing;
+    const log = () =>
+      logger.info('request', {
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        // What was sent: Astro writes straight to the Node response, and Hono's answer is
+        // written after this middleware returns.
+        status: outgoing?.headersSent ? outgoing.statusCode : c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    // Through node:http, once the answer is out (or the client gone); otherwise (in-process) now.
+    if (outgoing && !outgoing.writableEnded) outgoing.once('close', log);
+    else log();
   });
   app.onError((err, c) =>
     errorToResponse(c, err, (cause) => logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...describeError(cause) })),

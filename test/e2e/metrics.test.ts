@@ -39,6 +39,19 @@ describe('GET /metrics', () => {
     fixture?.cleanup();
   });
 
+  test('the request log states the status each answer was sent with', async () => {
+    expect((await fetch(`${server.url}/no-such-page`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/admin/v1/incidents`)).status).toBe(401);
+    const logged = (path: string) =>
+      server.log
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; path?: string; status?: number })
+        .find((l) => l.msg === 'request' && l.path === path);
+    await within(5000, async () => logged('/no-such-page') !== undefined && logged('/api/admin/v1/incidents') !== undefined);
+    expect(logged('/no-such-page')?.status).toBe(404);
+    expect(logged('/api/admin/v1/incidents')?.status).toBe(401);
+  });
+
   const scrape = async () => {
     const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${reader}` } });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
