@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { eq, getTableName, inArray, sql, type SQL, type Table } from 'drizzle-orm';
+import { eq, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import * as schema from './schema/index.ts';
 import { streamingClient } from './streams.ts';
@@ -108,6 +108,8 @@ function wroteRows(result: unknown): boolean {
 
 /** The change counters' rows: every change, and changes public pages may show. */
 export const CHANGES = { all: 1, public: 2 } as const;
+/** Both change counters' rows (`id`, `value`): read by every commit in its batch, and by each instance's pulse. */
+export const CHANGE_COUNTERS = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
 
 /** Opens the database at `url` (`file:`, `:memory:`, `ws(s)://`, `libsql://`, `http(s)://`). No global instance. */
 export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
@@ -186,15 +188,12 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     ON CONFLICT (id) DO UPDATE SET value = max(value + 1, CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
   const bumpAll = bump(CHANGES.all);
   const bumpPublic = bump(CHANGES.public);
+  const counters = sql.raw(CHANGE_COUNTERS);
 
   /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
   const write = async (statements: WriteStatement[], scope: CommitScope, reads: ReadStatement[]): Promise<unknown[]> => {
     const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-    const counters = db
-      .select()
-      .from(schema.changeCounter)
-      .where(inArray(schema.changeCounter.id, [CHANGES.all, CHANGES.public]));
-    const results: unknown[] = await db.batch([...bumps, ...statements, counters, ...reads] as [WriteStatement, ...WriteStatement[]]);
+    const results: unknown[] = await db.batch([...bumps, ...statements, db.all(counters), ...reads] as [WriteStatement, ...WriteStatement[]]);
     const committed: Committed = {
       outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])),
       revokes: scope.revokes === true,

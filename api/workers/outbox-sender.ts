@@ -16,7 +16,6 @@ import type { MaintenanceEmail } from '../domain/maintenance/lifecycle.ts';
 import { getMaintenance } from '../services/maintenances/get.ts';
 import type { EmailMessage, Transport } from '../../emails/transports/transport.ts';
 import { SenderLoop, type LoopOptions } from './sender-loop.ts';
-import type { ServiceContext } from '../services/context.ts';
 import { getIncident } from '../services/incidents/get.ts';
 import { customerEmail } from '../services/customers/emails.ts';
 import {
@@ -31,10 +30,8 @@ import {
   type ClaimedRow,
 } from '../services/outbox/delivery.ts';
 import { confirmUrl, subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
-import { expandFanOut } from '../services/outbox/fan-out.ts';
 
 export interface SenderOptions extends LoopOptions {
-  ctx: ServiceContext;
   transport: Transport;
   /** Read at each email (an owner may change the sender and the zone while it runs). */
   settings: SubscriptionSettings & { from: string; emailTimeZone?: string; brand?: EmailBrand };
@@ -64,7 +61,7 @@ export class OutboxSender extends SenderLoop {
   private readonly events = new Map<string, Promise<KeptEvent>>();
 
   constructor(options: SenderOptions) {
-    super({ ...options, failure: 'outbox sender failed; retrying', expand: () => expandFanOut(options.ctx) });
+    super({ ...options, failure: 'outbox sender failed; retrying' });
     this.options = options;
   }
 

@@ -1,12 +1,11 @@
 import type { InStatement } from '@libsql/client';
-import { CHANGES, type Database } from '../../db/client.ts';
+import { CHANGE_COUNTERS, CHANGES, type Database } from '../../db/client.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Lease } from './leading-worker.ts';
 
 /** How old the counters may be while public pages are being read (`PulseOptions.watchedMs`). */
 const WATCHED_MS = 250;
 
-const COUNTERS: InStatement = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
 // When the outbox next has something to send: a queued row's attempt time, the end of a dead
 // sender's lease on a batch in flight, or now if a fan-out still has subscribers to add.
 const OUTBOX_DUE: InStatement = `SELECT min(due) AS due FROM (
@@ -85,7 +84,7 @@ export class Pulse {
     if (!this.counting && performance.now() - this.countedAt > (this.options.watchedMs ?? WATCHED_MS)) {
       this.countedAt = performance.now(); // not again before that long has passed, even if this read fails
       this.counting = this.options.database.client
-        .execute(COUNTERS)
+        .execute(CHANGE_COUNTERS)
         .then(
           (result) => this.seen(result.rows),
           (err) => this.options.logger.error('could not read the change counter', describeError(err)),
@@ -123,7 +122,7 @@ export class Pulse {
     try {
       await database.sync();
       const [counter, leader, outbox] = await database.client.batch(
-        [COUNTERS, renew ? lease.holdStatement() : lease.readStatement(), OUTBOX_DUE],
+        [CHANGE_COUNTERS, renew ? lease.holdStatement() : lease.readStatement(), OUTBOX_DUE],
         renew ? 'write' : 'read',
       );
       lease.accept(leader!.rows, renew);

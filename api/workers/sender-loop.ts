@@ -1,15 +1,14 @@
 import type { Logger } from '../log.ts';
 import { describeError } from '../log.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { expandFanOut } from '../services/outbox/fan-out.ts';
 
 export interface LoopOptions {
   logger: Logger;
   /** How long it sleeps when nothing is due (default 1 s); null: until woken (the server's pulse wakes it). */
   pollMs?: number | null;
-  /**
-   * Before each unit, adds the next chunk of a large fan-out's rows (`expandFanOut`); says
-   * whether there was one. Every sender does it, so a fan-out goes on whichever process stops.
-   */
-  expand?: () => Promise<boolean>;
+  /** Where it sends from (before each unit it also adds the next chunk of a large fan-out's rows). */
+  ctx: ServiceContext;
 }
 
 /**
@@ -64,7 +63,8 @@ export abstract class SenderLoop {
 
   /** One chunk of a pending fan-out (if any), then one unit to send (if any): whether either was found. */
   private async step(): Promise<boolean> {
-    const expanded = (await this.loopOptions.expand?.()) ?? false;
+    // Every sender does it, so a fan-out goes on whichever process stops.
+    const expanded = await expandFanOut(this.loopOptions.ctx);
     return (await this.sendNext()) || expanded;
   }
 

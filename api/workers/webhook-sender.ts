@@ -5,16 +5,13 @@ import { subscribers } from '../../db/schema/index.ts';
 import { decideFailure, type RetryPolicy } from '../domain/outbox/delivery.ts';
 import { SenderLoop, type LoopOptions } from './sender-loop.ts';
 import { describeError } from '../log.ts';
-import type { ServiceContext } from '../services/context.ts';
 import { claimDeliveries, recordDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../services/outbox/webhook-delivery.ts';
 import { postWebhook, type PostResult } from '../services/webhooks/post.ts';
 import { signedHeaders } from '../services/webhooks/signing.ts';
 import { webhookEvent, type WebhookEventBodies } from '../services/webhooks/events.ts';
 import { subscriberLinks, type SubscriptionSettings } from '../services/subscribers/links.ts';
-import { expandFanOut } from '../services/outbox/fan-out.ts';
 
 export interface WebhookSenderOptions extends LoopOptions {
-  ctx: ServiceContext;
   settings: SubscriptionSettings;
   allowedNetworks?: BlockList;
   /** Failures in a row that pause a subscription (default 10). */
@@ -56,7 +53,7 @@ export class WebhookSender extends SenderLoop {
   private readonly events = new Map<string, Promise<WebhookEventBodies>>();
 
   constructor(options: WebhookSenderOptions) {
-    super({ ...options, failure: 'webhook sender failed; retrying', expand: () => expandFanOut(options.ctx) });
+    super({ ...options, failure: 'webhook sender failed; retrying' });
     this.options = options;
   }
 
