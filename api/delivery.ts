@@ -2,6 +2,7 @@
 // (api/workers/delivery-process.ts), never by hand. It reads the same environment as the server,
 // talks to the same database, and is told by the server when to look for work.
 import { createDb } from '../db/client.ts';
+import { GiveWay } from '../db/give-way.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import type { ServiceContext } from './services/context.ts';
@@ -20,7 +21,12 @@ const tell = (message: FromDelivery) => process.send?.(message);
 async function run(start: Extract<ToDelivery, { type: 'start' }>, inbox: AsyncIterable<ToDelivery>) {
   const config = readConfig();
   // Writes go to the primary: an instance's embedded replica file is its server's alone.
-  const database = await createDb(config.databaseUrl, { authToken: config.databaseAuthToken, timeoutMs: config.databaseTimeoutMs });
+  // On an embedded file, its writes give way to the server's (which the server asks for while one waits).
+  const database = await createDb(config.databaseUrl, {
+    authToken: config.databaseAuthToken,
+    timeoutMs: config.databaseTimeoutMs,
+    giveWay: () => giveWay.wait(),
+  });
   const ctx: ServiceContext = { database, now: () => new Date(), webhookAllowedNetworks: config.webhookAllowNetworks };
   const { shared, environment } = start;
   let operator = await readOperatorSettings(ctx, environment);
@@ -93,11 +99,15 @@ function messages(): AsyncIterableIterator<ToDelivery> {
     notify = null;
   };
   process.on('message', (message: ToDelivery) => {
+    // Holding writes takes effect at once, not after the messages before it.
+    if (message.type === 'give-way') return giveWay.hold();
+    if (message.type === 'go-ahead') return giveWay.release();
     queue.push(message);
     arrived();
   });
   // The server died (even by kill -9): finish what is in hand, then exit.
   process.on('disconnect', () => {
+    giveWay.release();
     gone = true;
     arrived();
   });
@@ -117,6 +127,7 @@ function messages(): AsyncIterableIterator<ToDelivery> {
   })();
 }
 
+const giveWay = new GiveWay();
 const inbox = messages();
 tell({ type: 'listening' });
 let first = await inbox.next();

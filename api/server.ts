@@ -114,6 +114,7 @@ async function main() {
     onProviderError: metrics.providerError,
   });
   database.afterCommit((commit) => commit.outbox && delivery.wake());
+  database.onLockWait((waiting) => delivery.giveWay(waiting));
   pulse.onOutboxDue(() => delivery.wake());
   pulse.onChange(() => delivery.changed());
   // Not awaited: the page is served meanwhile, and what is queued goes out once it is up.

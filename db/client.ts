@@ -55,6 +55,12 @@ export interface Database {
   changeCount(): Promise<number>;
   /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks, or revoked access, and where the counters stand. */
   afterCommit(listener: (commit: Committed) => void): void;
+  /**
+   * An embedded file: calls `listener` with true each time a write of this process finds the
+   * write lock held by another process (and will try again), and with false once no write of
+   * this process waits for it any more. (What lets the delivery process give way: `giveWay`.)
+   */
+  onLockWait(listener: (waiting: boolean) => void): void;
   /** An embedded replica pulls what the primary committed since its last sync (one request); otherwise nothing. */
   sync(): Promise<void>;
   migrate(): Promise<void>;
@@ -70,6 +76,11 @@ export interface DbOptions {
   replicaFile?: string;
   /** How long one database call may take before it fails (a frozen server, a held write lock). */
   timeoutMs?: number;
+  /**
+   * An embedded file shared with another process whose writes go first: each write of this
+   * handle waits for `giveWay()` (when it returns a promise) before it takes the lock.
+   */
+  giveWay?: () => Promise<void> | null;
 }
 
 export const DEFAULT_DB_TIMEOUT_MS = 5000;
@@ -113,7 +124,7 @@ export const CHANGE_COUNTERS = `SELECT id, value FROM change_counter WHERE id IN
 
 /** Opens the database at `url` (`file:`, `:memory:`, `ws(s)://`, `libsql://`, `http(s)://`). No global instance. */
 export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
-  const { authToken, replicaFile, timeoutMs = DEFAULT_DB_TIMEOUT_MS } = options;
+  const { authToken, replicaFile, timeoutMs = DEFAULT_DB_TIMEOUT_MS, giveWay } = options;
   const memory = url === ':memory:' || url.startsWith('file::memory:');
   const local = memory || url.startsWith('file:');
   if (replicaFile && local) throw new Error('a replica needs a remote primary: set DATABASE_URL to the primary sqld (http:// or libsql://)');
@@ -141,10 +152,17 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // last commits, never corrupt the file).
   // A remote database gets a deadline on every call, so a frozen server is an error within
   // `timeoutMs`, not a hang; and the reads issued together travel as one request (`coalescing`).
+  const lockWaitListeners: ((waiting: boolean) => void)[] = [];
+  const manners: Manners = {
+    giveWay,
+    waiting: (waiting) => {
+      for (const listener of lockWaitListeners) listener(waiting);
+    },
+  };
   const client = replicaFile
     ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: syncUrlOf(url), authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
     : local
-      ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory)
+      ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory, manners)
       : coalescing(openRemote(url, authToken, timeoutMs));
   const db = drizzle({ client, schema, casing: 'snake_case' });
   if (local && !memory) {
@@ -216,6 +234,9 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     },
     afterCommit(listener) {
       listeners.push(listener);
+    },
+    onLockWait(listener) {
+      lockWaitListeners.push(listener);
     },
     async sync() {
       if (replicaFile) await client.sync();
@@ -391,52 +412,81 @@ function coalescing(client: Client): Client {
   });
 }
 
+/** How an embedded client's writes behave towards another process's. */
+interface Manners {
+  /** Before each write: a promise to wait for while another process's writes go first (null: none). */
+  giveWay?: () => Promise<void> | null;
+  /** Told true at each retry of a write that found the lock held, false when none waits any more. */
+  waiting?: (waiting: boolean) => void;
+}
+
 /**
  * An embedded client made safe to use without SQLite's busy wait:
  * - every write takes the write lock first (`BEGIN IMMEDIATE`), so finding it taken fails
  *   before anything is written;
  * - a call that finds the database locked by another process (SQLITE_BUSY) is tried again on a
  *   timer, backing off to every 10 ms, until `limitMs` has passed; then its error stands. A busy
- *   call wrote nothing, so trying again is safe. The short interval matters when the other
- *   process writes often (the delivery process in a fan-out holds the lock for a few ms at a
- *   time): a longer one almost always finds it taken again, and an admin write waited seconds;
+ *   call wrote nothing, so trying again is safe. SQLite does not queue writers: a process that
+ *   writes back to back (the delivery process in a fan-out) leaves the lock free for
+ *   microseconds at a time, and a write polling on timers could wait seconds. So each retry says
+ *   so (`manners.waiting`), and the server's delivery process, told, holds its next writes
+ *   (`manners.giveWay`) until the server's have gone;
  * - with `reopen`, a busy call also replaces the connection: the embedded driver leaves the
  *   statement that failed unfinished, and a connection with an unfinished statement can never
  *   commit again ("SQL statements in progress"). (A replica is this process's own file: nobody
  *   else locks it.)
  */
-function patient(open: () => Client, limitMs: number, reopen: boolean): Client {
+function patient(open: () => Client, limitMs: number, reopen: boolean, manners: Manners = {}): Client {
+  let waiting = 0;
   return replaceable(open, (connection) => {
     const retrying =
-      <A extends unknown[], R>(call: (client: Client, ...args: A) => Promise<R>) =>
+      <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, ...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
+        const write = isWrite(...args);
         const deadline = Date.now() + limitMs;
-        for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
-          const used = connection.current();
-          try {
-            return await call(used, ...args);
-          } catch (err) {
-            // Replaced while this call waited for it: nothing ran; run on the new one.
-            if (used !== connection.current() && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
-            if (!isBusy(err)) throw err;
-            if (reopen) connection.replace(used);
-            if (Date.now() + wait > deadline) throw err;
-            await new Promise((resolve) => setTimeout(resolve, wait));
+        let waited = false;
+        try {
+          for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
+            const gate = write ? manners.giveWay?.() : null;
+            if (gate) await gate;
+            const used = connection.current();
+            try {
+              return await call(used, ...args);
+            } catch (err) {
+              // Replaced while this call waited for it: nothing ran; run on the new one.
+              if (used !== connection.current() && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
+              if (!isBusy(err)) throw err;
+              if (reopen) connection.replace(used);
+              if (Date.now() + wait > deadline) throw err;
+              if (write) {
+                if (!waited) waiting++;
+                waited = true;
+                manners.waiting?.(true);
+              }
+              await new Promise((resolve) => setTimeout(resolve, wait));
+            }
           }
+        } finally {
+          if (waited && --waiting === 0) manners.waiting?.(false);
         }
       };
     return {
-      batch: retrying((client, statements: InStatement[], mode?: TransactionMode) =>
-        client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
+      batch: retrying(
+        (_statements: InStatement[], mode?: TransactionMode) => mode !== 'read',
+        (client, statements: InStatement[], mode?: TransactionMode) => client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
       ),
-      execute: retrying(async (client, statement: InStatement | string, args?: InArgs) => {
-        const stmt = statementOf(statement, args);
-        const text = typeof stmt === 'string' ? stmt : stmt.sql;
-        return WRITE.test(text) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
-      }),
+      execute: retrying(
+        (statement: InStatement | string) => WRITE.test(sqlOf(statement)),
+        async (client, statement: InStatement | string, args?: InArgs) => {
+          const stmt = statementOf(statement, args);
+          return WRITE.test(sqlOf(stmt)) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
+        },
+      ),
     };
   });
 }
+
+const sqlOf = (statement: InStatement | string): string => (typeof statement === 'string' ? statement : statement.sql);
 
 function isBusy(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {

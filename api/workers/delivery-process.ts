@@ -12,6 +12,10 @@ export type ToDelivery =
   | { type: 'wake' }
   /** The data changed: settings are read again. */
   | { type: 'changed' }
+  /** A write of the server waits for the embedded file's write lock: hold writes (renewed while it waits)… */
+  | { type: 'give-way' }
+  /** …until it has written. */
+  | { type: 'go-ahead' }
   /** (From its own SIGTERM, which is how the server stops it.) */
   | { type: 'stop' };
 
@@ -20,6 +24,8 @@ export type FromDelivery = { type: 'listening' } | { type: 'started' } | { type:
 
 const ENTRY = fileURLToPath(new URL('../delivery.ts', import.meta.url));
 const RESTART_MS = { first: 500, max: 30_000 };
+/** How often a hold is renewed while the server's write waits (the delivery process lets go 250 ms after the last). */
+const GIVE_WAY_RENEW_MS = 50;
 
 export interface DeliveryProcessOptions {
   logger: Logger;
@@ -45,6 +51,8 @@ export class DeliveryProcess {
   private stopping = false;
   private restartMs = RESTART_MS.first;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** When the delivery process was last told to give way (−∞: it is not holding). */
+  private heldAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: DeliveryProcessOptions) {
     this.options = options;
@@ -92,6 +100,19 @@ export class DeliveryProcess {
   /** The data changed (settings may have). */
   changed(): void {
     this.send({ type: 'changed' });
+  }
+
+  /**
+   * A write of the server waits for the embedded file's write lock (true, said at each retry), or
+   * none waits any more (false): the delivery process holds its writes meanwhile. SQLite queues no
+   * writers, and in a fan-out the delivery process writes back to back: without this an admin
+   * update could wait seconds for the lock.
+   */
+  giveWay(waiting: boolean): void {
+    const now = performance.now();
+    if (waiting && now - this.heldAt < GIVE_WAY_RENEW_MS) return;
+    this.heldAt = waiting ? now : Number.NEGATIVE_INFINITY;
+    this.send({ type: waiting ? 'give-way' : 'go-ahead' });
   }
 
   /** Stops it after the unit each sender has in hand (its outcome recorded). */

@@ -1,13 +1,15 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { InStatement } from '@libsql/client';
 import { createDb } from '../../db/client.ts';
+import { GiveWay } from '../../db/give-way.ts';
 import { settings } from '../../db/schema/index.ts';
 import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
 import { Pulse } from '../../api/workers/pulse.ts';
 import { silentLogger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createTestDb } from '../helpers/db.ts';
-import { holdWriteLock } from '../../scripts/processes.ts';
+import { spawn } from 'node:child_process';
+import { holdWriteLock, ROOT, waitForLine } from '../../scripts/processes.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { addNote } from '../../api/services/incidents/add-note.ts';
@@ -148,6 +150,46 @@ test('another process holding the write lock does not block this one: reads go o
   other.close();
 });
 
+test('a process that writes back to back gives way when asked: a write waiting for the lock gets it (SQLite queues no writers)', async () => {
+  // Another process writes without pause (as the delivery process does in a fan-out), and holds
+  // its writes while told a write here waits.
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { createDb } = await import('./db/client.ts');
+      const { GiveWay } = await import('./db/give-way.ts');
+      const way = new GiveWay();
+      let stop = false, holds = 0, writes = 0;
+      process.on('message', (m) => { if (m === 'give-way') { holds++; way.hold(); } else if (m === 'go-ahead') way.release(); else stop = true; });
+      const db = await createDb(${JSON.stringify(t.url)}, { giveWay: () => way.wait() });
+      const slow = "INSERT INTO settings (key, value) SELECT 'busy', max(x) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000) SELECT x FROM c) WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+      await db.client.execute(slow);
+      console.log('writing');
+      while (!stop) { await db.client.execute(slow); writes++; await new Promise(setImmediate); }
+      process.send({ holds, writes }, () => process.exit(0));`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  );
+  await waitForLine(child, /writing/);
+  const here = await createDb(t.url, { timeoutMs: 3000 });
+  here.onLockWait((waiting) => child.send(waiting ? 'give-way' : 'go-ahead'));
+  const told = new Promise<{ holds: number; writes: number }>((resolve) => child.once('message', resolve as never));
+  try {
+    // Each write of its takes ≈ 0.1 s and leaves the lock free for microseconds: polling alone, a
+    // write here fails as busy after its 3 s (as this test does without the hold).
+    for (let i = 0; i < 5; i++) await here.commit([here.db.insert(settings).values({ key: `mine${i}`, value: '1' })]);
+    expect((await keys()).filter((k) => k.startsWith('mine'))).toHaveLength(5);
+  } finally {
+    child.send('stop');
+    here.close();
+  }
+  const { holds, writes } = await told;
+  expect(writes).toBeGreaterThan(0); // it did write meanwhile…
+  expect(holds).toBeGreaterThan(0); // …and gave way when asked
+});
+
 test('a write that finds the lock held past its time limit fails as busy, and the handle works again after', async () => {
   const holder = await createDb(t.url);
   const tx = await holder.client.transaction('write');
@@ -206,4 +248,22 @@ test('public pages are rebuilt only for changes they can show: a note moves the 
     for (const p of pulses) await p.stop();
     other.close();
   }
+});
+
+test('a hold lets writes go when released, or on its own once not renewed for its time', async () => {
+  const way = new GiveWay(100);
+  expect(way.wait()).toBeNull();
+  way.hold();
+  const held = way.wait();
+  expect(held).toBeInstanceOf(Promise);
+  way.hold(); // renewed: the same hold
+  expect(way.wait()).toBe(held);
+  way.release();
+  await held;
+  expect(way.wait()).toBeNull();
+  way.hold();
+  const started = performance.now();
+  await way.wait(); // nobody releases it
+  expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  expect(way.wait()).toBeNull();
 });
