@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServiceContext } from './services/context.ts';
+import { notYetQueued } from './services/outbox/fan-out.ts';
 
 /** The group a request path belongs to: few, fixed label values (never the raw path). */
 export function routeGroup(path: string): string {
@@ -85,6 +86,14 @@ export function createMetrics(ctx: ServiceContext, leading: () => boolean): Metr
     registers: [registry],
   });
   const failed = new Gauge({ name: 'candor_outbox_failed', help: 'Messages that failed for good, by channel', labelNames: ['channel'], registers: [registry] });
+  new Gauge({
+    name: 'candor_outbox_not_yet_queued',
+    help: 'Recipients of large fan-outs in progress not queued yet (added a thousand at a time)',
+    registers: [registry],
+    async collect() {
+      this.set((await notYetQueued(ctx.database)).total);
+    },
+  });
   // Read once per scrape, in one query (the queue index serves it).
   new Gauge({
     name: 'candor_metrics_scrape_database_seconds',

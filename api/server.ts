@@ -213,8 +213,12 @@ async function main() {
   const hono = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     const started = performance.now();
-    res.once('finish', () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+    const record = () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
     if (!snapshots.handle(req, res)) void hono(req, res);
+    // A snapshot in memory was answered as the handler ran (most requests): recorded now, with no
+    // listener to add; anything else when its answer has gone.
+    if (res.writableEnded) record();
+    else res.once('finish', record);
   });
   // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000;

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { createDb } from '../../db/client.ts';
 import { fanOuts, outbox } from '../../db/schema/index.ts';
 import { expandFanOut, FAN_OUT_CHUNK } from '../../api/services/outbox/fan-out.ts';
+import { countsByEvent } from '../../api/services/outbox/delivery.ts';
 import { Lease } from '../../api/workers/leading-worker.ts';
 import { Pulse } from '../../api/workers/pulse.ts';
 import { silentLogger } from '../../api/log.ts';
@@ -50,12 +51,22 @@ describe('a fan-out larger than one chunk', () => {
     await seedSubscribers(t.database, subscribers);
     await declare();
     expect((await rows('email')).length).toBe(Math.min(subscribers, FAN_OUT_CHUNK));
+    // The outbox counts the recipients still to be added as waiting, though no row says so yet.
+    const outboxNow = async () => (await t.call('GET', '/outbox')).json as { queued: number; not_yet_queued: number };
+    expect(await outboxNow()).toMatchObject({ queued: Math.min(subscribers, FAN_OUT_CHUNK), not_yet_queued: Math.max(0, subscribers - FAN_OUT_CHUNK) });
+    const event = (await rows('email'))[0]!.eventKey; // what the console counts per update: all of them waiting
+    expect((await countsByEvent(t.ctx, [event])).get(event)).toEqual({ queued: subscribers, sent: 0, failed: 0 });
+    if (chunks > 1) {
+      await expandFanOut(t.ctx);
+      expect(await outboxNow()).toMatchObject({ queued: 2 * FAN_OUT_CHUNK, not_yet_queued: subscribers - 2 * FAN_OUT_CHUNK });
+    }
     expect((await t.database.db.select().from(fanOuts)).length).toBe(subscribers >= FAN_OUT_CHUNK ? 1 : 0);
-    expect(await expandAll()).toBe(chunks);
+    expect(await expandAll()).toBe(chunks - (chunks > 1 ? 1 : 0));
     const all = await rows('email');
     expect(all.length).toBe(subscribers);
     expect(new Set(all.map((r) => r.recipient)).size).toBe(subscribers);
     expect(await t.database.db.select().from(fanOuts)).toEqual([]);
+    expect(await outboxNow()).toMatchObject({ queued: subscribers, not_yet_queued: 0 });
   });
 
   test('the components are those the event affected when it committed', async () => {

@@ -53,7 +53,7 @@ describe('delivery', () => {
     expect(first.text).toContain('You receive this because user0000@example.com is subscribed to Acme.');
     const other = resend.deliveries.find((d) => d.to === 'user0001@example.com')!;
     expect(other.headers['List-Unsubscribe']).not.toBe(first.headers['List-Unsubscribe']);
-    expect(await counts()).toEqual({ queued: 0, sending: 0, sent: 250, failed: 0, provider_refusing_since: null });
+    expect(await counts()).toEqual({ queued: 0, sending: 0, sent: 250, failed: 0, not_yet_queued: 0, provider_refusing_since: null });
     const rows = await t.database.db.select().from(outbox);
     expect(rows.every((r) => r.providerId?.startsWith('fake-') && r.sentAt)).toBe(true);
   });

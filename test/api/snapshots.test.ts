@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -162,6 +162,24 @@ describe('HTTP caching', () => {
     const changed = await get('/', { 'if-none-match': etag });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  test('request headers are read whatever their case, repeated ones together (as Node joins them)', async () => {
+    const etag = (await get('/')).headers.get('etag')!;
+    const raw = (headers: Record<string, string | string[]>) =>
+      new Promise<{ status: number; encoding: string | undefined }>((resolve, reject) =>
+        request(`${url}/`, { headers }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'] });
+        })
+          .on('error', reject)
+          .end(),
+      );
+    expect(await raw({ 'IF-NONE-MATCH': etag })).toMatchObject({ status: 304 });
+    expect(await raw({ 'If-None-Match': ['"other"', etag] })).toMatchObject({ status: 304 });
+    expect(await raw({ 'Accept-Encoding': ['identity', 'br'] })).toEqual({ status: 200, encoding: 'br' });
+    expect(await raw({ 'ACCEPT-ENCODING': 'gzip' })).toEqual({ status: 200, encoding: 'gzip' });
+    expect(await raw({ 'X-Bypass': 'secret' })).toMatchObject({ status: 418 });
   });
 
   test('gzip and brotli variants, compressed once, chosen by Accept-Encoding', async () => {

@@ -82,5 +82,6 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^candor_outbox_pending\{channel="email",status="queued"\} \d+$/m);
     expect(text).toMatch(/^candor_outbox_oldest_pending_seconds\{channel="email"\} [\d.e+-]+$/m);
     expect(value(text, 'candor_outbox_failed{channel="email"}')).toBe(0);
+    expect(value(text, 'candor_outbox_not_yet_queued')).toBe(0);
   });
 });

@@ -198,6 +198,7 @@ export const outboxRoutes = [
         sending: z.int(),
         sent: z.int(),
         failed: z.int(),
+        not_yet_queued: z.int().describe('recipients of large fan-outs in progress not queued yet (they are added a thousand at a time)'),
         provider_refusing_since: timestamp.nullable().describe('the email provider has refused every batch since then (null: it is taking them)'),
       }),
     },

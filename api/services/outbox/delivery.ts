@@ -6,6 +6,7 @@ import { newId } from '../../../db/ids.ts';
 import { BATCH_SIZE, RETRY_POLICY } from '../../domain/outbox/delivery.ts';
 import type { ServiceContext } from '../context.ts';
 import { emailTemplate, type EmailTemplate } from '../../domain/outbox/events.ts';
+import { notYetQueued } from './fan-out.ts';
 
 export interface ClaimedRow {
   id: number;
@@ -150,10 +151,13 @@ export async function markFailed(ctx: ServiceContext, ids: number[], error: stri
   ]);
 }
 
-/** Rows per status. */
-export async function outboxCounts(ctx: ServiceContext): Promise<Record<'queued' | 'sending' | 'sent' | 'failed', number>> {
-  const rows = await ctx.database.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status);
-  const counts = { queued: 0, sending: 0, sent: 0, failed: 0 };
+/** Rows per status, and the recipients of fan-outs in progress not given a row yet. */
+export async function outboxCounts(ctx: ServiceContext): Promise<Record<'queued' | 'sending' | 'sent' | 'failed' | 'notYetQueued', number>> {
+  const [rows, remaining] = await Promise.all([
+    ctx.database.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status),
+    notYetQueued(ctx.database),
+  ]);
+  const counts = { queued: 0, sending: 0, sent: 0, failed: 0, notYetQueued: remaining.total };
   for (const r of rows) counts[r.status] = r.n;
   return counts;
 }
@@ -187,20 +191,22 @@ export async function retryFailed(ctx: ServiceContext, ids?: number[]): Promise<
   return result.rowsAffected;
 }
 
-/** Per event key, how many emails are queued (or sending), sent and failed: what each incident update sent. */
+/** Per event key, how many emails are queued (or sending, or not yet queued), sent and failed: what each incident update sent. */
 export async function countsByEvent(ctx: ServiceContext, keys: string[]): Promise<Map<string, { queued: number; sent: number; failed: number }>> {
   const counts = new Map<string, { queued: number; sent: number; failed: number }>();
   if (!keys.length) return counts;
-  const rows = await ctx.database.db
-    .select({ key: outbox.eventKey, status: outbox.status, n: sql<number>`count(*)` })
-    .from(outbox)
-    .where(inArray(outbox.eventKey, keys))
-    .groupBy(outbox.eventKey, outbox.status);
-  for (const r of rows) {
-    const c = counts.get(r.key) ?? { queued: 0, sent: 0, failed: 0 };
-    c[r.status === 'sending' ? 'queued' : r.status] += r.n;
-    counts.set(r.key, c);
-  }
+  const [rows, remaining] = await Promise.all([
+    ctx.database.db
+      .select({ key: outbox.eventKey, status: outbox.status, n: sql<number>`count(*)` })
+      .from(outbox)
+      .where(inArray(outbox.eventKey, keys))
+      .groupBy(outbox.eventKey, outbox.status),
+    notYetQueued(ctx.database),
+  ]);
+  const of = (key: string) => counts.get(key) ?? counts.set(key, { queued: 0, sent: 0, failed: 0 }).get(key)!;
+  for (const r of rows) of(r.key)[r.status === 'sending' ? 'queued' : r.status] += r.n;
+  // Recipients a fan-out in progress has still to add are waiting too.
+  for (const key of keys) if (remaining.byEvent.has(key)) of(key).queued += remaining.byEvent.get(key)!;
   return counts;
 }
 

@@ -114,6 +114,24 @@ async function expandNext(database: Database): Promise<boolean> {
 }
 
 /**
+ * Per event with a fan-out in progress, how many recipients are still to be given a row (its
+ * senders add them a chunk at a time): what an operator watching the outbox must count as
+ * waiting, though no row says so yet.
+ */
+export async function notYetQueued(database: Database): Promise<{ total: number; byEvent: Map<string, number> }> {
+  const { db } = database;
+  const byEvent = new Map<string, number>();
+  let total = 0;
+  for (const f of await db.select().from(fanOuts).orderBy(asc(fanOuts.id))) {
+    const audience = subscriberAudience(sql`SELECT value FROM json_each(${f.components})`, f.onlyType, f.after);
+    const n = Number((await db.get<{ n: number }>(sql`SELECT count(*) AS n ${audience}`))?.n ?? 0);
+    byEvent.set(f.eventKey, (byEvent.get(f.eventKey) ?? 0) + n);
+    total += n;
+  }
+  return { total, byEvent };
+}
+
+/**
  * Webhook subscribers of a component hear each change of its displayed status (Statuspage's
  * `component_update`); email and Slack subscribers hear of incidents and maintenances only.
  */
