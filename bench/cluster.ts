@@ -52,6 +52,7 @@ try {
   const seed = await createDb(sqld.url);
   await seed.migrate();
   const { secret } = await createApiKey({ database: seed, now: () => new Date() }, { name: 'bench', scopes: ['admin'] });
+  seed.close();
   const admin = (base: string, method: string, path: string, body?: unknown) =>
     fetch(`${base}/api/admin/v1${path}`, {
       method,
@@ -124,6 +125,7 @@ try {
       return exitOf(i.child);
     }),
   );
+  for (const r of relays) r.close();
   instances.push(...(await Promise.all([0, 1, 2].map(async (n) => startInstance(await freePort(), { ...env(n), DATABASE_URL: sqld.wsUrl })))));
   results.adminUpdateOnSqldWs = await updates(instances[0]!.url);
 
@@ -212,4 +214,4 @@ try {
 
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(results));
-process.exit(0); // the relays and the seeding client are done with
+process.exit(0); // fetch's keep-alive sockets would hold the process a while
