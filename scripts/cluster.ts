@@ -6,7 +6,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exitOf, freePort, ROOT, startSqld, waitForLine, type Sqld } from './processes.ts';
+import { exitOf, freePort, ROOT, serveArgs, startSqld, waitForLine, type Sqld } from './processes.ts';
 
 export interface ClusterOptions {
   /** Where sqld's data, the replicas, nginx's config and the outbox go. */
@@ -85,7 +85,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
 /** One Candor process on `port` (as `npm run serve` runs it, without its memory flags), ready when it listens. */
 export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['api/server.ts'], {
+  // As `npm run serve` starts it (the same Node flags).
+  const child = spawn(process.execPath, serveArgs(), {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
