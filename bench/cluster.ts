@@ -172,19 +172,24 @@ try {
   );
   const file = join(dir, 'page.br');
   writeFileSync(file, brotli);
-  // Each measured after a warm-up run (not counted), as in the other benches.
-  wrk(`${replica.url}/`, 2);
-  const replicaPage = wrk(`${replica.url}/`, 5);
+  // Each after a warm-up run (not counted); then three pairs, one after the other, and the median
+  // pair's ratio: this VM's speed drifts within a minute, for the bare server as much as for Candor.
   const barePort = await freePort();
   const bare = spawn(process.execPath, ['bench/bare-server.ts', file, String(barePort), 'text/html; charset=utf-8', 'br'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitForLine(bare, /ready/);
+  wrk(`${replica.url}/`, 2);
   wrk(`http://127.0.0.1:${barePort}/`, 2);
-  const bareResult = wrk(`http://127.0.0.1:${barePort}/`, 5);
+  const pairs = [0, 1, 2].map(() => {
+    const candor = wrk(`${replica.url}/`, 5);
+    const yardstick = wrk(`http://127.0.0.1:${barePort}/`, 5);
+    return { candor, bare: yardstick, ratio: Math.round((candor.requestsPerSec / yardstick.requestsPerSec) * 100) / 100 };
+  });
   bare.kill();
-  results.replicaPage = { candor: replicaPage, bare: bareResult, ratio: Math.round((replicaPage.requestsPerSec / bareResult.requestsPerSec) * 100) / 100 };
+  results.replicaPageRatios = pairs.map((p) => p.ratio);
+  results.replicaPage = pairs.sort((a, b) => a.ratio - b.ratio)[1];
 } finally {
   await Promise.all(
     instances.map((i) => {
@@ -203,6 +208,7 @@ try {
   db.close();
   const instance = await startInstance(await freePort(), { DATABASE_URL: url, CANDOR_OUTBOX_DIR: join(dir, 'outbox') });
   await fetch(`${instance.url}/`);
+  wrk(`${instance.url}/`, 2); // a warm-up run, not counted: a cold process's first second is not the lock's doing
   const holder = await holdWriteLock(url, 'bench-lock', 10_000);
   // Meanwhile the instance's own pulse (it leads) tries to renew its lease: a write that waits on timers.
   const locked = wrk(`${instance.url}/`, 8);
