@@ -106,7 +106,7 @@ export class Snapshots {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const bypass = this.options.bypassHeader;
-    if (bypass && header(req, bypass[0]) === bypass[1]) return false;
+    if (bypass && req.headers[bypass[0]] === bypass[1]) return false;
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     const path = q === -1 ? target : target.slice(0, q);
@@ -220,8 +220,8 @@ export class Snapshots {
   }
 
   private write(entry: Entry, req: IncomingMessage, res: ServerResponse): void {
-    const variant = entry.variants[negotiateCached(header(req, 'accept-encoding'))];
-    const inm = header(req, 'if-none-match');
+    const variant = entry.variants[negotiateCached(req.headers['accept-encoding'])];
+    const inm = req.headers['if-none-match'];
     if (inm && matches(inm, entry.etags)) {
       res.writeHead(304, variant.notModifiedHeaders);
       res.end();
@@ -298,21 +298,6 @@ async function makeEntry(rendered: Rendered, version: number, extra: Record<stri
     rebuilding: false,
     cold: false,
   };
-}
-
-/**
- * A request header's value (repeated ones joined with ", ", as `req.headers` does), read from
- * the raw list: `req.headers` builds an object of every header on first use, which a snapshot
- * hit does not need.
- */
-function header(req: IncomingMessage, lowerCaseName: string): string | undefined {
-  const raw = req.rawHeaders;
-  let value: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
-  }
-  return value;
 }
 
 // Clients send a handful of distinct Accept-Encoding strings; parse each once.
