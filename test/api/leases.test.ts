@@ -172,20 +172,29 @@ test('a process that writes back to back gives way when asked: a write waiting f
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
   );
-  await waitForLine(child, /writing/);
-  const here = await createDb(t.url, { timeoutMs: 3000 });
-  here.onLockWait((waiting) => child.send(waiting ? 'give-way' : 'go-ahead'));
-  const told = new Promise<{ holds: number; writes: number }>((resolve) => child.once('message', resolve as never));
+  const told = new Promise<{ holds: number; writes: number }>((resolve, reject) => {
+    child.once('message', resolve as never);
+    child.once('exit', (code) => reject(new Error(`the writing process exited (${code})`)));
+  });
+  let counts: { holds: number; writes: number };
   try {
-    // Each write of its takes ≈ 0.1 s and leaves the lock free for microseconds: polling alone, a
-    // write here fails as busy after its 3 s (as this test does without the hold).
-    for (let i = 0; i < 5; i++) await here.commit([here.db.insert(settings).values({ key: `mine${i}`, value: '1' })]);
-    expect((await keys()).filter((k) => k.startsWith('mine'))).toHaveLength(5);
-  } finally {
+    await waitForLine(child, /writing/);
+    const here = await createDb(t.url, { timeoutMs: 3000 });
+    here.onLockWait((waiting) => child.send(waiting ? 'give-way' : 'go-ahead'));
+    try {
+      // Each write of its takes ≈ 0.1 s and leaves the lock free for microseconds: polling alone, a
+      // write here fails as busy after its 3 s (as this test does without the hold).
+      for (let i = 0; i < 5; i++) await here.commit([here.db.insert(settings).values({ key: `mine${i}`, value: '1' })]);
+      expect((await keys()).filter((k) => k.startsWith('mine'))).toHaveLength(5);
+    } finally {
+      here.close();
+    }
     child.send('stop');
-    here.close();
+    counts = await told;
+  } finally {
+    child.kill();
   }
-  const { holds, writes } = await told;
+  const { holds, writes } = counts;
   expect(writes).toBeGreaterThan(0); // it did write meanwhile…
   expect(holds).toBeGreaterThan(0); // …and gave way when asked
 });
