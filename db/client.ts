@@ -440,7 +440,7 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
   let waiting = 0;
   return replaceable(open, (connection) => {
     const retrying =
-      <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, ...args: A) => Promise<R>) =>
+      <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, write: boolean, ...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
         const write = isWrite(...args);
         const deadline = Date.now() + limitMs;
@@ -451,7 +451,7 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
             if (gate) await gate;
             const used = connection.current();
             try {
-              return await call(used, ...args);
+              return await call(used, write, ...args);
             } catch (err) {
               // Replaced while this call waited for it: nothing ran; run on the new one.
               if (used !== connection.current() && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
@@ -473,13 +473,14 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
     return {
       batch: retrying(
         (_statements: InStatement[], mode?: TransactionMode) => mode !== 'read',
-        (client, statements: InStatement[], mode?: TransactionMode) => client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
+        (client, _write, statements: InStatement[], mode?: TransactionMode) =>
+          client.batch(statements, mode === undefined || mode === 'deferred' ? 'write' : mode),
       ),
       execute: retrying(
         (statement: InStatement | string) => WRITE.test(sqlOf(statement)),
-        async (client, statement: InStatement | string, args?: InArgs) => {
+        async (client, write, statement: InStatement | string, args?: InArgs) => {
           const stmt = statementOf(statement, args);
-          return WRITE.test(sqlOf(stmt)) ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
+          return write ? (await client.batch([stmt], 'write'))[0]! : client.execute(stmt);
         },
       ),
     };
