@@ -45,8 +45,11 @@ export interface AppOptions {
   logo?: () => Logo | null;
   /** The instance's metrics, served at `/metrics` to a key with the read scope. */
   metrics?: Registry;
-  /** The built Astro site; absent in API-only tests. */
-  site?: { handler: SiteHandler; clientDir: string; name: string; url: string };
+  /**
+   * The built Astro site; absent in API-only tests. `notFound` answers a request no page matches
+   * (the not-found page from memory: no render per unknown path).
+   */
+  site?: { handler: SiteHandler; clientDir: string; name: string; url: string; notFound: (req: IncomingMessage, res: ServerResponse) => void };
 }
 
 /** Builds Candor's one HTTP app: admin API, then the public site (Astro) for everything else. */
@@ -154,16 +157,7 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
         logoUrl: logoPath(logo?.() ?? null),
       };
       for (const [name, value] of Object.entries(HTML_HEADERS)) outgoing.setHeader(name, value);
-      // A path no page matches gets our 404 page, rendered with the same locals.
-      await site.handler(
-        incoming,
-        outgoing,
-        () => {
-          incoming.url = '/404';
-          void site.handler(incoming, outgoing, undefined, locals);
-        },
-        locals,
-      );
+      await site.handler(incoming, outgoing, () => site.notFound(incoming, outgoing), locals);
       return RESPONSE_ALREADY_SENT;
     });
   }

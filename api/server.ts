@@ -12,7 +12,7 @@ import { createMetrics } from './metrics.ts';
 import { readConfig } from './config.ts';
 import { describeError, jsonLogger as logger } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
-import { loopbackRenderer, pageRoutes, type PageIndex } from './public/pages.ts';
+import { loopbackRenderer, NOT_FOUND_KEY, pageRoutes, type PageIndex } from './public/pages.ts';
 import { publicPageIndex } from './services/public/history.ts';
 import { statuspageRoutes } from './public/statuspage.ts';
 import { badgeRoutes, pageIndicator } from './public/badges.ts';
@@ -82,7 +82,14 @@ async function main() {
     logger,
     subscriptions,
     trustProxy: config.trustProxy,
-    site: site && { ...site, name: shared.pageName, url: shared.publicUrl },
+    site: site && {
+      ...site,
+      name: shared.pageName,
+      url: shared.publicUrl,
+      notFound: (req, res) => {
+        if (!snapshots.answerWith(NOT_FOUND_KEY, req, res)) res.writeHead(404).end();
+      },
+    },
     warm: () => !site || snapshots.has('/'),
     brandColor: () => operator.brandColor,
     indicator: () => currentFacts()?.indicator ?? null,

@@ -1,3 +1,4 @@
+import { PROBLEMS } from '../problem.ts';
 import type { Rendered, SnapshotRoute } from './snapshots.ts';
 
 /** Headers every HTML page carries. Scripts and styles are hashed files of our own origin. */
@@ -8,7 +9,10 @@ export const HTML_HEADERS: Record<string, string> = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 };
 
-const INCIDENT_PATH = /^\/(incidents|maintenances)\/[a-z0-9]{1,64}$/;
+/** An incident or maintenance page: one path segment after the kind. */
+const EVENT_PAGE = /^\/(?:incidents|maintenances)\/([^/]+)$/;
+/** What an incident or maintenance id looks like: any other segment names nothing. */
+const EVENT_ID = /^[a-z0-9]{1,64}$/;
 
 /** Which incident, maintenance and history pages exist, as of one data version (absent: not known yet). */
 export interface PageIndex {
@@ -17,16 +21,28 @@ export interface PageIndex {
 }
 
 /** The key every page that does not exist shares: one render per data version, however many ids are tried. */
-const NOT_FOUND_KEY = '/404';
+export const NOT_FOUND_KEY = '/404';
+
+/** What the subscribe form shows, by its query: the form, the form with an error, or "check your inbox". */
+const SUBSCRIBE_ERRORS = new Set(['email', 'endpoint']);
 
 /**
- * The cache key of a public page, or null for paths that are not snapshot pages. With an index
- * of what exists (current for this data version), an unknown incident or maintenance id, or a
- * history page past the last, maps to the one not-found snapshot instead of a render of its own.
+ * The cache key of a public page, or null for paths that are not snapshot pages. A segment that
+ * is not an id names nothing; with an index of what exists (current for this data version), an
+ * unknown incident or maintenance id, or a history page past the last, does not either; nor does
+ * an unknown problem code. All of them map to the one not-found snapshot instead of a render of
+ * their own. The subscribe form is the same for everyone: one snapshot per thing it can say.
  */
 export function pageKey(path: string, query: string, index: PageIndex | null = null): string | null {
   if (path === '/' || path === '/robots.txt') return path;
-  if (INCIDENT_PATH.test(path)) return index && !index.ids.has(path.slice(path.lastIndexOf('/') + 1)) ? NOT_FOUND_KEY : path;
+  const event = EVENT_PAGE.exec(path);
+  if (event) return !EVENT_ID.test(event[1]!) || (index && !index.ids.has(event[1]!)) ? NOT_FOUND_KEY : path;
+  if (path.startsWith('/problems/')) return Object.hasOwn(PROBLEMS, path.slice('/problems/'.length)) ? path : NOT_FOUND_KEY;
+  if (path === '/subscribe') {
+    const params = new URLSearchParams(query);
+    const error = params.get('error');
+    return params.has('sent') ? '/subscribe?sent' : error && SUBSCRIBE_ERRORS.has(error) ? `/subscribe?error=${error}` : path;
+  }
   if (path === '/history') {
     const page = Number(new URLSearchParams(query).get('page') ?? '1');
     const n = Number.isSafeInteger(page) && page >= 1 ? page : 1;
@@ -35,9 +51,23 @@ export function pageKey(path: string, query: string, index: PageIndex | null = n
   return null;
 }
 
+/** Where a public page asked for with a trailing slash lives (null: not a page's path). */
+export function canonicalPath(path: string): string | null {
+  if (path.length < 2 || !path.endsWith('/')) return null;
+  const bare = path.slice(0, -1);
+  return bare === '/history' || EVENT_PAGE.test(bare) ? bare : null;
+}
+
 /** The public pages as snapshot routes; `render` asks Astro for one page's bytes; `index` says what exists (null while not current). */
 export function pageRoutes(render: (path: string) => Promise<Rendered>, index: () => PageIndex | null = () => null): SnapshotRoute[] {
-  return [{ key: (path, query) => (path === NOT_FOUND_KEY ? path : pageKey(path, query, index())), render, headers: HTML_HEADERS }];
+  return [
+    {
+      key: (path, query) => (path === NOT_FOUND_KEY ? path : pageKey(path, query, index())),
+      moved: canonicalPath,
+      render,
+      headers: HTML_HEADERS,
+    },
+  ];
 }
 
 /** Renders a page through the running server's own Astro handler, over loopback. */

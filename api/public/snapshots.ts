@@ -18,6 +18,8 @@ export interface SnapshotRoute {
    */
   key(path: string, query: string): string | null;
   render(key: string): Promise<Rendered>;
+  /** Where a path this route answers elsewhere lives (a permanent redirect there, query kept), or null. */
+  moved?(path: string): string | null;
   /** Extra response headers (CORS, CSP). */
   headers?: Record<string, string>;
 }
@@ -112,36 +114,61 @@ export class Snapshots {
     const path = q === -1 ? target : target.slice(0, q);
     const query = q === -1 ? '' : target.slice(q + 1);
     for (const route of this.options.routes) {
-      const key = route.key(path, query);
-      if (key === null) continue;
-      // The hot path is synchronous: a snapshot in memory is written without a promise.
-      const entry = this.hit(route, key);
-      if (entry) {
-        this.write(entry, req, res);
+      const moved = route.moved?.(path);
+      if (moved) {
+        res.writeHead(301, { location: query ? `${moved}?${query}` : moved, 'cache-control': PUBLIC_CACHE_CONTROL });
+        res.end();
         return true;
       }
-      // A cold snapshot is rebuilt for this request; if the database is slow to answer, the
-      // last one (however old) is written after COLD_WAIT_MS rather than keeping the visitor
-      // waiting out the database's deadline, and the rebuild goes on for the next visitor.
-      const last = this.entries.get(key);
-      let answered = false;
-      const answer = (entry: Entry) => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timer);
-        this.write(entry, req, res);
-      };
-      const timer = last ? setTimeout(() => answer(last), COLD_WAIT_MS) : undefined;
-      this.build(route, key).then(answer, (err) => {
-        // The database is out of reach: the last snapshot, however old, beats an error.
-        if (last) return answer(last);
-        this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
-        if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
-        res.end('Temporarily unavailable; retry in a few seconds.\n');
-      });
+      const key = route.key(path, query);
+      if (key === null) continue;
+      this.answer(route, key, req, res);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Answers with the snapshot of `path` whatever was asked for (a path no page matches gets the
+   * not-found page's, built once per data version, not once per request). False when no route
+   * serves `path`.
+   */
+  answerWith(path: string, req: IncomingMessage, res: ServerResponse): boolean {
+    for (const route of this.options.routes) {
+      const key = route.key(path, '');
+      if (key === null) continue;
+      this.answer(route, key, req, res);
+      return true;
+    }
+    return false;
+  }
+
+  private answer(route: SnapshotRoute, key: string, req: IncomingMessage, res: ServerResponse): void {
+    // The hot path is synchronous: a snapshot in memory is written without a promise.
+    const entry = this.hit(route, key);
+    if (entry) {
+      this.write(entry, req, res);
+      return;
+    }
+    // A cold snapshot is rebuilt for this request; if the database is slow to answer, the
+    // last one (however old) is written after COLD_WAIT_MS rather than keeping the visitor
+    // waiting out the database's deadline, and the rebuild goes on for the next visitor.
+    const last = this.entries.get(key);
+    let answered = false;
+    const answer = (entry: Entry) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      this.write(entry, req, res);
+    };
+    const timer = last ? setTimeout(() => answer(last), COLD_WAIT_MS) : undefined;
+    this.build(route, key).then(answer, (err) => {
+      // The database is out of reach: the last snapshot, however old, beats an error.
+      if (last) return answer(last);
+      this.options.logger.error('snapshot render failed', { key, ...describeError(err) });
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+      res.end('Temporarily unavailable; retry in a few seconds.\n');
+    });
   }
 
   /**

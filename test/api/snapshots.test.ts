@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
-import { pageKey } from '../../api/public/pages.ts';
+import { canonicalPath, pageKey } from '../../api/public/pages.ts';
 import { silentLogger } from '../../api/log.ts';
 import { within } from '../helpers/server.ts';
 
@@ -29,13 +29,16 @@ beforeEach(async () => {
     return { status: 200, contentType: 'text/html; charset=utf-8', body: `<p>${key} at version ${version}</p>`.repeat(50) };
   };
   snapshots = new Snapshots({
-    routes: [{ key: pageKey, render, headers: { 'x-test': 'yes' } }],
+    routes: [{ key: pageKey, moved: canonicalPath, render, headers: { 'x-test': 'yes' } }],
     version: () => version,
     logger: silentLogger,
     bypassHeader: ['x-bypass', 'secret'],
   });
   server = createServer((req, res) => {
-    if (!snapshots.handle(req, res)) res.writeHead(418).end('not a snapshot');
+    if (snapshots.handle(req, res)) return;
+    // As the server answers a path no page matches: with the not-found page's snapshot (here `/`).
+    if (req.url === '/no-page-here' && snapshots.answerWith('/', req, res)) return;
+    res.writeHead(418).end('not a snapshot');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -137,9 +140,28 @@ describe('serving', () => {
   });
 
   test('paths that are not snapshot pages pass through, and so does the renderer’s own request', async () => {
-    expect((await get('/subscribe')).status).toBe(418);
+    expect((await get('/subscriptions/manage?token=x')).status).toBe(418);
     expect((await get('/', { 'x-bypass': 'secret' })).status).toBe(418);
     expect((await fetch(`${url}/`, { method: 'POST' })).status).toBe(418);
+  });
+
+  test('a page asked for with a trailing slash is a permanent redirect to its path, query kept, with no render', async () => {
+    for (const [asked, location] of [
+      ['/incidents/inc1/', '/incidents/inc1'],
+      ['/history/?page=2', '/history?page=2'],
+    ]) {
+      const res = await fetch(`${url}${asked}`, { redirect: 'manual' });
+      expect(res.status).toBe(301);
+      expect(res.headers.get('location')).toBe(location);
+    }
+    expect(renders).toEqual([]);
+  });
+
+  test('a request answered with another path’s snapshot: one render, then from memory', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, async () => (await get('/no-page-here')).text()));
+    expect(answers.every((a) => a.includes('<p>/ at version 1</p>'))).toBe(true);
+    expect((await get('/')).headers.get('etag')).toBeTruthy();
+    expect(renders).toEqual(['/']);
   });
 });
 
@@ -229,10 +251,35 @@ describe('pageKey with an index of what exists', () => {
     ['/history', 'page=4', null, '/history?page=4'],
     ['/history', 'page=x', index, '/history?page=1'],
     ['/', '', index, '/'],
-    ['/subscribe', '', index, null],
+    ['/incidents/INC1', '', null, '/404'],
+    ['/incidents/inc1.html', '', index, '/404'],
+    ['/problems/not_found', '', null, '/problems/not_found'],
+    ['/problems/no_such_code', '', index, '/404'],
+    ['/problems/constructor', '', index, '/404'],
+    ['/subscribe', '', index, '/subscribe'],
+    ['/subscribe', 'utm_source=mail', null, '/subscribe'],
+    ['/subscribe', 'sent', index, '/subscribe?sent'],
+    ['/subscribe', 'error=email', index, '/subscribe?error=email'],
+    ['/subscribe', 'error=endpoint', index, '/subscribe?error=endpoint'],
+    ['/subscribe', 'error=%3Cscript%3E', index, '/subscribe'],
+    ['/subscriptions/manage', 'token=x', index, null],
   ] as const)('%s?%s (index: %j) → %s', (path, query, idx, key) => {
     expect(pageKey(path, query, idx)).toBe(key);
   });
+});
+
+test.each([
+  ['/incidents/inc1/', '/incidents/inc1'],
+  ['/maintenances/mnt1/', '/maintenances/mnt1'],
+  ['/history/', '/history'],
+  ['/incidents/inc1', null],
+  ['/', null],
+  ['/incidents/', null],
+  ['/incidents/a/b/', null],
+  ['/admin/', null],
+  ['//evil.example/', null],
+] as const)('a trailing slash: %s lives at %s', (path, canonical) => {
+  expect(canonicalPath(path)).toBe(canonical);
 });
 
 test('compressing a large page does not hold up the event loop', async () => {

@@ -214,6 +214,28 @@ describe('pages that do not exist', () => {
     );
     expect(new Set(statuses)).toEqual(new Set([404]));
     expect((await fetch(`${server.url}/history?page=999`)).status).toBe(404);
+    // Nor do paths no page matches, ids that cannot be ids, or unknown problem codes: what a
+    // scanner or a crawler asks for costs no render.
+    const notFound = (await fetch(`${server.url}/incidents/nosuchincident2`)).headers.get('etag');
+    expect(notFound).toBeTruthy();
+    for (const path of [
+      '/wp-login.php',
+      '/index.html',
+      '/admin/no-such-screen',
+      `/incidents/${incident.id.toUpperCase()}`,
+      '/incidents',
+      '/problems/no_such_code',
+    ]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(404);
+      // The one not-found snapshot, from memory.
+      expect(res.headers.get('etag'), path).toBe(notFound);
+      expect(await res.text()).toContain('<h1>Not found</h1>');
+    }
+    // A page asked for with a trailing slash is sent to its one address.
+    const slashed = await fetch(`${server.url}/incidents/${incident.id}/?ref=chat`, { redirect: 'manual' });
+    expect(slashed.status).toBe(301);
+    expect(slashed.headers.get('location')).toBe(`/incidents/${incident.id}?ref=chat`);
     expect(await builds()).toBe(before);
     expect(await html('/incidents/nosuchincident1')).toContain('<h1>Not found</h1>');
 
@@ -221,6 +243,18 @@ describe('pages that do not exist', () => {
     await within(2000, async () => (await fetch(`${server.url}/incidents/${fresh.id}`)).status === 200);
     expect((await fetch(`${server.url}/incidents/${incident.id}`)).status).toBe(200);
     await admin('POST', `/incidents/${fresh.id}/updates`, { status: 'resolved', body: 'Fixed.' });
+  });
+
+  test('the subscribe form is the same for everyone: built once per change, and it lists a component added since', async () => {
+    expect(await html('/subscribe')).toContain('Payments API');
+    const before = await builds();
+    const forms = await Promise.all(Array.from({ length: 10 }, () => html('/subscribe?utm_source=mail')));
+    expect(new Set(forms).size).toBe(1);
+    expect(await html('/subscribe?sent')).toContain('Check your inbox');
+    expect(await builds()).toBe(before + 1);
+    const added = await admin('POST', '/components', { name: 'Status webhooks' });
+    await within(2000, async () => (await html('/subscribe')).includes('Status webhooks'));
+    await admin('DELETE', `/components/${added.id}`);
   });
 });
 
