@@ -1,7 +1,8 @@
 // Is the page isolated from everything else the process does? `/` under wrk (256 connections,
 // 10 s) while, together: an update fans out to 100 000 subscribers (through the real Resend SDK
 // to the fake provider, its own process), 300 requests/s arrive for pages no snapshot holds
-// (unknown incidents, history pages past the last, real incidents never asked for), and 10
+// (unknown incidents, history pages past the last, paths no page has, real incidents never asked
+// for), and 10
 // admin writes/s land. Against the bare node:http server with the same bytes, in the same run.
 // Prints one JSON line.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -82,8 +83,9 @@ try {
     while (performance.now() < until) {
       for (const due = Math.floor(((performance.now() - started) / 1000) * MISSES_PER_SECOND); misses < due; misses++) {
         const i = misses;
-        // A real incident's page is built once, then served from memory like any other.
-        const path = i % 3 === 0 ? `/incidents/unknown${i}` : i % 3 === 1 ? `/history?page=${1000 + i}` : `/incidents/${incidentIds[i % incidentIds.length]}`;
+        // Unknown incidents, history pages past the last, paths no page has (as scanners try), and
+        // real incidents never asked for (each built once, then served from memory like any other).
+        const path = [`/incidents/unknown${i}`, `/history?page=${1000 + i}`, `/scan/${i}.php`, `/incidents/${incidentIds[i % incidentIds.length]}`][i % 4];
         void fetch(`${base}${path}`, { headers: { 'accept-encoding': 'br' } }).then(
           (r) => r.arrayBuffer(),
           () => undefined,
