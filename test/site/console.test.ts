@@ -139,7 +139,7 @@ describe('running an incident from the console', () => {
     await page.click('button:has-text("Declare")');
     await page.waitForURL(/\/admin\/incidents\/\w+\?declared=1$/);
     incidentId = new URL(page.url()).pathname.split('/').pop()!;
-    expect(await page.locator('.deadline').first().innerText()).toMatch(/Next public update due .+: ?due in (29 min|30 min)/);
+    expect(await page.locator('.deadline').first().innerText()).toMatch(/Next public update due .+: due in (29 min|30 min)/);
 
     await within(5000, async () => (await publicJson('/api/v2/incidents/unresolved.json')).incidents.some((i: any) => i.id === incidentId));
     const summary = await publicJson('/api/v2/summary.json');
