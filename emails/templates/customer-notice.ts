@@ -113,7 +113,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     timing: escapeHtml(l.timing),
     affected: escapeHtml(l.affected),
     body_html: l.body ? renderMarkdown(l.body) : '',
-    sla_html: l.sla.map((line) => `<p><strong>${escapeHtml(line)}</strong></p>`).join(''),
+    sla_html: slaHtml(l.sla),
     link_url: escapeHtml(l.link.url),
     button_label: escapeHtml(l.link.label),
     brand: brandHtml(props.brand, props.pageName),
@@ -134,4 +134,11 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     `-- ${withoutControlCharacters(props.pageName)}`,
   ].join('\n');
   return { subject: subjectLine, html, text };
+}
+
+/** The SLA lines as HTML: the first (what is owed) stands out; the details under it are a list. */
+function slaHtml([headline, ...details]: string[]): string {
+  if (headline === undefined) return '';
+  const list = details.length ? `<ul>${details.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : '';
+  return `<p><strong>${escapeHtml(headline)}</strong></p>${list}`;
 }

@@ -98,6 +98,9 @@ describe('the period statement', () => {
     expect(mail.text).toContain('API: 99.72 % available, 120 minutes of downtime.');
     expect(mail.text).toContain('Incident "API down": 120 minutes of downtime.');
     expect(mail.text).toContain('Credit step: availability below 99.9 % earns 10 %.');
+    // In the HTML, what is owed stands out and the figures behind it are a list.
+    expect(mail.html).toContain('<strong>Your availability for 26 November – 25 December 2026 was 99.72 %');
+    expect(mail.html).toContain('<li>API: 99.72 % available, 120 minutes of downtime.</li>');
 
     const listed = await t.call('GET', `/customers/${customer}/statements`, { key: t.keys.reader });
     expect(listed.json.data).toEqual([
