@@ -248,7 +248,8 @@ export class Snapshots {
 
   private write(entry: Entry, req: IncomingMessage, res: ServerResponse): void {
     const variant = entry.variants[negotiateCached(req.headers['accept-encoding'])];
-    const inm = req.headers['if-none-match'];
+    // Only a success can be "not modified" (RFC 9110 §13.2.1): a not-found page answers in full.
+    const inm = entry.status < 300 ? req.headers['if-none-match'] : undefined;
     if (inm && matches(inm, entry.etags)) {
       res.writeHead(304, variant.notModifiedHeaders);
       res.end();

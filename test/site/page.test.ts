@@ -232,6 +232,10 @@ describe('pages that do not exist', () => {
       expect(res.headers.get('etag'), path).toBe(notFound);
       expect(await res.text()).toContain('<h1>Not found</h1>');
     }
+    // Only a success can be "not modified": a not-found page answers in full whatever the client holds.
+    const again = await fetch(`${server.url}/wp-login.php`, { headers: { 'if-none-match': notFound! } });
+    expect(again.status).toBe(404);
+    expect(await again.text()).toContain('<h1>Not found</h1>');
     // A page asked for with a trailing slash is sent to its one address.
     const slashed = await fetch(`${server.url}/incidents/${incident.id}/?ref=chat`, { redirect: 'manual' });
     expect(slashed.status).toBe(301);
