@@ -45,9 +45,9 @@ function maintenanceLines(figures: PeriodFigures, plan: { maintenanceNoticeHours
   );
 }
 
-/** A resolution email's SLA lines: per billing period the incident touched, its downtime there, the maintenance, and what is owed. */
-export function resolutionSlaLines(incidentId: string, periods: PeriodFigures[], plan: { target: number; maintenanceNoticeHours: number }): string[] {
-  return periods.flatMap((figures) => {
+/** A resolution email's SLA lines, per billing period the incident touched: its downtime there and what is owed, then the maintenance. */
+export function resolutionSlaLines(incidentId: string, periods: PeriodFigures[], plan: { target: number; maintenanceNoticeHours: number }): string[][] {
+  return periods.map((figures) => {
     const mine = figures.incidents.find((i) => i.id === incidentId)?.downtimeMinutes ?? 0;
     const caused =
       mine > 0

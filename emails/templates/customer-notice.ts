@@ -23,8 +23,8 @@ interface CustomerIncidentEmail {
   body: string;
   /** A second (or later) resolution after the incident was reopened. */
   updated: boolean;
-  /** The SLA lines (resolution only), worded from the period figures. */
-  sla: string[];
+  /** The SLA lines (resolution only), worded from the period figures: per billing period, what is owed first. */
+  sla: string[][];
   /** The zone times are stated in (UTC is stated too); default UTC. */
   zone?: string;
   /** The owner's brand (band and logo); none by default. */
@@ -60,7 +60,8 @@ interface Layout {
   timing: string;
   affected: string;
   body: string;
-  sla: string[];
+  /** Per billing period: what is owed, then the figures behind it. */
+  sla: string[][];
   link: { url: string; label: string };
 }
 
@@ -74,7 +75,7 @@ function layoutOf(props: CustomerEmailProps): Layout {
       timing: `${utc(props.period.from)} to ${utc(props.period.to)}`,
       affected: '',
       body: '',
-      sla: props.lines,
+      sla: [props.lines],
       link: { url: props.pageUrl, label: 'View the status page' },
     };
   }
@@ -113,7 +114,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     timing: escapeHtml(l.timing),
     affected: escapeHtml(l.affected),
     body_html: l.body ? renderMarkdown(l.body) : '',
-    sla_html: slaHtml(l.sla),
+    sla_html: l.sla.map(slaHtml).join(''),
     link_url: escapeHtml(l.link.url),
     button_label: escapeHtml(l.link.label),
     brand: brandHtml(props.brand, props.pageName),
@@ -127,7 +128,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
     l.timing,
     ...(l.affected ? [l.affected] : []),
     ...(l.body ? ['', l.body] : []),
-    ...l.sla.flatMap((line) => ['', line]),
+    ...l.sla.flat().flatMap((line) => ['', line]),
     '',
     `${l.link.label}: ${l.link.url}`,
     '',
@@ -136,7 +137,7 @@ export async function renderCustomerEmail(props: CustomerEmailProps): Promise<{ 
   return { subject: subjectLine, html, text };
 }
 
-/** The SLA lines as HTML: the first (what is owed) stands out; the details under it are a list. */
+/** One period's SLA lines as HTML: the first (what is owed) stands out; the figures behind it are a list. */
 function slaHtml([headline, ...details]: string[]): string {
   if (headline === undefined) return '';
   const list = details.length ? `<ul>${details.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : '';

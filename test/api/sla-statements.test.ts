@@ -71,6 +71,8 @@ describe('the resolution email states only what is certain', () => {
       'This incident caused 120 minutes of downtime on your services in 26 November – 25 December 2026. 26 November – 25 December 2026 is not over yet. Even if nothing else goes wrong, your availability for it can be at most 99.72 %, below your 99.9 % commitment: a service credit of at least 10 % is already owed.',
     );
     expect(resolution.text).not.toContain('0.00 %');
+    // In the HTML, each period's downtime and credit stands out.
+    expect(resolution.html.match(/<strong>This incident caused \d+ minutes of downtime/g)).toHaveLength(2);
   });
 });
 

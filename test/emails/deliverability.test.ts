@@ -129,7 +129,7 @@ const kinds: [string, () => Promise<{ subject: string; html: string; text: strin
         affected: ['API'],
         body: 'The certificate was renewed; renewals are now monitored.',
         updated: false,
-        sla: ['Your availability this month is 99.79 %, below the 99.9 % in your plan.', 'You are owed a credit of 10 % of this month’s fee.'],
+        sla: [['Your availability this month is 99.79 %, below the 99.9 % in your plan.', 'You are owed a credit of 10 % of this month’s fee.']],
         brand,
       }),
   ],

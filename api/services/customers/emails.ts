@@ -27,7 +27,7 @@ export async function customerEmail(
   const now = ctx.now();
   const inScope = (id: string) => customer.componentIds === null || customer.componentIds.includes(id);
   const resolution = input.kind === 'resolution';
-  let sla: string[] = [];
+  let sla: string[][] = [];
   if (resolution) {
     const plan = await getPlan(ctx, customer.planId);
     const periods = periodsTouched(customer.billingAnchorDay, incident.startedAt, incident.resolvedAt ?? now);
