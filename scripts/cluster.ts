@@ -83,9 +83,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 }
 
-/** One Candor process on `port` (as `npm run serve` runs it, without its memory flags), ready when it listens. */
+/** One Candor process on `port`, started as `npm run serve` starts it (the same Node flags), ready when it listens. */
 export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
-  // As `npm run serve` starts it (the same Node flags).
   const child = spawn(process.execPath, serveArgs(), {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },

@@ -111,8 +111,15 @@ export class Snapshots {
     if (bypass && req.headers[bypass[0]] === bypass[1]) return false;
     const target = req.url ?? '/';
     const q = target.indexOf('?');
-    const path = q === -1 ? target : target.slice(0, q);
-    const query = q === -1 ? '' : target.slice(q + 1);
+    return q === -1 ? this.answerWith(target, req, res) : this.answerWith(target.slice(0, q), req, res, target.slice(q + 1));
+  }
+
+  /**
+   * Answers with the snapshot of `path` (and `query`), whatever the request asked for: a path no
+   * page matches gets the not-found page's, built once per data version, not once per request.
+   * False when no route serves `path`.
+   */
+  answerWith(path: string, req: IncomingMessage, res: ServerResponse, query = ''): boolean {
     for (const route of this.options.routes) {
       const moved = route.moved?.(path);
       if (moved) {
@@ -122,28 +129,13 @@ export class Snapshots {
       }
       const key = route.key(path, query);
       if (key === null) continue;
-      this.answer(route, key, req, res);
+      this.serve(route, key, req, res);
       return true;
     }
     return false;
   }
 
-  /**
-   * Answers with the snapshot of `path` whatever was asked for (a path no page matches gets the
-   * not-found page's, built once per data version, not once per request). False when no route
-   * serves `path`.
-   */
-  answerWith(path: string, req: IncomingMessage, res: ServerResponse): boolean {
-    for (const route of this.options.routes) {
-      const key = route.key(path, '');
-      if (key === null) continue;
-      this.answer(route, key, req, res);
-      return true;
-    }
-    return false;
-  }
-
-  private answer(route: SnapshotRoute, key: string, req: IncomingMessage, res: ServerResponse): void {
+  private serve(route: SnapshotRoute, key: string, req: IncomingMessage, res: ServerResponse): void {
     // The hot path is synchronous: a snapshot in memory is written without a promise.
     const entry = this.hit(route, key);
     if (entry) {
