@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { createDb } from '../db/client.ts';
 import { createApp, type SiteHandler } from './app.ts';
+import { listen } from './listen.ts';
 import { logoOf } from './services/logo.ts';
 import { DeliveryProcess } from './workers/delivery-process.ts';
 import { createMetrics } from './metrics.ts';
@@ -218,7 +218,7 @@ async function main() {
   for (const w of workers) w.start();
 
   const hono = getRequestListener(app.fetch);
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const started = performance.now();
     const record = () => metrics.request((req.url ?? '/').split('?')[0]!, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
     if (!snapshots.handle(req, res)) void hono(req, res);
@@ -226,15 +226,13 @@ async function main() {
     // listener to add; anything else when its answer has gone.
     if (res.writableEnded) record();
     else res.once('finish', record);
-  });
+  };
   // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first.
-  server.keepAliveTimeout = 65_000;
-  server.listen(config.port, config.host, () => {
-    const { address, port } = server.address() as AddressInfo;
-    origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-    logger.info('listening', { url: origin, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
-    snapshots.prebuild('/').catch((err) => logger.error('could not build the public page yet', describeError(err)));
-  });
+  const server = await listen(handler, { port: config.port, host: config.host, keepAliveTimeout: 65_000 });
+  const { address, port } = server.address;
+  origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  logger.info('listening', { url: origin, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
+  snapshots.prebuild('/').catch((err) => logger.error('could not build the public page yet', describeError(err)));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -249,7 +247,7 @@ async function main() {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(async () => {
+    void server.close().then(async () => {
       await senderStopped;
       database.close();
       logger.info('stopped');
