@@ -10,13 +10,12 @@ import * as schema from './schema/index.ts';
 import { streamingClient } from './streams.ts';
 
 export type Drizzle = LibSQLDatabase<typeof schema>;
-export type WriteStatement = BatchItem<'sqlite'>;
-/** A query a batch may carry (drizzle parses its rows as when it is awaited alone). */
-export type ReadStatement = BatchItem<'sqlite'>;
+/** A statement a batch may carry: a write, or a query whose rows drizzle parses as when it is awaited alone. */
+export type Statement = BatchItem<'sqlite'>;
 
 /** Reads that need no earlier answer, and the answer their results make. */
 export interface Reads<T> {
-  statements: ReadStatement[];
+  statements: Statement[];
   answer(results: unknown[]): T;
 }
 
@@ -45,12 +44,12 @@ export interface Database {
    * also the public one unless the caller says public pages cannot show what it writes
    * (`INTERNAL`: a note, a session, a subscriber), so those writes rebuild no public page.
    */
-  commit(statements: WriteStatement[], scope?: CommitScope): Promise<void>;
+  commit(statements: Statement[], scope?: CommitScope): Promise<void>;
   /**
    * Commits as `commit`, then runs `reads` in the same batch, after the writes: the answer a use
    * case gives from what it wrote, without another round trip.
    */
-  commitThenRead<T>(statements: WriteStatement[], reads: Reads<T>, scope?: CommitScope): Promise<T>;
+  commitThenRead<T>(statements: Statement[], reads: Reads<T>, scope?: CommitScope): Promise<T>;
   /** The change counter: moves on every commit, from any process sharing the database. */
   changeCount(): Promise<number>;
   /** Calls `listener` after each commit this process makes, saying whether it queued emails or webhooks, or revoked access, and where the counters stand. */
@@ -104,7 +103,7 @@ interface Committed {
 }
 
 /** Whether a commit's statement writes to the outbox (a statement it cannot read counts as one that does). */
-function writesOutbox(statement: WriteStatement): boolean {
+function writesOutbox(statement: Statement): boolean {
   const table = (statement as { config?: { table?: Table } }).config?.table;
   if (table) return getTableName(table) === 'outbox';
   const raw = statement as { getQuery?: () => { sql: string } };
@@ -209,9 +208,9 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   const counters = sql.raw(CHANGE_COUNTERS);
 
   /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
-  const write = async (statements: WriteStatement[], scope: CommitScope, reads: ReadStatement[]): Promise<unknown[]> => {
+  const write = async (statements: Statement[], scope: CommitScope, reads: Statement[]): Promise<unknown[]> => {
     const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-    const results: unknown[] = await db.batch([...bumps, ...statements, db.all(counters), ...reads] as [WriteStatement, ...WriteStatement[]]);
+    const results: unknown[] = await db.batch([...bumps, ...statements, db.all(counters), ...reads] as [Statement, ...Statement[]]);
     const committed: Committed = {
       outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])),
       revokes: scope.revokes === true,

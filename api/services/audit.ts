@@ -1,4 +1,4 @@
-import type { Database, WriteStatement } from '../../db/client.ts';
+import type { Database, Statement } from '../../db/client.ts';
 import { auditLog } from '../../db/schema/index.ts';
 import { newId } from '../../db/ids.ts';
 import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
@@ -6,14 +6,7 @@ import type { Actor, ServiceContext } from './context.ts';
 import { decodeCursor, encodeCursor, type Page } from './paging.ts';
 
 /** The audit-log row for one change, to commit with the change itself. */
-export function auditEntry(
-  database: Database,
-  actor: Actor,
-  at: Date,
-  action: string,
-  resource: { type: string; id: string },
-  detail?: unknown,
-): WriteStatement {
+export function auditEntry(database: Database, actor: Actor, at: Date, action: string, resource: { type: string; id: string }, detail?: unknown): Statement {
   return database.db.insert(auditLog).values({
     id: newId(),
     at,

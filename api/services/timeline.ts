@@ -1,6 +1,6 @@
 import { and, eq, lt, or, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { runReads, type Drizzle, type ReadStatement, type Reads, type WriteStatement } from '../../db/client.ts';
+import { runReads, type Drizzle, type Reads, type Statement } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
@@ -34,7 +34,7 @@ export interface TimelineQueries<Row extends { id: string }, Update extends { id
 }
 
 /** A read as a statement of its own (awaited alone, or sent with others in one batch). */
-type Reading<T> = ReadStatement & PromiseLike<T>;
+type Reading<T> = Statement & PromiseLike<T>;
 
 export type Loaded<Row, Update> = Row & {
   components: { id: string; name: string; status: ComponentStatus }[];
@@ -119,15 +119,15 @@ export async function planEntry(
     componentIds: string[];
     at: Date;
     pending: Parameters<typeof planComponentStatuses>[3];
-    update: (updateId: string) => WriteStatement;
+    update: (updateId: string) => Statement;
     updateComponents: typeof incidentUpdateComponents | typeof maintenanceUpdateComponents;
     /** Which of the considered components the update names (default: every one considered). */
     affected?: (changes: StatusChange[]) => StatusChange[];
-    follow: (updateId: string) => Promise<WriteStatement[]>;
+    follow: (updateId: string) => Promise<Statement[]>;
     /** The status reads for `componentIds`, if the use case started them early. */
     reads?: Promise<StatusInputs>;
   },
-): Promise<WriteStatement[]> {
+): Promise<Statement[]> {
   const plan = await planComponentStatuses(ctx.database, entry.componentIds, entry.at, entry.pending, entry.reads);
   const updateId = newId();
   const affected = entry.affected ? entry.affected(plan.changes) : plan.changes;

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database, WriteStatement } from '../../db/client.ts';
+import type { Database, Statement } from '../../db/client.ts';
 import { type components, type incidents, type maintenances, writeGuard } from '../../db/schema/index.ts';
 
 type Versioned = typeof incidents | typeof components | typeof maintenances;
@@ -17,7 +17,7 @@ export function writeVersioned<T extends Versioned>(
   table: T,
   read: { id: string; version: number },
   set: Partial<T['$inferInsert']>,
-): WriteStatement[] {
+): Statement[] {
   const { db } = database;
   return [
     db
@@ -29,7 +29,7 @@ export function writeVersioned<T extends Versioned>(
 }
 
 /** Aborts the commit unless the statement just before it changed exactly one row (see `write_guard`). */
-export function changedOne(database: Database): WriteStatement {
+export function changedOne(database: Database): Statement {
   return database.db
     .insert(writeGuard)
     .values({ id: 1, changed: sql`changes()` })

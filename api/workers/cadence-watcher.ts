@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { cadenceNotices, incidents, outbox } from '../../db/schema/index.ts';
-import { INTERNAL, type WriteStatement } from '../../db/client.ts';
+import { INTERNAL, type Statement } from '../../db/client.ts';
 import { nextNoticeAt, nextPostmortemNoticeAt, noticesDue } from '../domain/incident/cadence.ts';
 import { loadCadencePolicy } from '../services/policy.ts';
 import { publicIncident } from '../services/public/incidents.ts';
@@ -151,7 +151,7 @@ export class CadenceWatcher extends LeadingWorker {
     const { publicUrl, webhookUrl, logger } = this.options;
     const { database } = this.ctx;
     const now = this.ctx.now();
-    const statements: WriteStatement[] = [];
+    const statements: Statement[] = [];
     for (const n of notices) {
       statements.push(
         database.db

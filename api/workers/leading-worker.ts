@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { InStatement, Row } from '@libsql/client';
-import type { Database, WriteStatement } from '../../db/client.ts';
+import type { Database, Statement } from '../../db/client.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { describeError, type Logger } from '../log.ts';
 
@@ -84,7 +84,7 @@ export class Lease {
    * The first statement of each write batch the leader makes: it fails the batch (CHECK
    * `lease_fence_held`) unless this holder still holds the lease at the epoch it leads at.
    */
-  fence(): WriteStatement {
+  fence(): Statement {
     return this.database.db.run(
       sql`INSERT INTO lease_fence (id, held) SELECT 1, count(*) FROM leases WHERE name = ${this.name} AND owner = ${this.owner} AND epoch = ${this.epoch ?? -1}
           ON CONFLICT (id) DO UPDATE SET held = excluded.held`,

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
-import type { Database, WriteStatement } from '../../../db/client.ts';
+import type { Database, Statement } from '../../../db/client.ts';
 import { componentStatusIntervals, components, incidentComponents, incidents, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { effectiveStatus, type ComponentStatus } from '../../domain/component/status.ts';
@@ -16,7 +16,7 @@ export interface StatusChange {
 export interface StatusPlan {
   /** Every component considered, with its displayed status before and after (possibly equal). */
   changes: StatusChange[];
-  statements: WriteStatement[];
+  statements: Statement[];
 }
 
 /**
@@ -96,7 +96,7 @@ export async function planComponentStatuses(
   for (const m of maintained) hold(m.componentId, 'under_maintenance');
   if (pending.maintenance?.holds) for (const id of componentIds) hold(id, 'under_maintenance');
   const ownHolding = pending.incident?.holdings;
-  const statements: WriteStatement[] = [];
+  const statements: Statement[] = [];
   const changes: StatusChange[] = [];
 
   for (const c of current) {

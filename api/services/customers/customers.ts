@@ -1,5 +1,5 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type Statement } from '../../../db/client.ts';
 import { customerComponents, customers, slaPlans } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
@@ -45,7 +45,7 @@ export async function getCustomer(ctx: ServiceContext, id: string): Promise<Cust
   return (await withScope(ctx, [row]))[0]!;
 }
 
-async function planStatements(ctx: ServiceContext, input: CustomerInput, id: string, exists: boolean, prefix = ''): Promise<WriteStatement[]> {
+async function planStatements(ctx: ServiceContext, input: CustomerInput, id: string, exists: boolean, prefix = ''): Promise<Statement[]> {
   const { db } = ctx.database;
   const plan = await db.select({ id: slaPlans.id }).from(slaPlans).where(eq(slaPlans.id, input.planId)).get();
   const errors: FieldError[] = [];
@@ -93,7 +93,7 @@ export async function saveCustomer(ctx: ServiceContext, actor: Actor, input: Cus
 export async function importCustomers(ctx: ServiceContext, actor: Actor, rows: CustomerInput[]): Promise<{ imported: number }> {
   const { database } = ctx;
   return database.exclusive(async () => {
-    const statements: WriteStatement[] = [];
+    const statements: Statement[] = [];
     const errors: FieldError[] = [];
     for (const [i, row] of rows.entries()) {
       try {

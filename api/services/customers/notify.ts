@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database, WriteStatement } from '../../../db/client.ts';
+import type { Database, Statement } from '../../../db/client.ts';
 
 /**
  * One outbox row per contact of every customer the incident affects (a component in their
@@ -9,7 +9,7 @@ import type { Database, WriteStatement } from '../../../db/client.ts';
 export function customerFanOut(
   database: Database,
   input: { incidentId: string; eventKey: string; template: 'customer-notice' | 'customer-resolution'; at: Date },
-): WriteStatement {
+): Statement {
   const at = input.at.getTime();
   return database.db.run(sql`
     INSERT INTO outbox (recipient, event_key, template, payload, status, attempts, next_attempt_at, created_at)

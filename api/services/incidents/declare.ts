@@ -1,7 +1,7 @@
 import { incidents } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import { checkImpactOverride, draftSince, publication, type Impact, type IncidentStatus, type Severity } from '../../domain/incident/lifecycle.ts';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { checkOperatorDate } from '../../domain/dates.ts';
 import { ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
@@ -40,7 +40,7 @@ export async function declareIncident(outer: ServiceContext, actor: Actor, input
 }
 
 /** What declaring an incident writes, for a use case that declares one inside its own transaction. */
-export async function planDeclaration(ctx: ServiceContext, actor: Actor, id: string, input: DeclareInput): Promise<WriteStatement[]> {
+export async function planDeclaration(ctx: ServiceContext, actor: Actor, id: string, input: DeclareInput): Promise<Statement[]> {
   const { database } = ctx;
   const impacts = input.components ?? [];
   const now = ctx.now();

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { incidentComponents, incidentUpdateComponents, incidentUpdates, outbox } from '../../../db/schema/index.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
 import { checkInternalComponents, isPublicKind, type IncidentStatus, type Severity, type UpdateKind } from '../../domain/incident/lifecycle.ts';
@@ -94,7 +94,7 @@ type UpdateReads = ReturnType<typeof readForUpdate>;
  * component's old → new displayed status, and the status intervals behind it. A resolving
  * update releases every component the incident held.
  */
-export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord, early?: UpdateReads): Promise<WriteStatement[]> {
+export async function planUpdate(ctx: ServiceContext, actor: Actor, record: UpdateRecord, early?: UpdateReads): Promise<Statement[]> {
   const { database } = ctx;
   const { db } = database;
   const reads = early ?? readForUpdate(ctx, record.incidentId, record.components, record.status === 'resolved');
@@ -167,7 +167,7 @@ export async function planUpdate(ctx: ServiceContext, actor: Actor, record: Upda
 export async function customerNotices(
   ctx: ServiceContext,
   entry: { incidentId: string; kind: UpdateKind; status: IncidentStatus; severity: Severity; published: boolean; reopenCount?: number; at: Date },
-): Promise<WriteStatement[]> {
+): Promise<Statement[]> {
   const email = await customerEmailOwed(ctx, entry);
   return email ? [customerFanOut(ctx.database, { incidentId: entry.incidentId, ...email, at: entry.at })] : [];
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { alertHolds, components, incidents, integrationAlerts, integrations } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ComponentStatus } from '../../domain/component/status.ts';
@@ -81,7 +81,7 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
         });
     }
 
-    const statements: WriteStatement[] = [];
+    const statements: Statement[] = [];
     const ids = [...touched];
     // Alerts of every integration count: the worst one firing on a component shows.
     const others = ids.length
@@ -204,7 +204,7 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
   });
 }
 
-function upsertHold(ctx: ServiceContext, componentId: string, integrationId: string, changedAt: Date, pendingStatus: ComponentStatus | null): WriteStatement {
+function upsertHold(ctx: ServiceContext, componentId: string, integrationId: string, changedAt: Date, pendingStatus: ComponentStatus | null): Statement {
   return ctx.database.db
     .insert(alertHolds)
     .values({ componentId, integrationId, changedAt, pendingStatus })
@@ -234,7 +234,7 @@ export async function applyHeldAlertStatuses(ctx: ServiceContext): Promise<Date 
     const until = (h: (typeof waiting)[number]) => h.changedAt.getTime() + h.holdSeconds * 1000;
     const due = waiting.filter((h) => until(h) <= now.getTime());
     const later = waiting.filter((h) => until(h) > now.getTime()).map(until);
-    const statements: WriteStatement[] = [];
+    const statements: Statement[] = [];
     for (const h of due) {
       const plan = await planComponentStatuses(database, [h.componentId], now, {
         operatorStatuses: new Map([[h.componentId, h.status!]]),

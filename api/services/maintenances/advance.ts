@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import { clockSteps, completionBody, nextClockStepAt, type ClockStep } from '../../domain/maintenance/lifecycle.ts';
 import { SYSTEM_ACTOR, type ServiceContext } from '../context.ts';
@@ -74,7 +74,7 @@ export async function nextMaintenanceStepAt(ctx: ServiceContext): Promise<Date |
   return times.length ? new Date(Math.min(...times)) : null;
 }
 
-async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step: ClockStep, now: Date): Promise<WriteStatement[]> {
+async function planClockStep(ctx: ServiceContext, maintenance: Maintenance, step: ClockStep, now: Date): Promise<Statement[]> {
   const { database } = ctx;
   if (step.kind === 'remind') {
     return [

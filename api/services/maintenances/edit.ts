@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { writeVersioned } from '../versioned.ts';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { Conflict, ValidationFailed } from '../../domain/errors.ts';
 import { auditEntry } from '../audit.ts';
@@ -53,7 +53,7 @@ export async function editMaintenance(ctx: ServiceContext, actor: Actor, id: str
     if (patch.componentIds) await requireComponents(ctx, patch.componentIds, (i) => `component_ids[${i}]`);
 
     const { componentIds, ...fields } = patch;
-    const statements: WriteStatement[] = [
+    const statements: Statement[] = [
       ...writeVersioned(database, maintenances, m, { ...fields, scheduledFor, scheduledUntil, remindedAt: rescheduled ? null : m.remindedAt, updatedAt: now }),
     ];
     if (componentIds) {

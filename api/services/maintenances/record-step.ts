@@ -1,4 +1,4 @@
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { maintenanceUpdateComponents, maintenanceUpdates, maintenances } from '../../../db/schema/index.ts';
 import { holdsComponents, type MaintenanceEmail, type MaintenanceStatus } from '../../domain/maintenance/lifecycle.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -43,7 +43,7 @@ export async function planStep(
     componentIds: string[];
   },
   step: Step,
-): Promise<WriteStatement[]> {
+): Promise<Statement[]> {
   const { database } = ctx;
   const { db } = database;
   const begins = holdsComponents(step.status) && !maintenance.startedAt;

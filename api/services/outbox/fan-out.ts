@@ -1,5 +1,5 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
-import { INTERNAL, type Database, type WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type Database, type Statement } from '../../../db/client.ts';
 import { fanOuts } from '../../../db/schema/index.ts';
 import type { SubscriberType } from '../../domain/subscribers/endpoint.ts';
 import { eventKey, type EmailTemplate } from '../../domain/outbox/events.ts';
@@ -60,7 +60,7 @@ function chunkEnd(audience: SQL): SQL {
 function subscriberFanOut(
   database: Database,
   event: { key: string; template: EmailTemplate; payload: Record<string, string> | null; affected: SQL; at: Date; onlyType?: SubscriberType },
-): WriteStatement[] {
+): Statement[] {
   const at = event.at.getTime();
   const payload = event.payload ? JSON.stringify(event.payload) : null;
   const audience = subscriberAudience(event.affected, event.onlyType ?? null);
@@ -138,7 +138,7 @@ export async function notYetQueued(database: Database): Promise<{ total: number;
 export function componentUpdateFanOut(
   database: Database,
   change: { intervalId: string; componentId: string; oldStatus: string; newStatus: string; at: Date },
-): WriteStatement[] {
+): Statement[] {
   return subscriberFanOut(database, {
     key: eventKey({ kind: 'component_update', intervalId: change.intervalId }),
     template: 'component-update',
@@ -150,7 +150,7 @@ export function componentUpdateFanOut(
 }
 
 /** Subscribers of the incident's components hear of one of its updates. */
-export function incidentUpdateFanOut(database: Database, update: { updateId: string; incidentId: string; at: Date }): WriteStatement[] {
+export function incidentUpdateFanOut(database: Database, update: { updateId: string; incidentId: string; at: Date }): Statement[] {
   return subscriberFanOut(database, {
     key: eventKey({ kind: 'incident_update', updateId: update.updateId }),
     template: 'incident-update',
@@ -167,7 +167,7 @@ export function incidentUpdateFanOut(database: Database, update: { updateId: str
 export function maintenanceFanOut(
   database: Database,
   event: { key: string; maintenanceId: string; kind: string; updateId: string | null; at: Date },
-): WriteStatement[] {
+): Statement[] {
   return subscriberFanOut(database, {
     key: event.key,
     template: 'maintenance',

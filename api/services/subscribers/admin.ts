@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { components, outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
-import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type Statement } from '../../../db/client.ts';
 import { newId } from '../../../db/ids.ts';
 import { checkEndpoint, type SubscriberType } from '../../domain/subscribers/endpoint.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
@@ -175,7 +175,7 @@ export async function importSubscribers(
       for (const f of found) known.set(f.endpoint ?? `email:${f.email}`, f);
     }
 
-    const statements: WriteStatement[] = [];
+    const statements: Statement[] = [];
     const fresh: (typeof subscribers.$inferInsert)[] = [];
     const filters: { subscriberId: string; componentId: string }[] = [];
     const confirmations: (typeof outbox.$inferInsert)[] = [];

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { WriteStatement } from '../../../db/client.ts';
+import type { Statement } from '../../../db/client.ts';
 import { outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
 import type { ServiceContext } from '../context.ts';
@@ -37,7 +37,7 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 export async function planSubscription(
   ctx: ServiceContext,
   request: SubscriptionRequest,
-): Promise<{ id: string; statements: WriteStatement[]; created: boolean; signingSecret: string | null }> {
+): Promise<{ id: string; statements: Statement[]; created: boolean; signingSecret: string | null }> {
   const { db } = ctx.database;
   const email = normaliseEmail(request.email);
   const type = request.type ?? 'email';
@@ -64,7 +64,7 @@ export async function planSubscription(
   const { fields, confirmation, signingSecret } = subscriptionRow(id, { type, email, endpoint, componentIds, confirmed: request.confirmed ?? false }, now);
   if (page && confirmation)
     return { id, statements: guardedStatements(ctx, id, !!existing, fields, componentIds, confirmation), created: !existing, signingSecret };
-  const statements: WriteStatement[] = [
+  const statements: Statement[] = [
     existing
       ? db.update(subscribers).set(fields).where(eq(subscribers.id, id))
       : db.insert(subscribers).values({ id, source: request.source, createdAt: now, ...fields }),
@@ -83,7 +83,7 @@ function guardedStatements(
   fields: ReturnType<typeof subscriptionRow>['fields'],
   componentIds: string[],
   confirmation: typeof outbox.$inferInsert,
-): WriteStatement[] {
+): Statement[] {
   const { db } = ctx.database;
   const unconfirmed = sql`NOT EXISTS (SELECT 1 FROM subscribers WHERE id = ${id} AND confirmed_at IS NOT NULL)`;
   const c = confirmation;

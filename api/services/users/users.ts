@@ -1,4 +1,4 @@
-import { INTERNAL, type WriteStatement } from '../../../db/client.ts';
+import { INTERNAL, type Statement } from '../../../db/client.ts';
 import { asc, eq } from 'drizzle-orm';
 import { signInLinks, users } from '../../../db/schema/index.ts';
 import { newId } from '../../../db/ids.ts';
@@ -94,7 +94,7 @@ export function userRowByEmail(ctx: ServiceContext, email: string) {
 export function planSignInLink(
   ctx: ServiceContext,
   link: { userId: string; email: string; purpose: 'invite' | 'sign_in'; publicUrl: string; send: boolean; extra?: Record<string, string> },
-): { url: string; statements: WriteStatement[] } {
+): { url: string; statements: Statement[] } {
   const { db } = ctx.database;
   const token = newToken();
   const tokenHash = sha256(token);
