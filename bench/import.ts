@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../db/client.ts';
 import { createApiKey } from '../api/services/keys/api-keys.ts';
-import { freePort, waitForLine } from '../scripts/processes.ts';
+import { exitOf, freePort, waitForLine } from '../scripts/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
@@ -41,5 +41,6 @@ try {
   console.log(JSON.stringify({ rows: ROWS, bytes: Buffer.byteLength(csv), status: res.status, answer, ms: Math.round(ms) }));
 } finally {
   server.kill('SIGTERM');
+  await exitOf(server);
   rmSync(dir, { recursive: true, force: true });
 }

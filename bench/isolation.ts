@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
+import { exitOf, freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
 import { benchDatabase } from './seed.ts';
 import { onCore, pinned, wrkInBackground, wrkOnce } from './wrk.ts';
 import { seedSubscribers } from '../test/helpers/db.ts';
@@ -138,7 +138,13 @@ try {
     }),
   );
 } finally {
-  for (const c of children) c.kill('SIGTERM');
+  // Each process stops (the server hands over its lease) before its database goes.
+  await Promise.all(
+    children.map((c) => {
+      c.kill('SIGTERM');
+      return exitOf(c);
+    }),
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
+import { exitOf, freePort, serveArgs, waitForLine } from '../scripts/processes.ts';
 import { benchDatabase } from './seed.ts';
 import { onCore, pinned, wrkOnce, type WrkResult } from './wrk.ts';
 
@@ -168,6 +168,7 @@ async function main() {
     });
   } finally {
     candor.kill('SIGTERM');
+    await exitOf(candor);
     rmSync(dir, { recursive: true, force: true });
   }
 
