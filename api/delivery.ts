@@ -16,7 +16,11 @@ import { RETRY_POLICY } from './domain/outbox/delivery.ts';
 import { resendTransport } from '../emails/transports/resend.ts';
 import { outboxFileTransport } from '../emails/transports/outbox-file.ts';
 
-const tell = (message: FromDelivery) => process.send?.(message);
+// The server may be gone (a failed start, a crash): what it is no longer there to hear is dropped,
+// not an error (`disconnect` then ends this process's work).
+const tell = (message: FromDelivery) => {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
+};
 
 async function run(start: Extract<ToDelivery, { type: 'start' }>, inbox: AsyncIterable<ToDelivery>) {
   const config = readConfig();

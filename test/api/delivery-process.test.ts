@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { DeliveryProcess } from '../../api/workers/delivery-process.ts';
@@ -7,6 +9,7 @@ import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { silentLogger } from '../../api/log.ts';
 import { createTestDb } from '../helpers/db.ts';
 import { within } from '../helpers/server.ts';
+import { exitOf } from '../../scripts/processes.ts';
 
 // The real delivery process (api/delivery.ts, forked as the server forks it) on a real file,
 // sending to the local .eml outbox.
@@ -60,4 +63,14 @@ test('told that a write of the server waits, it holds its writes (no email is cl
   }
   delivery.giveWay(false);
   await within(5000, async () => (await status())[0] === 'sent');
+});
+
+test('when the server is gone before it has heard from it (a failed start), it exits quietly', async () => {
+  const child = fork(fileURLToPath(new URL('../../api/delivery.ts', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  child.disconnect();
+  expect(await exitOf(child)).toBe(0);
+  expect(output).not.toMatch(/EPIPE|ERR_IPC|Error/);
 });
