@@ -79,7 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowNetworks: networks(env, 'CANDOR_WEBHOOK_ALLOW_NETWORKS'),
     webhookPauseAfter: count(env, 'CANDOR_WEBHOOK_PAUSE_AFTER', 10),
     outboxRetryMs: hours(env, 'CANDOR_OUTBOX_RETRY_HOURS', 24),
-    deliveryNice: niceness(env, 'CANDOR_DELIVERY_NICE', 10),
+    deliveryNice: niceness(env, 'CANDOR_DELIVERY_NICE', 19),
     publicUrl: { value: (env.CANDOR_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/+$/, ''), set: !!env.CANDOR_PUBLIC_URL },
   };
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
 import { componentGroups, componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
 import { worstStatus, type ComponentStatus } from '../../domain/component/status.ts';
+import { giveWay } from './turns.ts';
 import { availability, dailyAvailability, DAY_MS, DEFAULT_DOWNTIME_WEIGHTS, utcDayStart, type DayAvailability } from '../../domain/availability/uptime.ts';
 import { overallStatus, type Indicator } from '../../domain/status/summary.ts';
 import type { ServiceContext } from '../context.ts';
@@ -99,26 +100,30 @@ export async function loadStatusPage(ctx: ServiceContext): Promise<StatusPage> {
   // A component marked only-show-if-degraded stays off the page while it is operational.
   const shown = live.filter((c) => !c.onlyShowIfDegraded || c.status !== 'operational');
   const groupIds = new Set(groups.map((g) => g.id));
-  const section = (id: string | null, name: string | null, members: typeof shown): PublicGroup => ({
-    id,
-    name,
-    status: worstStatus(members.map((m) => m.status)),
-    components: members.map(toPublic),
-  });
-  const grouped = [
-    ...groups.map((g) =>
-      section(
-        g.id,
-        g.name,
-        shown.filter((c) => c.groupId === g.id),
+  const section = async (id: string | null, name: string | null, members: typeof shown): Promise<PublicGroup> => {
+    const components: PublicComponent[] = [];
+    for (const member of members) {
+      await giveWay();
+      components.push(toPublic(member));
+    }
+    return { id, name, status: worstStatus(members.map((m) => m.status)), components };
+  };
+  const grouped = (
+    await Promise.all([
+      ...groups.map((g) =>
+        section(
+          g.id,
+          g.name,
+          shown.filter((c) => c.groupId === g.id),
+        ),
       ),
-    ),
-    section(
-      null,
-      null,
-      shown.filter((c) => !c.groupId || !groupIds.has(c.groupId)),
-    ),
-  ].filter((g) => g.components.length > 0);
+      section(
+        null,
+        null,
+        shown.filter((c) => !c.groupId || !groupIds.has(c.groupId)),
+      ),
+    ])
+  ).filter((g) => g.components.length > 0);
 
   return {
     generatedAt: now,
