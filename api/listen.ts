@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * How many sockets listen on the one port. Node's event loop (libuv) accepts one connection per
- * listening socket per turn; a server busy answering takes 10–50 ms a turn, so one socket took in
+ * listening socket per turn; a server busy answering takes 10–60 ms a turn, so one socket took in
  * 20–90 new connections a second while it was busy, and new visitors (and responders posting an
  * update) waited seconds for theirs: the kernel's queue overflowed and their handshakes were
  * retried after 1 s, 3 s, 7 s. With SO_REUSEPORT the kernel spreads new connections over several
- * sockets of this one process, each accepting one per turn. Linux only; one socket elsewhere.
+ * sockets of this one process, each accepting one per turn: 64 take in a burst of a few hundred
+ * visitors (an incident just declared) within a few turns. Linux only; one socket elsewhere.
  */
-const LISTEN_SOCKETS = process.platform === 'linux' ? 8 : 1;
+const LISTEN_SOCKETS = process.platform === 'linux' ? 64 : 1;
 
 export interface Listening {
   servers: Server[];
