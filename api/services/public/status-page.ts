@@ -1,7 +1,6 @@
 import { and, asc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
 import { componentGroups, componentStatusIntervals, components, incidentComponents, incidents } from '../../../db/schema/index.ts';
 import { worstStatus, type ComponentStatus } from '../../domain/component/status.ts';
-import { giveWay } from './turns.ts';
 import { availability, dailyAvailability, DAY_MS, DEFAULT_DOWNTIME_WEIGHTS, utcDayStart, type DayAvailability } from '../../domain/availability/uptime.ts';
 import { overallStatus, type Indicator } from '../../domain/status/summary.ts';
 import type { ServiceContext } from '../context.ts';
@@ -9,6 +8,7 @@ import type { Incident } from '../incidents/get.ts';
 import { openPublicIncidents, publicIncident, resolvedPublicIncidents } from './incidents.ts';
 import { maintenanceWindows } from '../maintenances/windows.ts';
 import { activeMaintenances, upcomingMaintenances } from './maintenances.ts';
+import { giveWay } from './turns.ts';
 import type { Maintenance } from '../maintenances/get.ts';
 
 const UPTIME_DAYS = 90;
