@@ -4,7 +4,7 @@ import { createDb } from '../../db/client.ts';
 import { GiveWay } from '../../db/give-way.ts';
 import { settings } from '../../db/schema/index.ts';
 import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
-import { Pulse } from '../../api/workers/pulse.ts';
+import { OUTBOX_DUE, Pulse } from '../../api/workers/pulse.ts';
 import { silentLogger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { createTestDb } from '../helpers/db.ts';
@@ -34,6 +34,16 @@ const write = (lease: Lease, key: string) =>
       (err) => (fencedOut(err) ? 'fenced out' : Promise.reject(err)),
     );
 const keys = async () => (await t.database.db.select({ key: settings.key }).from(settings)).map((r) => r.key).sort();
+
+test("the pulse's outbox question reads indexes, never the whole outbox (kept sent rows included)", async () => {
+  // Asked every pulse by every instance: a scan grows with the outbox and held the server's loop
+  // for a tenth of a second or more during a large fan-out.
+  const sql = typeof OUTBOX_DUE === 'string' ? OUTBOX_DUE : OUTBOX_DUE.sql;
+  const plan = (await t.database.client.execute(`EXPLAIN QUERY PLAN ${sql}`)).rows.map((r) => String(r.detail));
+  expect(plan).toContain('SEARCH outbox USING COVERING INDEX outbox_queued_due_idx');
+  expect(plan.some((step) => step.startsWith('SEARCH outbox USING INDEX outbox_in_flight_idx'))).toBe(true);
+  expect(plan.filter((step) => step.startsWith('SCAN outbox'))).toEqual([]);
+});
 
 test('a leader that lost its lease cannot write, even when it comes back; the epoch grows with each change of hands', async () => {
   const a = new Lease(ctx(), 'leader', 5000);

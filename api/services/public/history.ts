@@ -44,12 +44,16 @@ async function historyLength(ctx: ServiceContext): Promise<number> {
  */
 export async function publicPageIndex(ctx: ServiceContext): Promise<{ ids: Set<string>; historyPages: number }> {
   const { db } = ctx.database;
+  // The ids come back as one space-separated string per table (ids are letters and digits): it is
+  // read after every public change, and ten thousand rows one by one held the loop ≈ 20 ms.
+  const idsOf = sql<string | null>`group_concat(id, ' ')`;
   const [incidentIds, maintenanceIds, total] = await Promise.all([
-    db.select({ id: incidents.id }).from(incidents).where(publicIncident),
-    db.select({ id: maintenances.id }).from(maintenances),
+    db.select({ ids: idsOf }).from(incidents).where(publicIncident).get(),
+    db.select({ ids: idsOf }).from(maintenances).get(),
     historyLength(ctx),
   ]);
-  return { ids: new Set([...incidentIds, ...maintenanceIds].map((r) => r.id)), historyPages: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)) };
+  const ids = [incidentIds?.ids, maintenanceIds?.ids].flatMap((list) => (list ? list.split(' ') : []));
+  return { ids: new Set(ids), historyPages: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)) };
 }
 
 /**

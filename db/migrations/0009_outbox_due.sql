@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_queued_due_idx` ON `outbox` (`next_attempt_at`) WHERE status = 'queued';
