@@ -7,13 +7,13 @@ import type { Lease } from './leading-worker.ts';
 const WATCHED_MS = 250;
 
 // When the outbox next has something to send: a queued row's attempt time, the end of a dead
-// sender's lease on a batch in flight, or now if a fan-out still has subscribers to add. Each is
-// read from a partial index (`outbox_queued_due_idx`; `outbox_in_flight_idx`, rows in flight
-// only): during a large fan-out a scan of the outbox held the server's loop for a tenth of a
-// second or more on every pulse.
+// sender's lease on rows in flight (emails or webhooks), or now if a fan-out still has
+// subscribers to add. Each is the first entry of a partial index (`outbox_queued_due_idx`,
+// `outbox_sending_lease_idx`): during a large fan-out a scan of the outbox held the server's
+// loop for a tenth of a second or more on every pulse.
 export const OUTBOX_DUE: InStatement = `SELECT min(due) AS due FROM (
   SELECT min(next_attempt_at) AS due FROM outbox WHERE status = 'queued'
-  UNION ALL SELECT min(lease_until) FROM outbox WHERE batch_key IS NOT NULL AND status = 'sending'
+  UNION ALL SELECT min(lease_until) FROM outbox WHERE status = 'sending'
   UNION ALL SELECT min(at) FROM fan_outs)`;
 
 export interface PulseOptions {

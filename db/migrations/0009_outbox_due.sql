@@ -1,1 +1,2 @@
-CREATE INDEX `outbox_queued_due_idx` ON `outbox` (`next_attempt_at`) WHERE status = 'queued';
+CREATE INDEX `outbox_queued_due_idx` ON `outbox` (`next_attempt_at`) WHERE status = 'queued';--> statement-breakpoint
+CREATE INDEX `outbox_sending_lease_idx` ON `outbox` (`lease_until`) WHERE status = 'sending';

@@ -90,9 +90,11 @@ export const outbox = sqliteTable(
     index('outbox_subscriber_idx').on(t.subscriberId),
     // What one event sent, per status (an incident's page, the outbox screen, "was it told?").
     index('outbox_event_idx').on(t.eventKey, t.status),
-    // When the outbox next has something due, read every pulse: the earliest queued attempt is the
-    // first entry of an index of queued rows only (a row leaves it when claimed), not a scan.
+    // When the outbox next has something due, read every pulse: the earliest queued attempt and the
+    // earliest lease in flight are each the first entry of an index of those rows only (a row
+    // leaves it when its status changes), not a scan of the outbox.
     index('outbox_queued_due_idx').on(t.nextAttemptAt).where(sql`status = 'queued'`),
+    index('outbox_sending_lease_idx').on(t.leaseUntil).where(sql`status = 'sending'`),
   ],
 );
 
