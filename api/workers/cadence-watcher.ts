@@ -41,6 +41,8 @@ interface Notice {
  */
 export class CadenceWatcher extends LeadingWorker {
   private readonly options: WatcherOptions;
+  /** Keys of notices due at the last pass that are known to be recorded. */
+  private readonly recorded = new Set<string>();
 
   constructor(options: WatcherOptions) {
     super('cadence-watcher', options);
@@ -52,36 +54,50 @@ export class CadenceWatcher extends LeadingWorker {
     const { notices, next } = await this.dueNotices();
     if (notices.length) await this.record(notices);
     const pending = await this.deliverWebhooks();
-    const retry = pending ? [this.ctx.now().getTime() + WEBHOOK_RETRY_MS] : [];
-    const times = [...next, ...retry];
+    const times = [next, pending ? this.ctx.now().getTime() + WEBHOOK_RETRY_MS : null].filter((t) => t !== null);
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
   /** The notices due now and not yet recorded, and the times later notices fall due. */
-  private async dueNotices(): Promise<{ notices: Notice[]; next: number[] }> {
+  private async dueNotices(): Promise<{ notices: Notice[]; next: number | null }> {
     const { ctx } = this;
     const { db } = ctx.database;
     const now = ctx.now();
     const policy = await loadCadencePolicy(ctx);
+    // Only what a notice says: a long history owes many postmortems, read on every pass.
     const open = await db
-      .select()
+      .select({
+        id: incidents.id,
+        title: incidents.title,
+        severity: incidents.severity,
+        draft: incidents.draft,
+        nextUpdateDueAt: incidents.nextUpdateDueAt,
+        commander: incidents.commander,
+        escalationContact: incidents.escalationContact,
+      })
       .from(incidents)
       .where(
         and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), or(publicIncident, eq(incidents.draft, true)), eq(incidents.demo, false)),
       );
     const owed = await db
-      .select()
+      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, commander: incidents.commander, postmortemDueAt: incidents.postmortemDueAt })
       .from(incidents)
       .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt), eq(incidents.demo, false)));
+    // Each notice due now is written out only if it is not known to be recorded already (a notice
+    // is never unrecorded); keys no longer due are forgotten, so the memory holds one pass's keys.
+    const due = new Set<string>();
     const notices: Notice[] = [];
-    const next: number[] = [];
+    const consider = (key: string, notice: () => Omit<Notice, 'key'>) => {
+      due.add(key);
+      if (!this.recorded.has(key)) notices.push({ key, ...notice() });
+    };
+    let next = Number.POSITIVE_INFINITY;
     const time = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
     for (const i of open) {
       const due = i.nextUpdateDueAt!;
       // A draft from an alert: responders hear of it at once, and of its deadline as of any other.
       if (i.draft)
-        notices.push({
-          key: `draft:${i.id}`,
+        consider(`draft:${i.id}`, () => ({
           incidentId: i.id,
           kind: 'draft',
           dueAt: due,
@@ -89,13 +105,12 @@ export class CadenceWatcher extends LeadingWorker {
           recipient: i.commander ?? this.options.defaultCommander ?? null,
           headline: 'Draft incident from an alert',
           message: `An alert opened this ${i.severity} draft. Nothing is public yet: publish it with an update in your own words by ${time(due)}, or resolve it if the alert was wrong.`,
-        });
+        }));
       const later = nextNoticeAt(due, now, policy);
-      if (later) next.push(later.getTime());
+      if (later) next = Math.min(next, later.getTime());
       for (const kind of noticesDue(due, now, policy)) {
         const late = Math.round((now.getTime() - due.getTime()) / 60_000);
-        notices.push({
-          key: `${kind}:${i.id}:${due.getTime()}`,
+        consider(`${kind}:${i.id}:${due.getTime()}`, () => ({
           incidentId: i.id,
           kind,
           dueAt: due,
@@ -107,22 +122,15 @@ export class CadenceWatcher extends LeadingWorker {
             kind === 'reminder'
               ? `The next public update on this ${i.severity} incident is due by ${time(due)}.`
               : `The public update on this ${i.severity} incident was due at ${time(due)} and is ${late} min late. Post an update now: customers are waiting.`,
-        });
+        }));
       }
     }
     for (const i of owed) {
       const due = i.postmortemDueAt!;
-      next.push(nextPostmortemNoticeAt(due, now).getTime());
-      const stage =
-        now.getTime() >= due.getTime()
-          ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}`
-          : now.getTime() >= due.getTime() - DAY
-            ? `postmortem_reminder:${i.id}`
-            : null;
-      if (!stage) continue;
-      const overdue = stage.startsWith('postmortem_overdue');
-      notices.push({
-        key: stage,
+      next = Math.min(next, nextPostmortemNoticeAt(due, now).getTime());
+      const overdue = now.getTime() >= due.getTime();
+      if (!overdue && now.getTime() < due.getTime() - DAY) continue;
+      consider(overdue ? `postmortem_overdue:${i.id}:${Math.floor((now.getTime() - due.getTime()) / DAY)}` : `postmortem_reminder:${i.id}`, () => ({
         incidentId: i.id,
         kind: overdue ? 'postmortem_overdue' : 'postmortem_reminder',
         dueAt: due,
@@ -130,20 +138,22 @@ export class CadenceWatcher extends LeadingWorker {
         recipient: i.commander ?? this.options.defaultCommander ?? null,
         headline: overdue ? 'Postmortem overdue' : 'Postmortem due within a day',
         message: `The postmortem of this ${i.severity} incident is due by ${utc(due)}.`,
-      });
+      }));
     }
-    if (!notices.length) return { notices, next };
-    const sent = await db
-      .select({ key: cadenceNotices.key })
-      .from(cadenceNotices)
-      .where(
-        inArray(
-          cadenceNotices.key,
-          notices.map((n) => n.key),
-        ),
-      );
-    const done = new Set(sent.map((s) => s.key));
-    return { notices: notices.filter((n) => !done.has(n.key)), next };
+    for (const key of this.recorded) if (!due.has(key)) this.recorded.delete(key);
+    if (notices.length) {
+      const sent = await db
+        .select({ key: cadenceNotices.key })
+        .from(cadenceNotices)
+        .where(
+          inArray(
+            cadenceNotices.key,
+            notices.map((n) => n.key),
+          ),
+        );
+      for (const { key } of sent) this.recorded.add(key);
+    }
+    return { notices: notices.filter((n) => !this.recorded.has(n.key)), next: Number.isFinite(next) ? next : null };
   }
 
   /** Each notice and its email in one transaction; unique keys make a repeat a no-op. */
@@ -182,6 +192,7 @@ export class CadenceWatcher extends LeadingWorker {
       logger.info('responder notice', { kind: n.kind, incident: n.incidentId, due_at: n.dueAt.toISOString(), recipient: n.recipient });
     }
     await database.exclusive(() => database.commit(statements, INTERNAL));
+    for (const n of notices) this.recorded.add(n.key);
   }
 
   /** Posts the notices still pending to the responder webhook; true when some remain pending. */

@@ -113,6 +113,12 @@ export function fencedOut(err: unknown): boolean {
 
 const MIN_WAIT_MS = 1000;
 const POKE_DELAY_MS = 200;
+/**
+ * Passes a change asks for begin at least this far apart: under a steady stream of writes (notes
+ * every few seconds from each responder, an import) a pass that reads a long history would
+ * otherwise run several times a second, each holding the loop that serves the page.
+ */
+const POKE_SPACING_MS = 1000;
 
 export interface WorkerOptions {
   ctx: ServiceContext;
@@ -138,6 +144,7 @@ export abstract class LeadingWorker {
   private dueAt = Number.POSITIVE_INFINITY;
   private running = false;
   private pass: Promise<void> | null = null;
+  private passStartedAt = Number.NEGATIVE_INFINITY;
   private again = false;
 
   protected constructor(name: string, { ctx, logger, tickMs = 60_000, lease }: WorkerOptions) {
@@ -170,7 +177,12 @@ export abstract class LeadingWorker {
   poke(): void {
     if (!this.running) return;
     if (this.pass) this.again = true;
-    else this.wakeAt(Date.now() + POKE_DELAY_MS);
+    else this.wakeAt(this.pokedAt());
+  }
+
+  /** When a pass a change asked for may begin: after a short delay, and not sooner than `POKE_SPACING_MS` after the last began. */
+  private pokedAt(): number {
+    return Math.max(Date.now() + POKE_DELAY_MS, this.passStartedAt + POKE_SPACING_MS);
   }
 
   private wakeAt(at: number): void {
@@ -184,12 +196,13 @@ export abstract class LeadingWorker {
   private runPass(): void {
     this.dueAt = Number.POSITIVE_INFINITY;
     this.again = false;
+    this.passStartedAt = Date.now();
     this.pass = (async () => {
       const next = this.lease.epoch === null ? null : await this.work().catch((err) => this.failed(err));
       const now = this.ctx.now().getTime();
       const wait = next ? Math.min(Math.max(next.getTime() - now, MIN_WAIT_MS), this.tickMs) : this.tickMs;
       this.pass = null;
-      this.wakeAt(Date.now() + (this.again ? POKE_DELAY_MS : wait));
+      this.wakeAt(this.again ? this.pokedAt() : Date.now() + wait);
     })();
   }
 

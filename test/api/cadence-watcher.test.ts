@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cadenceNotices, outbox } from '../../db/schema/index.ts';
 import { CadenceWatcher } from '../../api/workers/cadence-watcher.ts';
 import { silentLogger } from '../../api/log.ts';
@@ -41,6 +41,11 @@ const watcher = () =>
     webhookUrl: hookUrl,
     tickMs: 1000,
   });
+/** Counts the watcher's reads of which notices are recorded (a select of `cadence_notices.key` alone). */
+const spyOnNoticeReads = () => {
+  const spy = vi.spyOn(t.database.db, 'select');
+  return () => spy.mock.calls.filter(([fields]) => fields && Object.keys(fields).length === 1 && fields.key === cadenceNotices.key).length;
+};
 const notices = async () => (await t.database.db.select().from(cadenceNotices)).map((n) => n.kind).sort();
 const emails = async () =>
   (await t.database.db.select().from(outbox)).filter((r) => r.template === 'responder-notice').map((r) => [r.recipient, r.payload!.headline]);
@@ -125,6 +130,26 @@ describe('the cadence watcher', () => {
       incidents: { id: string; status: string }[];
     };
     expect(json.incidents.find((i) => i.id === inc.id)?.status).toBe('postmortem');
+  });
+
+  test('a history of owed postmortems: once their notices are recorded, later passes ask the database about none of them', async () => {
+    for (let i = 0; i < 30; i++) {
+      const { json: inc } = await t.call('POST', '/incidents', { body: { title: `owed ${i}`, severity: 'SEV-2', body: 'b' } });
+      await t.call('POST', `/incidents/${inc.id}/updates`, { body: { status: 'resolved', body: 'done' } });
+    }
+    t.clock.advance(73 * 60 * MINUTE); // each one's postmortem is overdue (72 h)
+    const w = watcher();
+    const asked = spyOnNoticeReads();
+    await w.tick();
+    expect((await notices()).filter((k) => k === 'postmortem_overdue')).toHaveLength(30);
+    expect(asked()).toBe(1);
+    for (let pass = 0; pass < 3; pass++) await w.tick();
+    expect(asked()).toBe(1); // known to be recorded: nothing to ask
+    t.clock.advance(24 * 60 * MINUTE); // a day later each owes its next notice: asked about once more
+    await w.tick();
+    await w.tick();
+    expect(asked()).toBe(2);
+    expect((await notices()).filter((k) => k === 'postmortem_overdue')).toHaveLength(60);
   });
 
   test('internal incidents and resolved ones owe no updates: no notices', async () => {

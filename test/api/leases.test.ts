@@ -3,7 +3,7 @@ import type { InStatement } from '@libsql/client';
 import { createDb } from '../../db/client.ts';
 import { GiveWay } from '../../db/give-way.ts';
 import { settings } from '../../db/schema/index.ts';
-import { fencedOut, Lease } from '../../api/workers/leading-worker.ts';
+import { fencedOut, Lease, LeadingWorker } from '../../api/workers/leading-worker.ts';
 import { OUTBOX_DUE, Pulse } from '../../api/workers/pulse.ts';
 import { silentLogger } from '../../api/log.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
@@ -285,4 +285,35 @@ test('a hold lets writes go when released, or on its own once not renewed for it
   await way.wait(); // nobody releases it
   expect(performance.now() - started).toBeGreaterThanOrEqual(90);
   expect(way.wait()).toBeNull();
+});
+
+test('changes one after another make one pass a second, not one per change: the last change still gets its pass', async () => {
+  const lease = new Lease(ctx(), 'leader', 60_000);
+  await lease.hold();
+  const passes: number[] = [];
+  const worker = new (class extends LeadingWorker {
+    constructor() {
+      super('counting', { ctx: ctx(), logger: silentLogger, lease });
+    }
+    protected async work() {
+      passes.push(performance.now());
+      return null;
+    }
+  })();
+  worker.start(); // a first pass at once
+  await within(1000, async () => passes.length === 1);
+  // A write every 50 ms for 2.5 s (each pokes the worker, as the pulse does on a change).
+  const started = performance.now();
+  let lastPoke = 0;
+  while (performance.now() - started < 2500) {
+    worker.poke();
+    lastPoke = performance.now();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await within(2000, async () => passes.at(-1)! > lastPoke);
+  await worker.stop();
+  const gaps = passes.slice(1).map((at, i) => at - passes[i]!);
+  expect(Math.min(...gaps)).toBeGreaterThanOrEqual(990);
+  expect(passes.length).toBeGreaterThanOrEqual(3);
+  expect(passes.length).toBeLessThanOrEqual(5);
 });
