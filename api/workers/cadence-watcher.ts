@@ -80,7 +80,13 @@ export class CadenceWatcher extends LeadingWorker {
         and(ne(incidents.status, 'resolved'), isNotNull(incidents.nextUpdateDueAt), or(publicIncident, eq(incidents.draft, true)), eq(incidents.demo, false)),
       );
     const owed = await db
-      .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, commander: incidents.commander, postmortemDueAt: incidents.postmortemDueAt })
+      .select({
+        id: incidents.id,
+        title: incidents.title,
+        severity: incidents.severity,
+        commander: incidents.commander,
+        postmortemDueAt: incidents.postmortemDueAt,
+      })
       .from(incidents)
       .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt), eq(incidents.demo, false)));
     // Each notice due now is written out only if it is not known to be recorded already (a notice

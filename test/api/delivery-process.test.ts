@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { declareIncident } from '../../api/services/incidents/declare.ts';
 import { silentLogger } from '../../api/log.ts';
 import { createTestDb } from '../helpers/db.ts';
-import { within } from '../helpers/server.ts';
+import { childrenOf, niceOf, within } from '../helpers/server.ts';
 import { exitOf } from '../../scripts/processes.ts';
 
 // The real delivery process (api/delivery.ts, forked as the server forks it) on a real file,
@@ -17,20 +17,22 @@ let t: Awaited<ReturnType<typeof createTestDb>>;
 let delivery: DeliveryProcess;
 const ENV = ['DATABASE_URL', 'CANDOR_OUTBOX_DIR', 'RESEND_API_KEY'] as const;
 const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
-
-beforeEach(async () => {
-  t = await createTestDb();
-  Object.assign(process.env, { DATABASE_URL: t.url, CANDOR_OUTBOX_DIR: join(t.dir, 'outbox') });
-  delete process.env.RESEND_API_KEY;
-  delivery = new DeliveryProcess({
+const deliveryProcess = (nice: number) =>
+  new DeliveryProcess({
     logger: silentLogger,
     start: {
       type: 'start',
       shared: { publicUrl: 'http://status.test', pageName: 'Test', secret: 'x'.repeat(32) },
       environment: { emailFrom: 'Test <status@example.com>' },
     },
-    nice: 0,
+    nice,
   });
+
+beforeEach(async () => {
+  t = await createTestDb();
+  Object.assign(process.env, { DATABASE_URL: t.url, CANDOR_OUTBOX_DIR: join(t.dir, 'outbox') });
+  delete process.env.RESEND_API_KEY;
+  delivery = deliveryProcess(0);
   await delivery.start();
 });
 afterEach(async () => {
@@ -73,4 +75,18 @@ test('when the server is gone before it has heard from it (a failed start), it e
   child.disconnect();
   expect(await exitOf(child)).toBe(0);
   expect(output).not.toMatch(/EPIPE|ERR_IPC|Error/);
+});
+
+test('it loads at the server’s priority and is lowered to its own once its senders run', async () => {
+  const before = new Set(childrenOf(process.pid));
+  const second = deliveryProcess(7);
+  const started = second.start();
+  try {
+    const [pid] = childrenOf(process.pid).filter((p) => !before.has(p));
+    expect(niceOf(pid!)).toBe(0); // loading: beside a busy page at 19 it would take minutes
+    await started;
+    expect(niceOf(pid!)).toBe(7);
+  } finally {
+    await second.stop();
+  }
 });

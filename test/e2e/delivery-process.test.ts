@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { alive, childrenOf, createSiteFixture, startServer, within, type RunningServer } from '../helpers/server.ts';
+import { alive, childrenOf, createSiteFixture, niceOf, startServer, within, type RunningServer } from '../helpers/server.ts';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend.ts';
 import { seedSubscribers } from '../helpers/db.ts';
 import { exitOf } from '../../scripts/processes.ts';
@@ -30,13 +29,6 @@ afterAll(async () => {
   fixture?.cleanup();
 });
 
-/** The niceness of process `pid` (field 19 of /proc/PID/stat). */
-const niceOf = (pid: number) =>
-  Number(
-    readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ')[16],
-  );
 const deliveryPid = () => {
   const [pid, ...others] = childrenOf(server.child.pid!).filter(alive);
   expect(others).toEqual([]);
@@ -44,9 +36,10 @@ const deliveryPid = () => {
 };
 const saying = (text: string) => resend.deliveries.filter((d) => d.text.includes(text)).length;
 
-test('one delivery process, at the configured priority below the server’s; the provider’s refusals still count in the server’s metrics', async () => {
+test('one delivery process, at the configured priority below the server’s once it has started; the provider’s refusals still count in the server’s metrics', async () => {
   const pid = deliveryPid()!;
-  expect(niceOf(pid)).toBe(15);
+  await within(20_000, async () => server.log.some((l) => l.includes('"msg":"delivering"')));
+  await within(5000, async () => niceOf(pid) === 15);
   expect(niceOf(server.child.pid!)).toBe(0);
 
   resend.fail({ status: 500 });

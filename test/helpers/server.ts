@@ -24,6 +24,15 @@ export function childrenOf(pid: number): number[] {
   );
 }
 
+/** The niceness of process `pid` (field 19 of /proc/PID/stat). */
+export function niceOf(pid: number): number {
+  return Number(
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ')[16],
+  );
+}
+
 /** Whether process `pid` is still there (a zombie counts as gone). */
 export function alive(pid: number): boolean {
   try {
