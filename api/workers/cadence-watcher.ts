@@ -91,10 +91,10 @@ export class CadenceWatcher extends LeadingWorker {
       .where(and(eq(incidents.status, 'resolved'), isNotNull(incidents.postmortemDueAt), isNull(incidents.postmortemPublishedAt), eq(incidents.demo, false)));
     // Each notice due now is written out only if it is not known to be recorded already (a notice
     // is never unrecorded); keys no longer due are forgotten, so the memory holds one pass's keys.
-    const due = new Set<string>();
+    const dueKeys = new Set<string>();
     const notices: Notice[] = [];
     const consider = (key: string, notice: () => Omit<Notice, 'key'>) => {
-      due.add(key);
+      dueKeys.add(key);
       if (!this.recorded.has(key)) notices.push({ key, ...notice() });
     };
     let next = Number.POSITIVE_INFINITY;
@@ -146,7 +146,7 @@ export class CadenceWatcher extends LeadingWorker {
         message: `The postmortem of this ${i.severity} incident is due by ${utc(due)}.`,
       }));
     }
-    for (const key of this.recorded) if (!due.has(key)) this.recorded.delete(key);
+    for (const key of this.recorded) if (!dueKeys.has(key)) this.recorded.delete(key);
     if (notices.length) {
       const sent = await db
         .select({ key: cadenceNotices.key })
