@@ -62,8 +62,13 @@ describe('decideHold', () => {
       { current: 'operational', wanted: 'under_maintenance', changedAt: at(0), now: at(1) },
       { wait: 'under_maintenance', until: at(5) },
     ],
+    [
+      'no hold: better applies at once, even when the last change was recorded after this clock was read',
+      { current: 'partial_outage', wanted: 'operational', changedAt: at(1), now: at(0), minHoldMs: 0 },
+      { apply: 'operational' },
+    ],
   ] as const)('%s', (_, state, expected) => {
-    expect(decideHold({ ...state, minHoldMs: 5 * 60_000 })).toEqual(expected);
+    expect(decideHold({ minHoldMs: 5 * 60_000, ...state })).toEqual(expected);
   });
 });
 

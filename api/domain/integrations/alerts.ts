@@ -62,6 +62,8 @@ export function decideHold(state: { current: ComponentStatus; wanted: ComponentS
   if (state.wanted === state.current) return { none: true };
   const worse = COMPONENT_STATUSES.indexOf(state.wanted) > COMPONENT_STATUSES.indexOf(state.current) && state.wanted !== 'under_maintenance';
   const until = state.changedAt ? new Date(state.changedAt.getTime() + state.minHoldMs) : null;
-  if (worse || !until || until <= state.now) return { apply: state.wanted };
+  // Without a minimum hold nothing waits, even when the last change's time is after `now` (a
+  // notification taken in by another instance committed after this one read the clock).
+  if (worse || !until || state.minHoldMs <= 0 || until <= state.now) return { apply: state.wanted };
   return { wait: state.wanted, until };
 }
