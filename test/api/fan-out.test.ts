@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createDb } from '../../db/client.ts';
 import { fanOuts, outbox } from '../../db/schema/index.ts';
-import { expandFanOut, FAN_OUT_CHUNK } from '../../api/services/outbox/fan-out.ts';
+import { expandFanOut, FAN_OUT_CHUNK, notYetQueued } from '../../api/services/outbox/fan-out.ts';
 import { countsByEvent } from '../../api/services/outbox/delivery.ts';
 import { Lease } from '../../api/workers/leading-worker.ts';
 import { Pulse } from '../../api/workers/pulse.ts';
@@ -56,6 +56,9 @@ describe('a fan-out larger than one chunk', () => {
     expect(await outboxNow()).toMatchObject({ queued: Math.min(subscribers, FAN_OUT_CHUNK), not_yet_queued: Math.max(0, subscribers - FAN_OUT_CHUNK) });
     const event = (await rows('email'))[0]!.eventKey; // what the console counts per update: all of them waiting
     expect((await countsByEvent(t.ctx, [event])).get(event)).toEqual({ queued: subscribers, sent: 0, failed: 0 });
+    // Asked about other events only, it counts none of this one's recipients (nor their audience).
+    expect((await notYetQueued(t.database, ['incident_update:another'])).total).toBe(0);
+    expect((await notYetQueued(t.database, [event])).total).toBe(Math.max(0, subscribers - FAN_OUT_CHUNK));
     if (chunks > 1) {
       await expandFanOut(t.ctx);
       expect(await outboxNow()).toMatchObject({ queued: 2 * FAN_OUT_CHUNK, not_yet_queued: subscribers - 2 * FAN_OUT_CHUNK });

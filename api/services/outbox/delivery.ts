@@ -201,7 +201,7 @@ export async function countsByEvent(ctx: ServiceContext, keys: string[]): Promis
       .from(outbox)
       .where(inArray(outbox.eventKey, keys))
       .groupBy(outbox.eventKey, outbox.status),
-    notYetQueued(ctx.database),
+    notYetQueued(ctx.database, keys),
   ]);
   const of = (key: string) => counts.get(key) ?? counts.set(key, { queued: 0, sent: 0, failed: 0 }).get(key)!;
   for (const r of rows) of(r.key)[r.status === 'sending' ? 'queued' : r.status] += r.n;

@@ -1,4 +1,4 @@
-import { asc, sql, type SQL } from 'drizzle-orm';
+import { asc, inArray, sql, type SQL } from 'drizzle-orm';
 import { INTERNAL, type Database, type Statement } from '../../../db/client.ts';
 import { fanOuts } from '../../../db/schema/index.ts';
 import type { SubscriberType } from '../../domain/subscribers/endpoint.ts';
@@ -114,15 +114,21 @@ async function expandNext(database: Database): Promise<boolean> {
 }
 
 /**
- * Per event with a fan-out in progress, how many recipients are still to be given a row (its
- * senders add them a chunk at a time): what an operator watching the outbox must count as
- * waiting, though no row says so yet.
+ * Per event with a fan-out in progress (of `events` only, when given), how many recipients are
+ * still to be given a row (its senders add them a chunk at a time): what an operator watching
+ * the outbox must count as waiting, though no row says so yet. Each fan-out is one count of its
+ * audience (≈ 13 ms for 100 000 subscribers): a screen about some events counts only theirs.
  */
-export async function notYetQueued(database: Database): Promise<{ total: number; byEvent: Map<string, number> }> {
+export async function notYetQueued(database: Database, events?: string[]): Promise<{ total: number; byEvent: Map<string, number> }> {
   const { db } = database;
   const byEvent = new Map<string, number>();
   let total = 0;
-  for (const f of await db.select().from(fanOuts).orderBy(asc(fanOuts.id))) {
+  const inProgress = db
+    .select()
+    .from(fanOuts)
+    .where(events && inArray(fanOuts.eventKey, events))
+    .orderBy(asc(fanOuts.id));
+  for (const f of await inProgress) {
     const audience = subscriberAudience(sql`SELECT value FROM json_each(${f.components})`, f.onlyType, f.after);
     const n = Number((await db.get<{ n: number }>(sql`SELECT count(*) AS n ${audience}`))?.n ?? 0);
     byEvent.set(f.eventKey, (byEvent.get(f.eventKey) ?? 0) + n);
