@@ -370,6 +370,14 @@ describe('admin API', () => {
     expect(one).toMatchObject({ email: 'user00001@example.com', component_ids: [api], confirmed_at: expect.any(String) });
     const confirmations = await t.database.db.select().from(outbox).where(eq(outbox.template, 'subscription-confirmation'));
     expect(confirmations).toHaveLength(6_667);
+    // The rows read back as the ones a single subscription writes.
+    const [pending] = await t.database.db.select().from(subscribers).where(eq(subscribers.email, 'user00000@example.com'));
+    expect(pending).toMatchObject({ type: 'email', source: 'import', confirmedAt: null, allComponents: true, tokenVersion: 1, consecutiveFailures: 0 });
+    expect(pending!.createdAt).toBeInstanceOf(Date);
+    expect(pending!.confirmExpiresAt!.getTime()).toBeGreaterThan(pending!.createdAt.getTime());
+    const mail = confirmations.find((c) => c.recipient === 'user00000@example.com')!;
+    expect(mail).toMatchObject({ channel: 'email', status: 'queued', attempts: 0, subscriberId: pending!.id, payload: { token: expect.any(String) } });
+    expect(mail.eventKey).toBe(`confirm:${pending!.id}:${pending!.confirmTokenHash!.slice(0, 16)}`);
 
     const huge = await t.call('POST', '/subscribers/import', { body: `email\n${'x'.repeat(17 * 1024 * 1024)}`, headers: { 'content-type': 'text/csv' } });
     expect(huge.status).toBe(413);

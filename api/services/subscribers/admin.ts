@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, like, or, sql, type SQL } from 'drizzle-orm';
-import { components, outbox, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
+import { components, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { INTERNAL, type Statement } from '../../../db/client.ts';
-import { newId } from '../../../db/ids.ts';
+import { newIds } from '../../../db/ids.ts';
 import { checkEndpoint, type SubscriberType } from '../../domain/subscribers/endpoint.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
@@ -9,6 +9,7 @@ import { auditEntry } from '../audit.ts';
 import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
 import { normaliseEmail, planSubscription, subscriptionRow, type Subscriber, type SubscriptionRequest } from './save.ts';
+import { giveWay } from '../public/turns.ts';
 
 export interface SubscriberFilter {
   state?: 'confirmed' | 'unconfirmed';
@@ -142,6 +143,7 @@ export async function importSubscribers(
     const seen = new Set<string>();
     const wanted: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean }[] = [];
     for (const [i, row] of rows.entries()) {
+      if (i % 1000 === 0) await giveWay();
       const type = row.type ?? 'email';
       const endpoint = type === 'email' ? null : (row.endpoint ?? '').trim();
       if (endpoint !== null) errors.push(...checkEndpoint(endpoint, ctx.webhookAllowedNetworks, `[${i}].endpoint`));
@@ -176,34 +178,67 @@ export async function importSubscribers(
     }
 
     const statements: Statement[] = [];
-    const fresh: (typeof subscribers.$inferInsert)[] = [];
-    const filters: { subscriberId: string; componentId: string }[] = [];
-    const confirmations: (typeof outbox.$inferInsert)[] = [];
+    // New rows go in as JSON arrays that SQLite unpacks (`json_each`): building 100 000 rows'
+    // bound values through the query builder held the event loop (and the page) for seconds.
+    const fresh: unknown[][] = [];
+    const filters: [string, string][] = [];
+    const confirmations: unknown[][] = [];
+    const ids = newIds(wanted.length);
     let imported = 0;
-    for (const w of wanted) {
+    for (const [i, w] of wanted.entries()) {
+      if (i % 1000 === 0) await giveWay();
       const existing = known.get(w.endpoint ?? `email:${w.email}`);
       if (existing?.confirmedAt) continue;
       imported++;
-      const id = existing?.id ?? newId();
+      const id = existing?.id ?? ids[i]!;
       const { fields, confirmation } = subscriptionRow(id, w, now);
       if (existing) {
         statements.push(
           db.update(subscribers).set(fields).where(eq(subscribers.id, id)),
           db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
         );
-      } else fresh.push({ id, source: 'import', createdAt: now, ...fields });
-      for (const componentId of w.componentIds) filters.push({ subscriberId: id, componentId });
-      if (confirmation) confirmations.push(confirmation);
+      } else
+        fresh.push([
+          id,
+          fields.type,
+          fields.email,
+          fields.endpoint,
+          fields.signingSecret,
+          fields.confirmedAt?.getTime() ?? null,
+          fields.confirmTokenHash,
+          fields.confirmExpiresAt?.getTime() ?? null,
+          fields.allComponents ? 1 : 0,
+        ]);
+      for (const componentId of w.componentIds) filters.push([id, componentId]);
+      if (confirmation) confirmations.push([confirmation.recipient, confirmation.eventKey, confirmation.template, id, JSON.stringify(confirmation.payload)]);
     }
-    // Multi-row inserts, each within SQLite's limit on bound values.
-    for (let from = 0; from < fresh.length; from += 1000) statements.push(db.insert(subscribers).values(fresh.slice(from, from + 1000)));
-    for (let from = 0; from < filters.length; from += 5000) statements.push(db.insert(subscriberComponents).values(filters.slice(from, from + 5000)));
-    for (let from = 0; from < confirmations.length; from += 1000) statements.push(db.insert(outbox).values(confirmations.slice(from, from + 1000)));
+    const at = now.getTime();
+    for (const chunk of chunks(fresh, 10_000))
+      statements.push(
+        db.run(sql`INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, confirm_token_hash, confirm_expires_at, all_components, source, created_at)
+          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, 'import', ${at} FROM json_each(${JSON.stringify(chunk)})`),
+      );
+    for (const chunk of chunks(filters, 10_000))
+      statements.push(
+        db.run(sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(chunk)})`),
+      );
+    for (const chunk of chunks(confirmations, 10_000))
+      statements.push(
+        db.run(sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
+          SELECT value ->> 0, 'email', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', 0, ${at}, ${at} FROM json_each(${JSON.stringify(chunk)})`),
+      );
     const result = { imported, unchanged: rows.length - imported };
     if (statements.length)
       await database.commit([...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)], INTERNAL);
     return result;
   });
+}
+
+/** `items` in runs of `size`. */
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let from = 0; from < items.length; from += size) out.push(items.slice(from, from + size));
+  return out;
 }
 
 export async function deleteSubscriber(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
