@@ -23,8 +23,11 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   body?: B;
   response?: z.ZodType;
   status?: 200 | 201 | 204;
-  /** Also take the body as `text/csv` (a header row, then one object per row). */
-  acceptsCsv?: boolean;
+  /**
+   * Also take the body as `text/csv` (a header row, then one object per row of strings), checked
+   * against this schema instead of `body`: each kind of body is checked once, by its own schema.
+   */
+  acceptsCsv?: z.ZodType<z.output<B>>;
   /** A larger body than the API's 64 KB (an import). */
   maxBodyBytes?: number;
 }
@@ -44,6 +47,8 @@ interface RawInput {
   params: unknown;
   query: unknown;
   body: unknown;
+  /** The body is rows read from CSV (strings), for the route's `acceptsCsv` schema. */
+  csv?: boolean;
   actor: Actor;
   ctx: ServiceContext;
   site: () => Promise<{ pageName: string; publicUrl: string }>;
@@ -67,7 +72,7 @@ export function route<
       const errors: FieldError[] = [];
       const params = spec.params ? validate(spec.params, input.params, errors) : {};
       const query = spec.query ? validate(spec.query, input.query, errors) : {};
-      const body = spec.body ? validate(spec.body, input.body, errors) : undefined;
+      const body = spec.body ? validate(input.csv && spec.acceptsCsv ? spec.acceptsCsv : spec.body, input.body, errors) : undefined;
       if (errors.length > 0) throw new ValidationFailed(errors);
       return handler({
         params: fromApiJson(params),
@@ -116,18 +121,18 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldE
   return undefined as z.output<S>;
 }
 
-async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<unknown> {
+async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<{ body: unknown; csv?: boolean }> {
   const text = await c.req.text();
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') return { body: undefined };
   const type = c.req.header('content-type') ?? '';
-  if (acceptsCsv && /^text\/csv\b/i.test(type)) return parseCsv(text);
+  if (acceptsCsv && /^text\/csv\b/i.test(type)) return { body: parseCsv(text), csv: true };
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new HttpProblem('unsupported_media_type', 'Send the body as application/json', [
       { path: 'Content-Type', message: `expected application/json, got ${type || 'nothing'}` },
     ]);
   }
   try {
-    return JSON.parse(text);
+    return { body: JSON.parse(text) };
   } catch (err) {
     throw new HttpProblem('malformed_json', 'The body is not valid JSON', [{ path: BODY_PATH, message: (err as Error).message }]);
   }
@@ -160,8 +165,8 @@ export function mountRoutes(
           { path: 'Authorization', message: `needs scope ${spec.scope} (or admin); key has ${auth.scopes.join(', ')}` },
         ]);
       }
-      const body = spec.body ? await readJsonBody(c, spec.acceptsCsv) : undefined;
-      const result = await run({ params: c.req.param(), query: c.req.query(), body, actor: auth.actor, ctx: deps.ctx, site: deps.site });
+      const { body, csv } = spec.body ? await readJsonBody(c, spec.acceptsCsv !== undefined) : { body: undefined };
+      const result = await run({ params: c.req.param(), query: c.req.query(), body, csv, actor: auth.actor, ctx: deps.ctx, site: deps.site });
       if (spec.status === 204) return c.body(null, 204);
       const json = toApiJson(result);
       return c.json(spec.response ? spec.response.parse(json) : json, spec.status ?? 200);
@@ -201,7 +206,15 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
       tags: [spec.tag],
       security: [{ bearer: [spec.scope] }],
       parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')],
-      ...(spec.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }),
+      ...(spec.body && {
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: jsonSchema(spec.body, 'input') },
+            ...(spec.acceptsCsv && { 'text/csv': { schema: { type: 'string', description: 'a header row, then one row per item' } } }),
+          },
+        },
+      }),
       responses,
     };
   }

@@ -42,11 +42,12 @@ export function can(Astro: Caller, scope: Scope): boolean {
 }
 
 /** Runs an admin API operation as the signed-in user. */
-export function act(Astro: Caller, operation: Parameters<typeof callRoute>[1], input: { params?: unknown; body?: unknown; query?: unknown }) {
+export function act(Astro: Caller, operation: Parameters<typeof callRoute>[1], input: { params?: unknown; body?: unknown; query?: unknown; csv?: boolean }) {
   const { user } = session(Astro);
   return callRoute(adminRoutes, operation, {
     params: input.params ?? {},
     body: input.body,
+    csv: input.csv,
     query: input.query,
     actor: { ...sessionActor(user), requestId: null },
     ctx: Astro.locals.candor,
