@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { giveWay } from '../../api/services/public/turns.ts';
+import { giveWay } from '../../api/services/turns.ts';
 
 // A page build that gives way lets the event loop turn between its pieces (visitors of pages in
 // memory, new connections), and builds running at once share one budget per turn.

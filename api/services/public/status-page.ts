@@ -8,7 +8,7 @@ import type { Incident } from '../incidents/get.ts';
 import { openPublicIncidents, publicIncident, resolvedPublicIncidents } from './incidents.ts';
 import { maintenanceWindows } from '../maintenances/windows.ts';
 import { activeMaintenances, upcomingMaintenances } from './maintenances.ts';
-import { giveWay } from './turns.ts';
+import { giveWay } from '../turns.ts';
 import type { Maintenance } from '../maintenances/get.ts';
 
 const UPTIME_DAYS = 90;

@@ -9,7 +9,7 @@ import { auditEntry } from '../audit.ts';
 import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
 import { normaliseEmail, planSubscription, subscriptionRow, type Subscriber, type SubscriptionRequest } from './save.ts';
-import { giveWay } from '../public/turns.ts';
+import { giveWay } from '../turns.ts';
 
 export interface SubscriberFilter {
   state?: 'confirmed' | 'unconfirmed';
@@ -161,10 +161,9 @@ export async function importSubscribers(
 
     // Who is already known, by address (email) or URL (the others), a chunk at a time.
     const known = new Map<string, { id: string; confirmedAt: Date | null }>();
-    for (let from = 0; from < wanted.length; from += 5000) {
+    for (const chunk of chunks(wanted, 5000)) {
       // The embedded file's calls answer without the loop turning in between: it is given one.
       await giveWay();
-      const chunk = wanted.slice(from, from + 5000);
       const emails = chunk.filter((w) => w.endpoint === null).map((w) => w.email);
       const endpoints = chunk.flatMap((w) => (w.endpoint === null ? [] : [w.endpoint]));
       const found = await db
