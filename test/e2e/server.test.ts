@@ -87,6 +87,42 @@ describe('the one server process', () => {
     expect(listed.join('\n')).toMatch(/e2e {2}\[admin\] {2}created .* last used .* active/);
   });
 
+  test('over HTTP a body past 64 KB is a 413 whether its length is stated or it comes in chunks; a chunked body within it is read', async () => {
+    const key = (await candor(env, 'keys', 'create', '--name', 'limits', '--scope', 'admin')).at(-1)!;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const components = async () => ((await (await fetch(`${server.url}/api/admin/v1/components`, { headers })).json()) as unknown[]).length;
+    const before = await components();
+    const json = (description: string) => JSON.stringify({ name: 'Big', description });
+    const chunked = (text: string) =>
+      new ReadableStream({
+        start(c) {
+          const bytes = new TextEncoder().encode(text);
+          for (let i = 0; i < bytes.length; i += 8192) c.enqueue(bytes.subarray(i, i + 8192));
+          c.close();
+        },
+      });
+    const stated = await fetch(`${server.url}/api/admin/v1/components`, { method: 'POST', headers, body: json('x'.repeat(70_000)) });
+    const streamed = await fetch(`${server.url}/api/admin/v1/components`, {
+      method: 'POST',
+      headers,
+      body: chunked(json('x'.repeat(70_000))),
+      duplex: 'half',
+    } as RequestInit);
+    for (const res of [stated, streamed]) {
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ code: 'body_too_large', errors: [{ path: '$', message: 'at most 65536 bytes' }] });
+    }
+    expect(await components()).toBe(before);
+    const small = await fetch(`${server.url}/api/admin/v1/components`, {
+      method: 'POST',
+      headers,
+      body: chunked(JSON.stringify({ name: 'Chunked' })),
+      duplex: 'half',
+    } as RequestInit);
+    expect(small.status).toBe(201);
+    expect(await small.json()).toMatchObject({ name: 'Chunked' });
+  });
+
   test('a key revoked with the CLI is refused at once', async () => {
     const key = (await candor(env, 'keys', 'create', '--name', 'temp', '--scope', 'read')).at(-1)!;
     const id = key.split('_')[1]!;
