@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type TransactionMode } from '@libsql/client';
+import { createClient, type Client, type InArgs, type InStatement, type ResultSet, type Transaction, type TransactionMode } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { eq, getTableName, sql, type SQL, type Table } from 'drizzle-orm';
@@ -45,6 +45,15 @@ export interface Database {
    * (`INTERNAL`: a note, a session, a subscriber), so those writes rebuild no public page.
    */
   commit(statements: Statement[], scope?: CommitScope): Promise<void>;
+  /**
+   * Commits as `commit` (all or nothing), for a commit too long to hold the event loop (an
+   * import). On an embedded file SQLite runs on this thread, so the statements run one at a time
+   * in one transaction on a connection of its own, the loop turning between them: pages are
+   * served meanwhile (their reads go on the usual connection; WAL lets them read alongside), and
+   * other writes wait for the lock as for another process's. Elsewhere the database works while
+   * the loop is free: one batch, as `commit`.
+   */
+  commitInSteps(statements: Statement[], scope?: CommitScope): Promise<void>;
   /**
    * Commits as `commit`, then runs `reads` in the same batch, after the writes: the answer a use
    * case gives from what it wrote, without another round trip.
@@ -207,17 +216,53 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   const bumpPublic = bump(CHANGES.public);
   const counters = sql.raw(CHANGE_COUNTERS);
 
-  /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
-  const write = async (statements: Statement[], scope: CommitScope, reads: Statement[]): Promise<unknown[]> => {
-    const bumps = scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)];
-    const results: unknown[] = await db.batch([...bumps, ...statements, db.all(counters), ...reads] as [Statement, ...Statement[]]);
+  const bumpsFor = (scope: CommitScope) => (scope.public ? [db.run(bumpAll), db.run(bumpPublic)] : [db.run(bumpAll)]);
+  /** Tells the listeners what a commit of `statements` (after `bumps`, followed by the counters' read) did. */
+  const tell = (statements: Statement[], scope: CommitScope, bumps: number, results: unknown[]) => {
     const committed: Committed = {
-      outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps.length + i])),
+      outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps + i])),
       revokes: scope.revokes === true,
-      counters: results[bumps.length + statements.length] as Committed['counters'],
+      counters: results[bumps + statements.length] as Committed['counters'],
     };
     for (const listener of listeners) listener(committed);
+  };
+
+  /** Writes `statements` after the counters' bumps, then runs `reads`: their results. */
+  const write = async (statements: Statement[], scope: CommitScope, reads: Statement[]): Promise<unknown[]> => {
+    const bumps = bumpsFor(scope);
+    const results: unknown[] = await db.batch([...bumps, ...statements, db.all(counters), ...reads] as [Statement, ...Statement[]]);
+    tell(statements, scope, bumps.length, results);
     return results.slice(bumps.length + statements.length + 1);
+  };
+
+  /** `commitInSteps` on an embedded file: see there. */
+  const writeInSteps = async (statements: Statement[], scope: CommitScope): Promise<void> => {
+    const own = createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 });
+    try {
+      await own.execute('PRAGMA synchronous = NORMAL');
+      const tx = await writeTransaction(own, timeoutMs, manners);
+      try {
+        const bumps = bumpsFor(scope);
+        const results: unknown[] = [];
+        let turned = performance.now();
+        for (const statement of [...bumps, ...statements]) {
+          // A turn of the loop once statements have held it for a few milliseconds.
+          if (performance.now() - turned > STEP_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            turned = performance.now();
+          }
+          results.push(await tx.execute(inStatement(statement)));
+        }
+        const { rows } = await tx.execute(CHANGE_COUNTERS);
+        results.push(rows.map((r) => ({ id: Number(r.id), value: Number(r.value) })));
+        await tx.commit();
+        tell(statements, scope, bumps.length, results);
+      } finally {
+        tx.close();
+      }
+    } finally {
+      own.close();
+    }
   };
 
   return {
@@ -227,6 +272,10 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     exclusive,
     async commit(statements, scope = { public: true }) {
       await write(statements, scope, []);
+    },
+    async commitInSteps(statements, scope = { public: true }) {
+      if (local && !memory) await writeInSteps(statements, scope);
+      else await write(statements, scope, []);
     },
     async commitThenRead(statements, reads, scope = { public: true }) {
       return reads.answer(await write(statements, scope, reads.statements));
@@ -488,6 +537,41 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
 
 const sqlOf = (statement: InStatement | string): string => (typeof statement === 'string' ? statement : statement.sql);
 
+/** A drizzle statement as the client's own: its SQL and arguments. */
+function inStatement(statement: Statement): InStatement {
+  type Built = { sql: string; params: unknown[] };
+  // A query builder says its SQL with `toSQL`, a raw statement (`db.run(sql`…`)`) with `getQuery`.
+  const built = statement as unknown as { toSQL?: () => Built; getQuery: () => Built };
+  const query = built.toSQL ? built.toSQL() : built.getQuery();
+  return { sql: query.sql, args: query.params as InArgs };
+}
+
+/**
+ * A write transaction on `client` (an embedded file's connection that never waits itself): taken
+ * as soon as no other connection holds the write lock, retried on timers up to `limitMs`, with
+ * the handle's manners (as `patient`'s writes).
+ */
+async function writeTransaction(client: Client, limitMs: number, manners: Manners): Promise<Transaction> {
+  const deadline = Date.now() + limitMs;
+  let waited = false;
+  try {
+    for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
+      const gate = manners.giveWay?.();
+      if (gate) await gate;
+      try {
+        return await client.transaction('write');
+      } catch (err) {
+        if (!isBusy(err) || Date.now() + wait > deadline) throw err;
+        waited = true;
+        manners.waiting?.(true);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  } finally {
+    if (waited) manners.waiting?.(false);
+  }
+}
+
 function isBusy(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
@@ -495,6 +579,9 @@ function isBusy(err: unknown): boolean {
   }
   return false;
 }
+
+/** How long `commitInSteps`' statements may hold the event loop before it turns. */
+const STEP_MS = 4;
 
 const RACE_TRIES = 6;
 

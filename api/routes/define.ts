@@ -1,12 +1,13 @@
 import type { Hono } from 'hono';
 import type { AppContext, AppEnv, Authenticated } from './env.ts';
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { allows, type Scope } from '../domain/access.ts';
 import { ValidationFailed, type FieldError } from '../domain/errors.ts';
 import { HttpProblem, PROBLEM_CODES } from '../problem.ts';
 import type { Actor, ServiceContext } from '../services/context.ts';
 import { fromApiJson, toApiJson, type CamelKeys } from './json-case.ts';
+import { giveWay } from '../services/turns.ts';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
@@ -68,16 +69,16 @@ export function route<
 >(spec: RouteSpec<P, Q, B>, handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>): Route {
   return {
     spec,
-    run(input) {
+    async run(input) {
       const errors: FieldError[] = [];
       const params = spec.params ? validate(spec.params, input.params, errors) : {};
       const query = spec.query ? validate(spec.query, input.query, errors) : {};
-      const body = spec.body ? validate(input.csv && spec.acceptsCsv ? spec.acceptsCsv : spec.body, input.body, errors) : undefined;
+      const body = spec.body ? await checkBody(input.csv && spec.acceptsCsv ? spec.acceptsCsv : spec.body, input.body, errors) : undefined;
       if (errors.length > 0) throw new ValidationFailed(errors);
       return handler({
         params: fromApiJson(params),
         query: fromApiJson(query),
-        body: fromApiJson(body),
+        body: body as CamelKeys<z.output<B>>,
         actor: input.actor,
         ctx: input.ctx,
         site: input.site,
@@ -103,8 +104,9 @@ function nulPaths(value: unknown, path: PropertyKey[] = []): string[] {
   return [];
 }
 
-function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldError[]): z.output<S> {
-  const nul = nulPaths(value);
+/** `value` checked against `schema`: its output, or undefined with every bad field added to `errors` (paths under `at`). */
+function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldError[], at: PropertyKey[] = []): z.output<S> {
+  const nul = nulPaths(value, at);
   if (nul.length) {
     errors.push(...nul.map((path) => ({ path, message: 'must not contain a NUL character' })));
     return undefined as z.output<S>;
@@ -113,19 +115,43 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldE
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ path: fieldPath([...issue.path, key]), message: 'unknown field' });
+      for (const key of issue.keys) errors.push({ path: fieldPath([...at, ...issue.path, key]), message: 'unknown field' });
     } else {
-      errors.push({ path: fieldPath(issue.path), message: issue.message });
+      errors.push({ path: fieldPath([...at, ...issue.path]), message: issue.message });
     }
   }
   return undefined as z.output<S>;
+}
+
+/** Arrays longer than this are checked this many elements at a time. */
+const SLICE = 1000;
+
+/**
+ * The body checked against `schema` and camelCased. An array body of many elements (an import's
+ * 100 000 rows) is checked a slice at a time, the loop turning between slices (`giveWay`): in
+ * one go it held every page's visitors for a second.
+ */
+async function checkBody<S extends z.ZodType>(schema: S, value: unknown, errors: FieldError[]): Promise<unknown> {
+  if (!(schema instanceof z.ZodArray) || !Array.isArray(value) || value.length <= SLICE) return fromApiJson(validate(schema, value, errors));
+  // The array's own bounds (its length), then its elements.
+  const bounds = schema.clone({ ...schema.def, element: z.unknown() }).safeParse(value);
+  if (!bounds.success) {
+    errors.push(...bounds.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })));
+    return undefined;
+  }
+  const out: unknown[] = [];
+  for (let from = 0; from < value.length; from += SLICE) {
+    await giveWay();
+    for (let i = from; i < Math.min(from + SLICE, value.length); i++) out.push(fromApiJson(validate(schema.element as z.ZodType, value[i], errors, [i])));
+  }
+  return out;
 }
 
 async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<{ body: unknown; csv?: boolean }> {
   const text = await c.req.text();
   if (text.trim() === '') return { body: undefined };
   const type = c.req.header('content-type') ?? '';
-  if (acceptsCsv && /^text\/csv\b/i.test(type)) return { body: parseCsv(text), csv: true };
+  if (acceptsCsv && /^text\/csv\b/i.test(type)) return { body: await parseCsv(text), csv: true };
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new HttpProblem('unsupported_media_type', 'Send the body as application/json', [
       { path: 'Content-Type', message: `expected application/json, got ${type || 'nothing'}` },
@@ -138,16 +164,38 @@ async function readJsonBody(c: AppContext, acceptsCsv = false): Promise<{ body: 
   }
 }
 
-/** RFC 4180 CSV with a header row → one object per row, fields trimmed, blank rows skipped; 400 when it does not parse. */
-export function parseCsv(text: string): Record<string, string>[] {
-  let rows: string[][];
+/** How much of a CSV body the parser takes between turns of the loop. */
+const CSV_PIECE = 64 * 1024;
+
+/**
+ * RFC 4180 CSV with a header row → one object per row, fields trimmed, blank rows skipped; 400
+ * when it does not parse. Parsed a piece at a time, the loop turning between pieces (an import's
+ * 100 000 rows would hold it for a fifth of a second).
+ */
+export async function parseCsv(text: string): Promise<Record<string, string>[]> {
+  let header: string[] | undefined;
+  const rows: Record<string, string>[] = [];
+  const parser = parse({ relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true });
+  parser.on('data', (r: string[]) => {
+    if (header) rows.push(Object.fromEntries(header.map((name, i) => [name, r[i] ?? ''])));
+    else header = r;
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+  });
+  ended.catch(() => undefined); // awaited below; a failure meanwhile stops the writing
   try {
-    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true });
+    for (let at = 0; at < text.length && !parser.destroyed; at += CSV_PIECE) {
+      parser.write(text.slice(at, at + CSV_PIECE));
+      await giveWay();
+    }
+    parser.end();
+    await ended;
   } catch (err) {
     throw new HttpProblem('malformed_csv', 'The body is not valid CSV', [{ path: BODY_PATH, message: (err as Error).message }]);
   }
-  const [header = [], ...records] = rows;
-  return records.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i] ?? ''])));
+  return rows;
 }
 
 /** Mounts routes on `app`; each checks the scope before reading anything of the request. */

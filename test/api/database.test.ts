@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
-import { createDb, type Database } from '../../db/client.ts';
+import { describe, expect, test } from 'vitest';
+import { createDb, INTERNAL, type Database } from '../../db/client.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { createComponent } from '../../api/services/components/create.ts';
 import { listComponents } from '../../api/services/components/list.ts';
@@ -73,6 +73,76 @@ test('a commit tells its listeners whether it queued emails or webhooks (what wa
   ]);
   expect(seen).toEqual([false, false, false, true, true, true]);
   cleanup();
+});
+
+describe('a commit in steps (an import)', () => {
+  /** `n` statements of 3 000 generated rows each into `settings`: SQLite's work for each is a few milliseconds. */
+  const inserts = (db: Database['db'], n: number, tag: string) =>
+    Array.from({ length: n }, (_, i) =>
+      db.run(
+        sql`WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 3000) INSERT INTO settings (key, value) SELECT ${`${tag}-${i}-`} || x, 'v' FROM r`,
+      ),
+    );
+  const count = async (database: Database) => Number((await database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM settings`))?.n);
+  /** How many turns of the event loop pass while `work` runs. */
+  const turnsDuring = async (work: () => Promise<void>) => {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const before = turns;
+    await work();
+    running = false;
+    return turns - before;
+  };
+
+  test('on an embedded file the loop turns between its statements, and readers see nothing until it commits', async () => {
+    const { database, url, cleanup } = await createTestDb();
+    const reader = await createDb(url);
+    try {
+      const before = await count(database);
+      const told: { outbox: boolean; counters: { id: number; value: number }[] }[] = [];
+      database.afterCommit((c) => told.push(c));
+      let seenMidway: number | undefined;
+      const turns = await turnsDuring(async () => {
+        const committing = database.commitInSteps(inserts(database.db, 20, 'a'), INTERNAL);
+        // Pages keep reading meanwhile, on the usual connection and from another handle: the old state.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seenMidway = await count(reader);
+        await committing;
+      });
+      expect(turns).toBeGreaterThan(3); // one batch of the same statements lets the loop turn once at most
+      expect(seenMidway).toBe(before);
+      expect(await count(reader)).toBe(before + 60_000);
+      expect(told).toHaveLength(1);
+      expect(told[0]!.counters.find((c) => c.id === 1)?.value).toBe(await database.changeCount());
+      const one = await turnsDuring(() => database.commit(inserts(database.db, 20, 'b'), INTERNAL));
+      expect(one).toBeLessThanOrEqual(1);
+    } finally {
+      reader.close();
+      cleanup();
+    }
+  });
+
+  test('all or nothing: a statement that fails rolls back those before it, and the file takes other writes after', async () => {
+    const { database, cleanup } = await createTestDb();
+    try {
+      const before = await count(database);
+      const failing = [...inserts(database.db, 5, 'c'), database.db.insert(settings).values({ key: 'c-0-1', value: 'again' })];
+      await expect(database.commitInSteps(failing, INTERNAL)).rejects.toThrow(/UNIQUE/);
+      expect(await count(database)).toBe(before);
+      // A write of this process meanwhile waits for the steps' lock, then lands.
+      const stepped = database.commitInSteps(inserts(database.db, 10, 'd'), INTERNAL);
+      const other = database.commit([database.db.insert(settings).values({ key: 'other', value: 'v' })], INTERNAL);
+      await Promise.all([stepped, other]);
+      expect(await count(database)).toBe(before + 30_001);
+    } finally {
+      cleanup();
+    }
+  });
 });
 
 test('the demo page is claimed once, whichever of several instances asks first', async () => {

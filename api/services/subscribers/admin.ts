@@ -123,6 +123,12 @@ export async function resumeSubscriber(ctx: ServiceContext, actor: Actor, id: st
 }
 
 /**
+ * Rows per INSERT of an import: each statement is a step of the import's commit, between which
+ * the loop turns (`commitInSteps`); 2 000 rows take SQLite about 20 ms.
+ */
+const ROWS_PER_INSERT = 2000;
+
+/**
  * Imports many subscribers in one transaction: all or nothing. Set-based, so 100 000 rows take
  * a few reads and one commit: each row is checked in memory (its URL, its components against
  * one read of them), the ones already known are found in chunks, and new rows are written in
@@ -214,23 +220,26 @@ export async function importSubscribers(
       if (confirmation) confirmations.push([confirmation.recipient, confirmation.eventKey, confirmation.template, id, JSON.stringify(confirmation.payload)]);
     }
     const at = now.getTime();
-    for (const chunk of chunks(fresh, 10_000))
+    for (const chunk of chunks(fresh, ROWS_PER_INSERT))
       statements.push(
         db.run(sql`INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, confirm_token_hash, confirm_expires_at, all_components, source, created_at)
           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, 'import', ${at} FROM json_each(${JSON.stringify(chunk)})`),
       );
-    for (const chunk of chunks(filters, 10_000))
+    for (const chunk of chunks(filters, ROWS_PER_INSERT))
       statements.push(
         db.run(sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(chunk)})`),
       );
-    for (const chunk of chunks(confirmations, 10_000))
+    for (const chunk of chunks(confirmations, ROWS_PER_INSERT))
       statements.push(
         db.run(sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
           SELECT value ->> 0, 'email', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', 0, ${at}, ${at} FROM json_each(${JSON.stringify(chunk)})`),
       );
     const result = { imported, unchanged: rows.length - imported };
     if (statements.length)
-      await database.commit([...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)], INTERNAL);
+      await database.commitInSteps(
+        [...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)],
+        INTERNAL,
+      );
     return result;
   });
 }
