@@ -40,6 +40,12 @@ export abstract class SenderLoop {
           return false;
         });
         if (!worked && this.running) await this.sleep(pollMs === undefined ? 1000 : pollMs);
+        // A turn of the event loop between units. On an embedded file every database call answers
+        // at once (SQLite runs on this thread), and a unit sent to the .eml outbox waits on nothing
+        // else: without it, one unit after another would hold the loop until nothing was due, and
+        // the process would hear no signal or message meanwhile (told to stop, it sent everything
+        // first; told to give way, it did so only once done).
+        else await new Promise((resolve) => setImmediate(resolve));
       }
     })();
   }

@@ -67,6 +67,23 @@ test('told that a write of the server waits, it holds its writes (no email is cl
   await within(5000, async () => (await status())[0] === 'sent');
 });
 
+test('told to stop while thousands of emails are due, it stops after the batch in hand, not after the last email', async () => {
+  await t.database.db.run(
+    sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+      INSERT INTO subscribers (id, email, confirmed_at, all_components, token_version, source, created_at)
+      SELECT printf('sub%09d', i), printf('reader%d@example.com', i), 1, 1, 1, 'admin', 1 FROM n`,
+  );
+  await declareIncident({ database: t.database, now: () => new Date() }, SYSTEM_ACTOR, { title: 'Down', severity: 'SEV-1', body: 'Looking.' });
+  const sent = async () => Number((await t.database.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE status = 'sent'`))?.n);
+  delivery.wake();
+  await within(10_000, async () => (await sent()) > 0);
+  await delivery.stop();
+  const atStop = await sent();
+  // Sending them all takes seconds; it stopped long before (it used to hear the signal only once done).
+  expect(atStop).toBeLessThan(1500);
+  expect(await sent()).toBe(atStop);
+});
+
 test('when the server is gone before it has heard from it (a failed start), it exits quietly', async () => {
   const child = fork(fileURLToPath(new URL('../../api/delivery.ts', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
