@@ -220,7 +220,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   /** Tells the listeners what a commit of `statements` (after `bumps`, followed by the counters' read) did. */
   const tell = (statements: Statement[], scope: CommitScope, bumps: number, results: unknown[]) => {
     const committed: Committed = {
-      outbox: statements.some((s, i) => writesOutbox(s) && wroteRows(results[bumps + i])),
+      outbox: statements.some((s, i) => wroteRows(results[bumps + i]) && writesOutbox(s)),
       revokes: scope.revokes === true,
       counters: results[bumps + statements.length] as Committed['counters'],
     };
