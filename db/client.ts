@@ -491,12 +491,12 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
       <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, write: boolean, ...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
         const write = isWrite(...args);
-        const deadline = Date.now() + limitMs;
+        let deadline = Date.now() + limitMs;
         let waited = false;
         try {
           for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
             const gate = write ? manners.giveWay?.() : null;
-            if (gate) await gate;
+            if (gate) deadline += await heldFor(gate);
             const used = connection.current();
             try {
               return await call(used, write, ...args);
@@ -552,12 +552,12 @@ function inStatement(statement: Statement): InStatement {
  * the handle's manners (as `patient`'s writes).
  */
 async function writeTransaction(client: Client, limitMs: number, manners: Manners): Promise<Transaction> {
-  const deadline = Date.now() + limitMs;
+  let deadline = Date.now() + limitMs;
   let waited = false;
   try {
     for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
       const gate = manners.giveWay?.();
-      if (gate) await gate;
+      if (gate) deadline += await heldFor(gate);
       try {
         return await client.transaction('write');
       } catch (err) {
@@ -570,6 +570,18 @@ async function writeTransaction(client: Client, limitMs: number, manners: Manner
   } finally {
     if (waited) manners.waiting?.(false);
   }
+}
+
+/**
+ * Waits out a hold (`giveWay`): how long it took. A write's time limit is for the database (a lock
+ * held too long, a server that does not answer), so a write held back to let another process's
+ * go first gets that time on top: a delivery process given way to for seconds while the server
+ * wrote failed as busy, its email sent a poll later.
+ */
+async function heldFor(gate: Promise<void>): Promise<number> {
+  const from = Date.now();
+  await gate;
+  return Date.now() - from;
 }
 
 function isBusy(err: unknown): boolean {

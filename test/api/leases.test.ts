@@ -269,6 +269,25 @@ test('public pages are rebuilt only for changes they can show: a note moves the 
   }
 });
 
+test('time spent giving way does not count against a write’s time limit: held past it, the write still waits for the lock and lands', async () => {
+  const holder = await createDb(t.url);
+  const tx = await holder.client.transaction('write');
+  await tx.execute("INSERT INTO settings (key, value) VALUES ('held', '1')");
+  const way = new GiveWay(10_000);
+  way.hold();
+  const polite = await createDb(t.url, { timeoutMs: 300, giveWay: () => way.wait() });
+  const writing = polite.commit([polite.db.insert(settings).values({ key: 'polite', value: '1' })]);
+  // Held for longer than its limit; then it finds the lock taken for a while more.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  way.release();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await tx.commit();
+  await writing; // with the hold counted in its limit it failed as busy at its first try
+  expect(await keys()).toEqual(['held', 'polite']);
+  holder.close();
+  polite.close();
+});
+
 test('a hold lets writes go when released, or on its own once not renewed for its time', async () => {
   const way = new GiveWay(100);
   expect(way.wait()).toBeNull();
