@@ -242,12 +242,16 @@ async function main() {
     // Workers finish their pass, then the lease is handed over at once.
     const senderStopped = Promise.all([delivery.stop(), Promise.all(workers.map((w) => w.stop())).then(() => pulse.stop())]);
     // Stop accepting, let in-flight requests finish, then close the database.
+    let answered = false;
     const force = setTimeout(() => {
-      logger.error('in-flight requests did not finish in time; closing anyway');
+      logger.error(
+        answered ? 'the delivery process or a worker did not stop in time; closing anyway' : 'in-flight requests did not finish in time; closing anyway',
+      );
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     void server.close().then(async () => {
+      answered = true;
       await senderStopped;
       database.close();
       logger.info('stopped');
