@@ -2,8 +2,8 @@ import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-// Random bytes are drawn 4 KB at a time (a draw costs about as much for 4 KB as for 12 bytes)
-// and each byte is used once.
+// Random bytes (from the system's CSPRNG) are drawn 4 KB at a time (a draw costs about as much for
+// 4 KB as for 12 bytes) and each byte is used once.
 const pool = Buffer.alloc(4096);
 let used = pool.length;
 
@@ -13,6 +13,13 @@ function randomByte(): number {
     used = 0;
   }
   return pool[used++]!;
+}
+
+/** `count` random bytes (a copy, from the same pool): secrets and tokens. */
+export function randomBytesPooled(count: number): Buffer {
+  const out = Buffer.allocUnsafe(count);
+  for (let i = 0; i < count; i++) out[i] = randomByte();
+  return out;
 }
 
 /** A new opaque id: 12 lowercase base-36 characters, like Statuspage's. */

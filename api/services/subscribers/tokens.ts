@@ -1,11 +1,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { settings, subscribers } from '../../../db/schema/index.ts';
+import { randomBytesPooled } from '../../../db/ids.ts';
 import type { ServiceContext } from '../context.ts';
 
 export const CONFIRM_TTL_MS = 48 * 60 * 60 * 1000;
 
-export const randomToken = () => randomBytes(24).toString('base64url');
+/** 192 random bits (a confirmation link's token). */
+export const randomToken = () => randomBytesPooled(24).toString('base64url');
 
 /**
  * The key that signs manage/unsubscribe links: CANDOR_SECRET when set (recommended: then a
