@@ -4,21 +4,7 @@ import { parseCsv, route } from '../../api/routes/define.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import type { ServiceContext } from '../../api/services/context.ts';
 import { ValidationFailed } from '../../api/domain/errors.ts';
-
-/** How many turns of the event loop pass while `work` runs (0: it held the loop throughout). */
-async function turnsDuring<T>(work: () => Promise<T>): Promise<{ turns: number; result: T }> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    turns++;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const before = turns;
-  const result = await work();
-  running = false;
-  return { turns: turns - before, result };
-}
+import { turnsDuring } from '../helpers/loop.ts';
 
 describe('large bodies are read and checked with the loop turning', () => {
   test('CSV: a few megabytes parse in pieces, to the same rows; a quote never closed is a 400', async () => {
