@@ -133,7 +133,9 @@ const ROWS_PER_INSERT = 2000;
  * a few reads and one commit: each row is checked in memory (its URL, its components against
  * one read of them), the ones already known are found in chunks, and new rows are written in
  * multi-row inserts. Every bad row is reported by its index; repeats in the list are merged
- * (the first wins); an address or URL already confirmed is left as it is.
+ * (the first wins); an address or URL already confirmed is left as it is. What needs no
+ * database (the URLs, the repeats, each row's fields as a new subscriber's: ids, tokens,
+ * secrets) is done before the process's write turn, so other writes wait only for the rest.
  */
 export async function importSubscribers(
   ctx: ServiceContext,
@@ -142,26 +144,41 @@ export async function importSubscribers(
 ): Promise<{ imported: number; unchanged: number }> {
   const { database } = ctx;
   const { db } = database;
+  const now = ctx.now();
+  const endpointErrors = new Map<number, FieldError[]>();
+  const seen = new Set<string>();
+  const wanted: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean }[] = [];
+  for (const [i, row] of rows.entries()) {
+    if (i % 1000 === 0) await giveWay();
+    const type = row.type ?? 'email';
+    const endpoint = type === 'email' ? null : (row.endpoint ?? '').trim();
+    const errors =
+      endpoint !== null
+        ? checkEndpoint(endpoint, ctx.webhookAllowedNetworks, `[${i}].endpoint`)
+        : row.endpoint
+          ? [{ path: `[${i}].endpoint`, message: 'only webhook and slack subscribers have an endpoint' }]
+          : [];
+    if (errors.length) endpointErrors.set(i, errors);
+    const identity = endpoint ?? `email:${normaliseEmail(row.email)}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    wanted.push({ type, email: normaliseEmail(row.email), endpoint, componentIds: [...new Set(row.componentIds ?? [])], confirmed: row.confirmed ?? false });
+  }
+  const ids = newIds(wanted.length);
+  const asNew: ReturnType<typeof subscriptionRow>[] = [];
+  for (const [i, w] of wanted.entries()) {
+    if (i % 1000 === 0) await giveWay();
+    asNew.push(subscriptionRow(ids[i]!, w, now));
+  }
+
   return database.exclusive(async () => {
-    const now = ctx.now();
     const live = new Set((await db.select({ id: components.id }).from(components).where(isNull(components.deletedAt))).map((c) => c.id));
     const errors: FieldError[] = [];
-    const seen = new Set<string>();
-    const wanted: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean }[] = [];
     for (const [i, row] of rows.entries()) {
-      if (i % 1000 === 0) await giveWay();
-      const type = row.type ?? 'email';
-      const endpoint = type === 'email' ? null : (row.endpoint ?? '').trim();
-      if (endpoint !== null) errors.push(...checkEndpoint(endpoint, ctx.webhookAllowedNetworks, `[${i}].endpoint`));
-      else if (row.endpoint) errors.push({ path: `[${i}].endpoint`, message: 'only webhook and slack subscribers have an endpoint' });
-      const componentIds = [...new Set(row.componentIds ?? [])];
-      componentIds.forEach((id, j) => {
+      errors.push(...(endpointErrors.get(i) ?? []));
+      [...new Set(row.componentIds ?? [])].forEach((id, j) => {
         if (!live.has(id)) errors.push({ path: `[${i}].component_ids[${j}]`, message: `no component with id ${id}` });
       });
-      const identity = endpoint ?? `email:${normaliseEmail(row.email)}`;
-      if (seen.has(identity)) continue;
-      seen.add(identity);
-      wanted.push({ type, email: normaliseEmail(row.email), endpoint, componentIds, confirmed: row.confirmed ?? false });
     }
     if (errors.length) throw new ValidationFailed(errors.slice(0, 1000));
 
@@ -190,7 +207,6 @@ export async function importSubscribers(
     const fresh: unknown[][] = [];
     const filters: [string, string][] = [];
     const confirmations: unknown[][] = [];
-    const ids = newIds(wanted.length);
     let imported = 0;
     for (const [i, w] of wanted.entries()) {
       if (i % 1000 === 0) await giveWay();
@@ -198,7 +214,8 @@ export async function importSubscribers(
       if (existing?.confirmedAt) continue;
       imported++;
       const id = existing?.id ?? ids[i]!;
-      const { fields, confirmation } = subscriptionRow(id, w, now);
+      // One known but not confirmed yet keeps its id (and gets a new token under it).
+      const { fields, confirmation } = existing ? subscriptionRow(id, w, now) : asNew[i]!;
       if (existing) {
         statements.push(
           db.update(subscribers).set(fields).where(eq(subscribers.id, id)),
