@@ -175,6 +175,7 @@ export async function importSubscribers(
     const live = new Set((await db.select({ id: components.id }).from(components).where(isNull(components.deletedAt))).map((c) => c.id));
     const errors: FieldError[] = [];
     for (const [i, row] of rows.entries()) {
+      if (i % 1000 === 0) await giveWay();
       errors.push(...(endpointErrors.get(i) ?? []));
       [...new Set(row.componentIds ?? [])].forEach((id, j) => {
         if (!live.has(id)) errors.push({ path: `[${i}].component_ids[${j}]`, message: `no component with id ${id}` });
@@ -237,20 +238,29 @@ export async function importSubscribers(
       if (confirmation) confirmations.push([confirmation.recipient, confirmation.eventKey, confirmation.template, id, JSON.stringify(confirmation.payload)]);
     }
     const at = now.getTime();
-    for (const chunk of chunks(fresh, ROWS_PER_INSERT))
-      statements.push(
-        db.run(sql`INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, confirm_token_hash, confirm_expires_at, all_components, source, created_at)
-          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, 'import', ${at} FROM json_each(${JSON.stringify(chunk)})`),
-      );
-    for (const chunk of chunks(filters, ROWS_PER_INSERT))
-      statements.push(
-        db.run(sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(chunk)})`),
-      );
-    for (const chunk of chunks(confirmations, ROWS_PER_INSERT))
-      statements.push(
-        db.run(sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
-          SELECT value ->> 0, 'email', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', 0, ${at}, ${at} FROM json_each(${JSON.stringify(chunk)})`),
-      );
+    // Each chunk's JSON takes a moment to build: the loop turns between them.
+    const inserts = async (items: unknown[], insert: (json: string) => SQL) => {
+      for (const chunk of chunks(items, ROWS_PER_INSERT)) {
+        await giveWay();
+        statements.push(db.run(insert(JSON.stringify(chunk))));
+      }
+    };
+    await inserts(
+      fresh,
+      (
+        json,
+      ) => sql`INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, confirm_token_hash, confirm_expires_at, all_components, source, created_at)
+        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, 'import', ${at} FROM json_each(${json})`,
+    );
+    await inserts(
+      filters,
+      (json) => sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT value ->> 0, value ->> 1 FROM json_each(${json})`,
+    );
+    await inserts(
+      confirmations,
+      (json) => sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
+        SELECT value ->> 0, 'email', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', 0, ${at}, ${at} FROM json_each(${json})`,
+    );
     const result = { imported, unchanged: rows.length - imported };
     if (statements.length)
       await database.commitInSteps(
