@@ -237,30 +237,33 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
 
   /** `commitInSteps` on an embedded file: see there. */
   const writeInSteps = async (statements: Statement[], scope: CommitScope): Promise<void> => {
-    const own = createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 });
+    const { own, tx } = await writeTransaction(
+      async () => {
+        const own = createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 });
+        await own.execute('PRAGMA synchronous = NORMAL');
+        return own;
+      },
+      timeoutMs,
+      manners,
+    );
     try {
-      await own.execute('PRAGMA synchronous = NORMAL');
-      const tx = await writeTransaction(own, timeoutMs, manners);
-      try {
-        const bumps = bumpsFor(scope);
-        const results: unknown[] = [];
-        let turned = performance.now();
-        for (const statement of [...bumps, ...statements]) {
-          // A turn of the loop once statements have held it for a few milliseconds.
-          if (performance.now() - turned > STEP_MS) {
-            await new Promise((resolve) => setImmediate(resolve));
-            turned = performance.now();
-          }
-          results.push(await tx.execute(inStatement(statement)));
+      const bumps = bumpsFor(scope);
+      const results: unknown[] = [];
+      let turned = performance.now();
+      for (const statement of [...bumps, ...statements]) {
+        // A turn of the loop once statements have held it for a few milliseconds.
+        if (performance.now() - turned > STEP_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          turned = performance.now();
         }
-        const { rows } = await tx.execute(CHANGE_COUNTERS);
-        results.push(rows.map((r) => ({ id: Number(r.id), value: Number(r.value) })));
-        await tx.commit();
-        tell(statements, scope, bumps.length, results);
-      } finally {
-        tx.close();
+        results.push(await tx.execute(inStatement(statement)));
       }
+      const { rows } = await tx.execute(CHANGE_COUNTERS);
+      results.push(rows.map((r) => ({ id: Number(r.id), value: Number(r.value) })));
+      await tx.commit();
+      tell(statements, scope, bumps.length, results);
     } finally {
+      tx.close();
       own.close();
     }
   };
@@ -547,20 +550,24 @@ function inStatement(statement: Statement): InStatement {
 }
 
 /**
- * A write transaction on `client` (an embedded file's connection that never waits itself): taken
- * as soon as no other connection holds the write lock, retried on timers up to `limitMs`, with
- * the handle's manners (as `patient`'s writes).
+ * A connection of its own (`open`: an embedded file's, that never waits itself) in a write
+ * transaction: opened and begun as soon as no other connection holds the write lock (opening
+ * one can find the file busy too, for a moment), retried on timers up to `limitMs`, with the
+ * handle's manners (as `patient`'s writes).
  */
-async function writeTransaction(client: Client, limitMs: number, manners: Manners): Promise<Transaction> {
+async function writeTransaction(open: () => Promise<Client>, limitMs: number, manners: Manners): Promise<{ own: Client; tx: Transaction }> {
   let deadline = Date.now() + limitMs;
   let waited = false;
   try {
     for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
       const gate = manners.giveWay?.();
       if (gate) deadline += await heldFor(gate);
+      let own: Client | undefined;
       try {
-        return await client.transaction('write');
+        own = await open();
+        return { own, tx: await own.transaction('write') };
       } catch (err) {
+        own?.close();
         if (!isBusy(err) || Date.now() + wait > deadline) throw err;
         waited = true;
         manners.waiting?.(true);

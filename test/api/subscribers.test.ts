@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { outbox, rateLimits, subscribers } from '../../db/schema/index.ts';
+import { outbox, rateLimits, subscriberComponents, subscribers } from '../../db/schema/index.ts';
 import { manageToken } from '../../api/services/subscribers/tokens.ts';
 import { createTestApp, MINUTE, type TestApp } from '../helpers/app.ts';
 import { snapshot } from '../helpers/db.ts';
@@ -354,6 +354,43 @@ describe('admin API', () => {
     expect(broken.status).toBe(400);
     expect(broken.json).toMatchObject({ code: 'malformed_csv', type: '/problems/malformed_csv', errors: [{ path: '$' }] });
     expect(await snapshot(t.database)).toEqual(before);
+  });
+
+  test('an import of an address known but not confirmed keeps its id, gives it a new token and its new components; confirmed, it stays as it is', async () => {
+    const created = await t.call('POST', '/subscribers', { body: { email: 'pending@example.com', component_ids: [api] } });
+    expect(created.status).toBe(201);
+    const before = await subscriberRow('pending@example.com');
+    const components = async (id: string) =>
+      (await t.database.db.select().from(subscriberComponents).where(eq(subscriberComponents.subscriberId, id))).map((r) => r.componentId);
+    expect(await components(before.id)).toEqual([api]);
+
+    const resent = await t.call('POST', '/subscribers/import', {
+      body: [{ email: 'Pending@example.com' }, { email: 'fresh@example.com', component_ids: [api] }],
+    });
+    expect(resent.json).toEqual({ imported: 2, unchanged: 0 });
+    const after = await subscriberRow('pending@example.com');
+    expect(after).toMatchObject({ id: before.id, confirmedAt: null, allComponents: true });
+    expect(after.confirmTokenHash).not.toBe(before.confirmTokenHash);
+    expect(await components(before.id)).toEqual([]);
+    expect(await components((await subscriberRow('fresh@example.com')).id)).toEqual([api]);
+    const confirmations = (await outboxRows()).filter((r) => r.recipient === 'pending@example.com');
+    expect(confirmations.map((r) => r.eventKey)).toEqual([
+      `confirm:${before.id}:${before.confirmTokenHash!.slice(0, 16)}`,
+      `confirm:${before.id}:${after.confirmTokenHash!.slice(0, 16)}`,
+    ]);
+
+    const confirmed = await t.call('POST', '/subscribers/import', { body: [{ email: 'pending@example.com', component_ids: [api], confirmed: true }] });
+    expect(confirmed.json).toEqual({ imported: 1, unchanged: 0 });
+    expect(await subscriberRow('pending@example.com')).toMatchObject({
+      id: before.id,
+      confirmedAt: expect.any(Date),
+      confirmTokenHash: null,
+      allComponents: false,
+    });
+    expect(await components(before.id)).toEqual([api]);
+    const again = await t.call('POST', '/subscribers/import', { body: [{ email: 'pending@example.com' }] });
+    expect(again.json).toEqual({ imported: 0, unchanged: 1 });
+    expect((await outboxRows()).filter((r) => r.recipient === 'pending@example.com')).toHaveLength(2);
   });
 
   test('an import of 20 000 rows in one request (past the API’s 64 KB), merged with what is known; past 16 MB it is a 413', async () => {

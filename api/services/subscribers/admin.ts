@@ -206,6 +206,8 @@ export async function importSubscribers(
     // New rows go in as JSON arrays that SQLite unpacks (`json_each`): building 100 000 rows'
     // bound values through the query builder held the event loop (and the page) for seconds.
     const fresh: unknown[][] = [];
+    /** Known, not confirmed yet: their fields written again (a new token), their components replaced. */
+    const resent: unknown[][] = [];
     const filters: [string, string][] = [];
     const confirmations: unknown[][] = [];
     let imported = 0;
@@ -217,46 +219,47 @@ export async function importSubscribers(
       const id = existing?.id ?? ids[i]!;
       // One known but not confirmed yet keeps its id (and gets a new token under it).
       const { fields, confirmation } = existing ? subscriptionRow(id, w, now) : asNew[i]!;
-      if (existing) {
-        statements.push(
-          db.update(subscribers).set(fields).where(eq(subscribers.id, id)),
-          db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, id)),
-        );
-      } else
-        fresh.push([
-          id,
-          fields.type,
-          fields.email,
-          fields.endpoint,
-          fields.signingSecret,
-          fields.confirmedAt?.getTime() ?? null,
-          fields.confirmTokenHash,
-          fields.confirmExpiresAt?.getTime() ?? null,
-          fields.allComponents ? 1 : 0,
-        ]);
+      (existing ? resent : fresh).push([
+        id,
+        fields.type,
+        fields.email,
+        fields.endpoint,
+        fields.signingSecret,
+        fields.confirmedAt?.getTime() ?? null,
+        fields.confirmTokenHash,
+        fields.confirmExpiresAt?.getTime() ?? null,
+        fields.allComponents ? 1 : 0,
+      ]);
       for (const componentId of w.componentIds) filters.push([id, componentId]);
       if (confirmation) confirmations.push([confirmation.recipient, confirmation.eventKey, confirmation.template, id, JSON.stringify(confirmation.payload)]);
     }
     const at = now.getTime();
     // Each chunk's JSON takes a moment to build: the loop turns between them.
-    const inserts = async (items: unknown[], insert: (json: string) => SQL) => {
+    const chunked = async (items: unknown[], statement: (json: string) => SQL) => {
       for (const chunk of chunks(items, ROWS_PER_INSERT)) {
         await giveWay();
-        statements.push(db.run(insert(JSON.stringify(chunk))));
+        statements.push(db.run(statement(JSON.stringify(chunk))));
       }
     };
-    await inserts(
+    await chunked(
+      resent,
+      (json) => sql`UPDATE subscribers SET type = j.value ->> 1, email = j.value ->> 2, endpoint = j.value ->> 3, signing_secret = j.value ->> 4,
+          confirmed_at = j.value ->> 5, confirm_token_hash = j.value ->> 6, confirm_expires_at = j.value ->> 7, all_components = j.value ->> 8
+        FROM json_each(${json}) AS j WHERE subscribers.id = j.value ->> 0`,
+    );
+    await chunked(resent, (json) => sql`DELETE FROM subscriber_components WHERE subscriber_id IN (SELECT value ->> 0 FROM json_each(${json}))`);
+    await chunked(
       fresh,
       (
         json,
       ) => sql`INSERT INTO subscribers (id, type, email, endpoint, signing_secret, confirmed_at, confirm_token_hash, confirm_expires_at, all_components, source, created_at)
         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, 'import', ${at} FROM json_each(${json})`,
     );
-    await inserts(
+    await chunked(
       filters,
       (json) => sql`INSERT INTO subscriber_components (subscriber_id, component_id) SELECT value ->> 0, value ->> 1 FROM json_each(${json})`,
     );
-    await inserts(
+    await chunked(
       confirmations,
       (json) => sql`INSERT INTO outbox (recipient, channel, event_key, template, subscriber_id, payload, status, attempts, next_attempt_at, created_at)
         SELECT value ->> 0, 'email', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', 0, ${at}, ${at} FROM json_each(${json})`,
