@@ -469,6 +469,8 @@ interface Manners {
   giveWay?: () => Promise<void> | null;
   /** Told true at each retry of a write that found the lock held, false when none waits any more. */
   waiting?: (waiting: boolean) => void;
+  /** How many writes of the handle wait for the lock now (kept by `untilFree`). */
+  waiters?: number;
 }
 
 /**
@@ -488,38 +490,24 @@ interface Manners {
  *   else locks it.)
  */
 function patient(open: () => Client, limitMs: number, reopen: boolean, manners: Manners = {}): Client {
-  let waiting = 0;
   return replaceable(open, (connection) => {
     const retrying =
       <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, write: boolean, ...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R> => {
+      (...args: A): Promise<R> => {
         const write = isWrite(...args);
-        let deadline = Date.now() + limitMs;
-        let waited = false;
-        try {
-          for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
-            const gate = write ? manners.giveWay?.() : null;
-            if (gate) deadline += await heldFor(gate);
+        return untilFree(limitMs, manners, write, async () => {
+          for (;;) {
             const used = connection.current();
             try {
               return await call(used, write, ...args);
             } catch (err) {
               // Replaced while this call waited for it: nothing ran; run on the new one.
               if (used !== connection.current() && (err as { code?: unknown }).code === 'CLIENT_CLOSED') continue;
-              if (!isBusy(err)) throw err;
-              if (reopen) connection.replace(used);
-              if (Date.now() + wait > deadline) throw err;
-              if (write) {
-                if (!waited) waiting++;
-                waited = true;
-                manners.waiting?.(true);
-              }
-              await new Promise((resolve) => setTimeout(resolve, wait));
+              if (reopen && isBusy(err)) connection.replace(used);
+              throw err;
             }
           }
-        } finally {
-          if (waited && --waiting === 0) manners.waiting?.(false);
-        }
+        });
       };
     return {
       batch: retrying(
@@ -551,31 +539,49 @@ function inStatement(statement: Statement): InStatement {
 
 /**
  * A connection of its own (`open`: an embedded file's, that never waits itself) in a write
- * transaction: opened and begun as soon as no other connection holds the write lock (opening
- * one can find the file busy too, for a moment), retried on timers up to `limitMs`, with the
- * handle's manners (as `patient`'s writes).
+ * transaction, opened and begun once the file is free (opening one can find it busy too, for a
+ * moment).
  */
-async function writeTransaction(open: () => Promise<Client>, limitMs: number, manners: Manners): Promise<{ own: Client; tx: Transaction }> {
+function writeTransaction(open: () => Promise<Client>, limitMs: number, manners: Manners): Promise<{ own: Client; tx: Transaction }> {
+  return untilFree(limitMs, manners, true, async () => {
+    let own: Client | undefined;
+    try {
+      own = await open();
+      return { own, tx: await own.transaction('write') };
+    } catch (err) {
+      own?.close();
+      throw err;
+    }
+  });
+}
+
+/**
+ * Runs `attempt` again on timers (1, 2, 4… then 10 ms apart) while it finds the file busy, for up
+ * to `limitMs`; then its busy error is thrown. A write first waits out a hold (`giveWay`), and
+ * says while it waits for the lock (`waiting`: true at each retry, false once no write of the
+ * handle waits any more).
+ */
+async function untilFree<R>(limitMs: number, manners: Manners, write: boolean, attempt: () => Promise<R>): Promise<R> {
   let deadline = Date.now() + limitMs;
   let waited = false;
   try {
     for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
-      const gate = manners.giveWay?.();
+      const gate = write ? manners.giveWay?.() : null;
       if (gate) deadline += await heldFor(gate);
-      let own: Client | undefined;
       try {
-        own = await open();
-        return { own, tx: await own.transaction('write') };
+        return await attempt();
       } catch (err) {
-        own?.close();
         if (!isBusy(err) || Date.now() + wait > deadline) throw err;
-        waited = true;
-        manners.waiting?.(true);
+        if (write) {
+          if (!waited) manners.waiters = (manners.waiters ?? 0) + 1;
+          waited = true;
+          manners.waiting?.(true);
+        }
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   } finally {
-    if (waited) manners.waiting?.(false);
+    if (waited && (manners.waiters = manners.waiters! - 1) === 0) manners.waiting?.(false);
   }
 }
 
