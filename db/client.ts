@@ -48,12 +48,12 @@ export interface Database {
   /**
    * Commits as `commit` (all or nothing), for a commit too long to hold the event loop (an
    * import). On an embedded file SQLite runs on this thread, so the statements run one at a time
-   * in one transaction on a connection of its own, the loop turning between them: pages are
-   * served meanwhile (their reads go on the usual connection; WAL lets them read alongside), and
-   * other writes wait for the lock as for another process's. Elsewhere the database works while
-   * the loop is free: one batch, as `commit`.
+   * in one transaction on a connection of its own, awaiting `turn` before each (the loop's shared
+   * budget, `giveWay`): pages are served meanwhile (their reads go on the usual connection; WAL
+   * lets them read alongside), and other writes wait for the lock as for another process's.
+   * Elsewhere the database works while the loop is free: one batch, as `commit`.
    */
-  commitInSteps(statements: Statement[], scope?: CommitScope): Promise<void>;
+  commitInSteps(statements: Statement[], turn: () => Promise<void>, scope?: CommitScope): Promise<void>;
   /**
    * Commits as `commit`, then runs `reads` in the same batch, after the writes: the answer a use
    * case gives from what it wrote, without another round trip.
@@ -236,7 +236,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   };
 
   /** `commitInSteps` on an embedded file: see there. */
-  const writeInSteps = async (statements: Statement[], scope: CommitScope): Promise<void> => {
+  const writeInSteps = async (statements: Statement[], turn: () => Promise<void>, scope: CommitScope): Promise<void> => {
     const { own, tx } = await writeTransaction(
       async () => {
         const own = createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 });
@@ -249,13 +249,8 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     try {
       const bumps = bumpsFor(scope);
       const results: unknown[] = [];
-      let turned = performance.now();
       for (const statement of [...bumps, ...statements]) {
-        // A turn of the loop once statements have held it for a few milliseconds.
-        if (performance.now() - turned > STEP_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          turned = performance.now();
-        }
+        await turn();
         results.push(await tx.execute(inStatement(statement)));
       }
       const { rows } = await tx.execute(CHANGE_COUNTERS);
@@ -276,8 +271,8 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     async commit(statements, scope = { public: true }) {
       await write(statements, scope, []);
     },
-    async commitInSteps(statements, scope = { public: true }) {
-      if (local && !memory) await writeInSteps(statements, scope);
+    async commitInSteps(statements, turn, scope = { public: true }) {
+      if (local && !memory) await writeInSteps(statements, turn, scope);
       else await write(statements, scope, []);
     },
     async commitThenRead(statements, reads, scope = { public: true }) {
@@ -604,9 +599,6 @@ function isBusy(err: unknown): boolean {
   }
   return false;
 }
-
-/** How long `commitInSteps`' statements may hold the event loop before it turns. */
-const STEP_MS = 4;
 
 const RACE_TRIES = 6;
 

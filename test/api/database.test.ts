@@ -14,6 +14,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { outbox, settings } from '../../db/schema/index.ts';
 import { createTestDb } from '../helpers/db.ts';
 import { turnsDuring } from '../helpers/loop.ts';
+import { giveWay } from '../../api/services/turns.ts';
 
 test(':memory: databases work, including concurrent writes and reads', async () => {
   const database = await createDb(':memory:');
@@ -94,7 +95,7 @@ describe('a commit in steps (an import)', () => {
       database.afterCommit((c) => told.push(c));
       let seenMidway: number | undefined;
       const { turns } = await turnsDuring(async () => {
-        const committing = database.commitInSteps(inserts(database.db, 20, 'a'), INTERNAL);
+        const committing = database.commitInSteps(inserts(database.db, 20, 'a'), giveWay, INTERNAL);
         // Pages keep reading meanwhile, on the usual connection and from another handle: the old state.
         await new Promise((resolve) => setTimeout(resolve, 5));
         seenMidway = await count(reader);
@@ -118,10 +119,10 @@ describe('a commit in steps (an import)', () => {
     try {
       const before = await count(database);
       const failing = [...inserts(database.db, 5, 'c'), database.db.insert(settings).values({ key: 'c-0-1', value: 'again' })];
-      await expect(database.commitInSteps(failing, INTERNAL)).rejects.toThrow(/UNIQUE/);
+      await expect(database.commitInSteps(failing, giveWay, INTERNAL)).rejects.toThrow(/UNIQUE/);
       expect(await count(database)).toBe(before);
       // A write of this process meanwhile waits for the steps' lock, then lands.
-      const stepped = database.commitInSteps(inserts(database.db, 10, 'd'), INTERNAL);
+      const stepped = database.commitInSteps(inserts(database.db, 10, 'd'), giveWay, INTERNAL);
       const other = database.commit([database.db.insert(settings).values({ key: 'other', value: 'v' })], INTERNAL);
       await Promise.all([stepped, other]);
       expect(await count(database)).toBe(before + 30_001);

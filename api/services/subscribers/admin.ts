@@ -268,6 +268,7 @@ export async function importSubscribers(
     if (statements.length)
       await database.commitInSteps(
         [...statements, auditEntry(database, actor, now, 'subscriber.import', { type: 'subscriber', id: 'import' }, result)],
+        giveWay,
         INTERNAL,
       );
     return result;
