@@ -576,7 +576,10 @@ async function untilFree<R>(limitMs: number, manners: Manners, write: boolean, a
       }
     }
   } finally {
-    if (waited && (manners.waiters = manners.waiters! - 1) === 0) manners.waiting?.(false);
+    if (waited) {
+      manners.waiters = (manners.waiters ?? 1) - 1;
+      if (manners.waiters === 0) manners.waiting?.(false);
+    }
   }
 }
 
