@@ -113,14 +113,17 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, errors: FieldE
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ path: fieldPath([...at, ...issue.path, key]), message: 'unknown field' });
-    } else {
-      errors.push({ path: fieldPath([...at, ...issue.path]), message: issue.message });
-    }
-  }
+  errors.push(...fieldErrors(result.error, at));
   return undefined as z.output<S>;
+}
+
+/** A failed check's issues as the API names them (paths under `at`; each unknown key its own). */
+function fieldErrors(error: z.ZodError, at: PropertyKey[]): FieldError[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: fieldPath([...at, ...issue.path, key]), message: 'unknown field' }))
+      : [{ path: fieldPath([...at, ...issue.path]), message: issue.message }],
+  );
 }
 
 /** Arrays longer than this are checked this many elements at a time. */
@@ -136,7 +139,7 @@ async function checkBody<S extends z.ZodType>(schema: S, value: unknown, errors:
   // The array's own bounds (its length), then its elements.
   const bounds = schema.clone({ ...schema.def, element: z.unknown() }).safeParse(value);
   if (!bounds.success) {
-    errors.push(...bounds.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })));
+    errors.push(...fieldErrors(bounds.error, []));
     return undefined;
   }
   const out: unknown[] = [];

@@ -146,6 +146,8 @@ export async function importSubscribers(
   const { db } = database;
   const now = ctx.now();
   const endpointErrors = new Map<number, FieldError[]>();
+  /** Each row's components, each named once. */
+  const componentsOf: string[][] = [];
   const seen = new Set<string>();
   const wanted: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean }[] = [];
   for (const [i, row] of rows.entries()) {
@@ -159,10 +161,11 @@ export async function importSubscribers(
           ? [{ path: `[${i}].endpoint`, message: 'only webhook and slack subscribers have an endpoint' }]
           : [];
     if (errors.length) endpointErrors.set(i, errors);
+    componentsOf.push([...new Set(row.componentIds ?? [])]);
     const identity = endpoint ?? `email:${normaliseEmail(row.email)}`;
     if (seen.has(identity)) continue;
     seen.add(identity);
-    wanted.push({ type, email: normaliseEmail(row.email), endpoint, componentIds: [...new Set(row.componentIds ?? [])], confirmed: row.confirmed ?? false });
+    wanted.push({ type, email: normaliseEmail(row.email), endpoint, componentIds: componentsOf[i]!, confirmed: row.confirmed ?? false });
   }
   const ids = newIds(wanted.length);
   const asNew: ReturnType<typeof subscriptionRow>[] = [];
@@ -174,10 +177,10 @@ export async function importSubscribers(
   return database.exclusive(async () => {
     const live = new Set((await db.select({ id: components.id }).from(components).where(isNull(components.deletedAt))).map((c) => c.id));
     const errors: FieldError[] = [];
-    for (const [i, row] of rows.entries()) {
+    for (const [i, named] of componentsOf.entries()) {
       if (i % 1000 === 0) await giveWay();
       errors.push(...(endpointErrors.get(i) ?? []));
-      [...new Set(row.componentIds ?? [])].forEach((id, j) => {
+      named.forEach((id, j) => {
         if (!live.has(id)) errors.push({ path: `[${i}].component_ids[${j}]`, message: `no component with id ${id}` });
       });
     }
