@@ -2,6 +2,7 @@ import { and, eq, lt, or, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { runReads, type Drizzle, type Reads, type Statement } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
+import { rowsInOneValue, type FlatSelect } from '../../db/one-value.ts';
 import type { incidentUpdateComponents, maintenanceUpdateComponents } from '../../db/schema/index.ts';
 import type { ComponentStatus } from '../domain/component/status.ts';
 import { affectedComponentsQuery, byUpdate, type AffectedComponent } from './affected-components.ts';
@@ -25,7 +26,7 @@ export interface TimelineQueries<Row extends { id: string }, Update extends { id
   rows(ids: string[]): Reading<Row[]>;
   components(ids: string[]): Reading<EventComponent[]>;
   /** Updates of these events, newest first. */
-  updates(ids: string[]): Reading<Update[]>;
+  updates(ids: string[]): FlatSelect<Update>;
   /** The id of the event an update belongs to. */
   eventOf(update: Update): string;
   /** A query selecting the ids of these events' updates. */
@@ -54,13 +55,16 @@ export function eventReads<Row extends { id: string }, Update extends { id: stri
   ids: string[],
   shape: (loaded: Loaded<Row, Update>) => T = (loaded) => loaded as T,
 ): Reads<T[]> {
+  if (!ids.length) return { statements: [], answer: () => [] };
+  // An event's updates, and the components each affected, are most of what is read: as one value each.
+  const updateRows = rowsInOneValue(db, queries.updates(ids));
+  const affectedRows = rowsInOneValue(db, affectedComponentsQuery(db, queries.updateComponents, queries.updateIds(ids)));
   return {
-    statements: ids.length
-      ? [queries.rows(ids), queries.components(ids), queries.updates(ids), affectedComponentsQuery(db, queries.updateComponents, queries.updateIds(ids))]
-      : [],
+    statements: [queries.rows(ids), queries.components(ids), updateRows.statement, affectedRows.statement],
     answer(results) {
-      if (!ids.length) return [];
-      const [rows, named, updates, affected] = results as [Row[], EventComponent[], Update[], Parameters<typeof byUpdate>[0]];
+      const [rows, named] = results as [Row[], EventComponent[]];
+      const updates = updateRows.rows(results[2]);
+      const affected = affectedRows.rows(results[3]);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const affectedBy = byUpdate(affected);
       return ids.flatMap((id) => {

@@ -13,6 +13,7 @@ import { getIncident } from '../../api/services/incidents/get.ts';
 import { createApiKey, revokeApiKey } from '../../api/services/keys/api-keys.ts';
 import { SYSTEM_ACTOR } from '../../api/services/context.ts';
 import { startSqld, type Sqld } from '../../scripts/processes.ts';
+import { expectSameRowsAsUsual } from '../helpers/one-value.ts';
 
 // Remote mode: the same services against a real libSQL server, as several Candor instances
 // behind a load balancer would run, over both of its transports (HTTP and a WebSocket).
@@ -55,6 +56,10 @@ describe.each([
     expect(seenByOne.status).toBe('resolved');
     expect(seenByOne.updates.map((u) => u.status)).toEqual(['resolved', 'investigating']);
     expect((await getComponent(one, component.id)).status).toBe('operational');
+  });
+
+  test("rows sent as one JSON value are the query's usual rows, in its order, typed alike", async () => {
+    await expectSameRowsAsUsual(a);
   });
 
   test('the admin API runs on sqld: a key made by one instance works on the other', async () => {
