@@ -16,8 +16,9 @@ export interface FlatSelect<T> extends SQLWrapper, PromiseLike<T[]> {
  */
 export function rowsInOneValue<T>(db: Drizzle, query: FlatSelect<T>): { statement: Statement; rows(result: unknown): T[] } {
   const fields = Object.entries(query._.selectedFields).map(([key, field]) => {
-    if (is(field, Column)) return { key, decode: (v: unknown) => field.mapFromDriverValue(v) };
-    throw new Error(`rowsInOneValue: ${key} is not a column`);
+    if (!is(field, Column)) throw new Error(`rowsInOneValue: ${key} is not a column`);
+    if (!/^(text|integer)$/.test(field.getSQLType())) throw new Error(`rowsInOneValue: ${key} is a ${field.getSQLType()} column`);
+    return { key, decode: (v: unknown) => field.mapFromDriverValue(v) };
   });
   const names = sql.join(
     fields.map((_, i) => sql.raw(`c${i}`)),
