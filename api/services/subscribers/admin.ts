@@ -8,7 +8,7 @@ import type { Actor, ServiceContext } from '../context.ts';
 import { auditEntry } from '../audit.ts';
 import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
-import { normaliseEmail, planSubscription, subscriptionRow, type Subscriber, type SubscriptionRequest } from './save.ts';
+import { normaliseEmail, planSubscription, subscriptionFields, subscriptionRow, type Subscriber, type SubscriptionRequest } from './save.ts';
 import { giveWay } from '../turns.ts';
 
 export interface SubscriberFilter {
@@ -134,8 +134,8 @@ const ROWS_PER_INSERT = 2000;
  * one read of them), the ones already known are found in chunks, and new rows are written in
  * multi-row inserts. Every bad row is reported by its index; repeats in the list are merged
  * (the first wins); an address or URL already confirmed is left as it is. What needs no
- * database (the URLs, the repeats, each row's fields as a new subscriber's: ids, tokens,
- * secrets) is done before the process's write turn, so other writes wait only for the rest.
+ * database (the URLs, the repeats, new rows' ids, each row's fields with its token and secret)
+ * is done before the process's write turn, so other writes wait only for the rest.
  */
 export async function importSubscribers(
   ctx: ServiceContext,
@@ -168,10 +168,10 @@ export async function importSubscribers(
     wanted.push({ type, email: normaliseEmail(row.email), endpoint, componentIds: componentsOf[i]!, confirmed: row.confirmed ?? false });
   }
   const ids = newIds(wanted.length);
-  const asNew: ReturnType<typeof subscriptionRow>[] = [];
+  const made: ReturnType<typeof subscriptionFields>[] = [];
   for (const [i, w] of wanted.entries()) {
     if (i % 1000 === 0) await giveWay();
-    asNew.push(subscriptionRow(ids[i]!, w, now));
+    made.push(subscriptionFields(w, now));
   }
 
   return database.exclusive(async () => {
@@ -221,7 +221,7 @@ export async function importSubscribers(
       imported++;
       const id = existing?.id ?? ids[i]!;
       // One known but not confirmed yet keeps its id (and gets a new token under it).
-      const { fields, confirmation } = existing ? subscriptionRow(id, w, now) : asNew[i]!;
+      const { fields, confirmation } = subscriptionRow(id, w, now, made[i]);
       (existing ? resent : fresh).push([
         id,
         fields.type,

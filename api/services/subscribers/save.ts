@@ -103,39 +103,47 @@ function guardedStatements(
   ];
 }
 
+type Wanted = { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean };
+
 /**
- * A subscription's fields as (re)written, and its confirmation email when it is not confirmed
- * yet: a new token each time, and a webhook's new signing secret (only ever shown then).
+ * A subscription's fields as (re)written, and what its confirmation email carries when it is not
+ * confirmed yet: a new token each time, and a webhook's new signing secret (only ever shown
+ * then). Nothing here depends on the subscriber's id (an import makes these before it knows
+ * which rows are known already).
  */
-export function subscriptionRow(
-  id: string,
-  w: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean },
-  now: Date,
-) {
+export function subscriptionFields(w: Wanted, now: Date) {
   const token = w.confirmed ? null : randomToken();
   const signingSecret = w.type === 'webhook' ? newSigningSecret() : null;
+  const tokenHash = token ? sha256(token) : null;
   const fields = {
     type: w.type,
     email: w.email,
     endpoint: w.endpoint,
     signingSecret,
     confirmedAt: w.confirmed ? now : null,
-    confirmTokenHash: token ? sha256(token) : null,
+    confirmTokenHash: tokenHash,
     confirmExpiresAt: token ? new Date(now.getTime() + CONFIRM_TTL_MS) : null,
     allComponents: w.componentIds.length === 0,
   };
+  return { fields, token, signingSecret };
+}
+
+/** Subscriber `id`'s row (`subscriptionFields`) and its confirmation email, if it is not confirmed yet. */
+export function subscriptionRow(id: string, w: Wanted, now: Date, made: ReturnType<typeof subscriptionFields> = subscriptionFields(w, now)) {
+  const { fields, token, signingSecret } = made;
   // The raw token (and a webhook's secret, for whoever confirms it) wait in the outbox row only
   // until the email is sent; then they are erased.
-  const confirmation: typeof outbox.$inferInsert | null = token
-    ? {
-        recipient: w.email,
-        eventKey: eventKey({ kind: 'confirm', subscriberId: id, tokenHash: sha256(token) }),
-        template: 'subscription-confirmation',
-        subscriberId: id,
-        payload: signingSecret ? { token, signing_secret: signingSecret } : { token },
-        nextAttemptAt: now,
-        createdAt: now,
-      }
-    : null;
+  const confirmation: typeof outbox.$inferInsert | null =
+    token && fields.confirmTokenHash
+      ? {
+          recipient: w.email,
+          eventKey: eventKey({ kind: 'confirm', subscriberId: id, tokenHash: fields.confirmTokenHash }),
+          template: 'subscription-confirmation',
+          subscriberId: id,
+          payload: signingSecret ? { token, signing_secret: signingSecret } : { token },
+          nextAttemptAt: now,
+          createdAt: now,
+        }
+      : null;
   return { fields, confirmation, signingSecret };
 }
