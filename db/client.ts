@@ -130,6 +130,9 @@ export const CHANGES = { all: 1, public: 2 } as const;
 /** Both change counters' rows (`id`, `value`): read by every commit in its batch, and by each instance's pulse. */
 export const CHANGE_COUNTERS = `SELECT id, value FROM change_counter WHERE id IN (${CHANGES.all}, ${CHANGES.public})`;
 
+/** An embedded file's per-connection setting: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut can lose the last commits, never corrupt the file). */
+const FILE_SETTINGS = 'PRAGMA synchronous = NORMAL';
+
 /** Opens the database at `url` (`file:`, `:memory:`, `ws(s)://`, `libsql://`, `http(s)://`). No global instance. */
 export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOptions = {}): Promise<Database> {
   const { authToken, replicaFile, timeoutMs = DEFAULT_DB_TIMEOUT_MS, giveWay } = options;
@@ -154,10 +157,9 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   // An embedded database (a local file, or a replica) runs SQLite on this thread: SQLite's own
   // busy wait would block the event loop (and every cached page) while another process holds
   // the write lock. So it never waits (busy_timeout 0): `patient` retries a busy call on timers
-  // instead, up to `timeoutMs`. More connections would add no parallelism; one connection
-  // (writes are single batches, never open transactions) also keeps its per-connection
-  // settings: WAL's usual synchronous=NORMAL (no fsync per commit; a power cut can lose the
-  // last commits, never corrupt the file).
+  // instead, up to `timeoutMs`. More connections would add no parallelism: one connection
+  // (writes are single batches, never open transactions), and each that replaces it, with the
+  // file's settings (`FILE_SETTINGS`).
   // A remote database gets a deadline on every call, so a frozen server is an error within
   // `timeoutMs`, not a hang; and the reads issued together travel as one request (`coalescing`).
   const lockWaitListeners: ((waiting: boolean) => void)[] = [];
@@ -170,12 +172,11 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
   const client = replicaFile
     ? patient(() => createClient({ url: `file:${replicaFile}`, syncUrl: syncUrlOf(url), authToken, timeout: 0, intMode: 'number' }), timeoutMs, false)
     : local
-      ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory, manners)
+      ? patient(() => createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 }), timeoutMs, !memory, manners, memory ? undefined : FILE_SETTINGS)
       : coalescing(openRemote(url, authToken, timeoutMs));
   const db = drizzle({ client, schema, casing: 'snake_case' });
   if (local && !memory) {
     await setUp((once) => once.run(sql`PRAGMA journal_mode = WAL`).then(() => undefined));
-    await client.execute('PRAGMA synchronous = NORMAL');
   }
   if (replicaFile) await client.sync();
 
@@ -240,7 +241,7 @@ export async function createDb(url: string = DEFAULT_DATABASE_URL, options: DbOp
     const { own, tx } = await writeTransaction(
       async () => {
         const own = createClient({ url, timeout: 0, intMode: 'number', concurrency: 1 });
-        await own.execute('PRAGMA synchronous = NORMAL');
+        await own.execute(FILE_SETTINGS);
         return own;
       },
       timeoutMs,
@@ -484,7 +485,19 @@ interface Manners {
  *   commit again ("SQL statements in progress"). (A replica is this process's own file: nobody
  *   else locks it.)
  */
-function patient(open: () => Client, limitMs: number, reopen: boolean, manners: Manners = {}): Client {
+function patient(open: () => Client, limitMs: number, reopen: boolean, manners: Manners = {}, settings?: string): Client {
+  // Each connection (the first, and each that replaces one) runs `settings` before its first call.
+  const configured = new WeakMap<Client, Promise<unknown>>();
+  const ready = (used: Client): Promise<unknown> | undefined => {
+    if (!settings) return undefined;
+    let done = configured.get(used);
+    if (!done) {
+      done = used.execute(settings);
+      configured.set(used, done);
+      done.catch(() => configured.delete(used)); // tried again by the next call
+    }
+    return done;
+  };
   return replaceable(open, (connection) => {
     const retrying =
       <A extends unknown[], R>(isWrite: (...args: A) => boolean, call: (client: Client, write: boolean, ...args: A) => Promise<R>) =>
@@ -494,6 +507,7 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
           for (;;) {
             const used = connection.current();
             try {
+              await ready(used);
               return await call(used, write, ...args);
             } catch (err) {
               // Replaced while this call waited for it: nothing ran; run on the new one.

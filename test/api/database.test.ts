@@ -37,6 +37,7 @@ test('a file database is created with its folder, in WAL mode, and every commit 
     await database.migrate();
     const mode = await database.client.execute('PRAGMA journal_mode');
     expect(mode.rows[0]?.journal_mode).toBe('wal');
+    expect((await database.client.execute('PRAGMA synchronous')).rows[0]?.synchronous).toBe(1); // NORMAL
     const before = await database.changeCount();
     await createComponent({ database, now: () => new Date() }, SYSTEM_ACTOR, { name: 'x' });
     const after = await database.changeCount();

@@ -157,6 +157,9 @@ test('another process holding the write lock does not block this one: reads go o
   expect(waited).toBeGreaterThan(1000); // it did wait for the lock…
   expect(ticks).toBeGreaterThan(waited / 10 / 3); // …without blocking the event loop
   expect((await other.db.select().from(settings)).map((r) => r.key).sort()).toEqual(expect.arrayContaining(['held', 'mine']));
+  // The connection that found the lock taken was replaced: the new one has the file's settings too
+  // (synchronous NORMAL in WAL: no fsync per commit).
+  expect((await other.client.execute('PRAGMA synchronous')).rows[0]?.synchronous).toBe(1);
   other.close();
 });
 
