@@ -279,6 +279,15 @@ class Slots {
 /** Compression settings: quick for a page asked for once, small for one read again and again. */
 const COMPRESSION = { quick: { brotli: 4, gzip: 6 }, small: { brotli: 9, gzip: 9 } };
 
+/**
+ * The smallest brotli window that holds the whole body (a window of 2^n bytes holds 2^n − 16). The encoder sets up
+ * its tables for the window it is given (4 MB by default) whatever the body's size: a 3 KB page
+ * took 18 ms at quality 9 with the default and 0.3 ms with its own window, in the same bytes.
+ */
+export function brotliWindow(bytes: number): number {
+  return Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.ceil(Math.log2(bytes + 16))));
+}
+
 const gzipped = promisify(gzip);
 const brotli = promisify(brotliCompress);
 
@@ -301,7 +310,13 @@ async function makeEntry(rendered: Rendered, version: number, extra: Record<stri
   });
   const [gz, br] = await Promise.all([
     gzipped(identity, { level: level.gzip }),
-    brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: level.brotli, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+    brotli(identity, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: level.brotli,
+        [constants.BROTLI_PARAM_SIZE_HINT]: identity.length,
+        [constants.BROTLI_PARAM_LGWIN]: brotliWindow(identity.length),
+      },
+    }),
   ]);
   const variants = {
     identity: variant(identity, 'identity', `"${hash}"`),

@@ -1,8 +1,8 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
+import { brotliWindow, negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
 import { canonicalPath, pageKey } from '../../api/public/pages.ts';
 import { silentLogger } from '../../api/log.ts';
 import { within } from '../helpers/server.ts';
@@ -13,6 +13,8 @@ let renders: string[];
 let release: (() => void) | null;
 let gate: Promise<void> | null;
 let failing: boolean;
+/** The page's body by key and version (null: the short default). */
+let bodyOf: ((key: string, version: number) => string) | null;
 let server: Server;
 let url: string;
 let snapshots: Snapshots;
@@ -22,11 +24,12 @@ beforeEach(async () => {
   renders = [];
   gate = null;
   failing = false;
+  bodyOf = null;
   const render = async (key: string): Promise<Rendered> => {
     renders.push(key);
     if (gate) await gate;
     if (failing) throw new Error('the database is out of reach');
-    return { status: 200, contentType: 'text/html; charset=utf-8', body: `<p>${key} at version ${version}</p>`.repeat(50) };
+    return { status: 200, contentType: 'text/html; charset=utf-8', body: bodyOf?.(key, version) ?? `<p>${key} at version ${version}</p>`.repeat(50) };
   };
   snapshots = new Snapshots({
     routes: [{ key: pageKey, moved: canonicalPath, render, headers: { 'x-test': 'yes' } }],
@@ -222,6 +225,43 @@ describe('HTTP caching', () => {
     expect(gunzipSync(gz.body).toString()).toBe(plain);
     expect(Number(gz.headers['content-length'])).toBeLessThan(plain.length / 5);
     expect(renders).toHaveLength(1);
+  });
+
+  test.each([20, 1_008, 1_009, 4_080, 4_081, 70_000, 300_000])(
+    'a page of %i bytes: its brotli variant decodes to it, built quickly and rebuilt small',
+    async (size) => {
+      // Text that varies along the page, so each window size has something to find.
+      bodyOf = (key, v) => `${key} v${v} ${Array.from({ length: size }, (_, i) => String.fromCharCode(97 + ((i * i + v) % 26))).join('')}`.slice(0, size);
+      const brotliOf = () =>
+        new Promise<Buffer>((resolve, reject) =>
+          request(`${url}/`, { headers: { 'accept-encoding': 'br' } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          })
+            .on('error', reject)
+            .end(),
+        );
+      expect(brotliDecompressSync(await brotliOf()).toString()).toBe(bodyOf('/', 1));
+      // Asked for since its build: rebuilt at once, at the smaller setting.
+      version = 2;
+      snapshots.refresh();
+      await within(5000, async () => (await (await get('/')).text()).startsWith('/ v2'));
+      expect(brotliDecompressSync(await brotliOf()).toString()).toBe(bodyOf('/', 2));
+    },
+  );
+
+  test.each([
+    [0, 10],
+    [1_008, 10],
+    [1_009, 11],
+    [4_080, 12],
+    [4_081, 13],
+    [366_204, 19],
+    [2 ** 24 - 16, 24],
+    [100_000_000, 24],
+  ])('a body of %i bytes gets a brotli window of 2^%i', (bytes, bits) => {
+    expect(brotliWindow(bytes)).toBe(bits);
   });
 
   test.each([
