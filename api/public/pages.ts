@@ -74,7 +74,7 @@ export function pageRoutes(render: (path: string) => Promise<Rendered>, index: (
 /**
  * Renders a page through the running server's own Astro handler, over loopback, with node:http on
  * kept-alive connections (fetch parsed each answer in WebAssembly and read it through web
- * streams: ≈ a fifth of a first render's CPU, on the server's own loop).
+ * streams, on the server's own loop: a first render took 6.5 ms of CPU with it, 6.3 without).
  */
 export function loopbackRenderer(origin: () => string, bypass: [string, string]) {
   const agent = new Agent({ keepAlive: true });
