@@ -2,13 +2,21 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, like, or, sql, type SQL }
 import { components, subscriberComponents, subscribers } from '../../../db/schema/index.ts';
 import { INTERNAL, type Statement } from '../../../db/client.ts';
 import { newIds } from '../../../db/ids.ts';
-import { checkEndpoint, type SubscriberType } from '../../domain/subscribers/endpoint.ts';
+import { checkEndpoint } from '../../domain/subscribers/endpoint.ts';
 import { NotFound, ValidationFailed, type FieldError } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { auditEntry } from '../audit.ts';
 import type { Page } from '../paging.ts';
 import { removeSubscriber } from './manage.ts';
-import { normaliseEmail, planSubscription, subscriptionFields, subscriptionRow, type Subscriber, type SubscriptionRequest } from './save.ts';
+import {
+  normaliseEmail,
+  planSubscription,
+  subscriptionFields,
+  subscriptionRow,
+  type Subscriber,
+  type SubscriptionRequest,
+  type WantedSubscription,
+} from './save.ts';
 import { giveWay } from '../turns.ts';
 
 export interface SubscriberFilter {
@@ -149,7 +157,7 @@ export async function importSubscribers(
   /** Each row's components, each named once. */
   const componentsOf: string[][] = [];
   const seen = new Set<string>();
-  const wanted: { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean }[] = [];
+  const wanted: WantedSubscription[] = [];
   for (const [i, row] of rows.entries()) {
     if (i % 1000 === 0) await giveWay();
     const type = row.type ?? 'email';

@@ -103,7 +103,8 @@ function guardedStatements(
   ];
 }
 
-type Wanted = { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean };
+/** A subscription as asked for (by a form, the API or an import row), its address normalised. */
+export type WantedSubscription = { type: SubscriberType; email: string; endpoint: string | null; componentIds: string[]; confirmed: boolean };
 
 /**
  * A subscription's fields as (re)written, and what its confirmation email carries when it is not
@@ -111,7 +112,7 @@ type Wanted = { type: SubscriberType; email: string; endpoint: string | null; co
  * then). Nothing here depends on the subscriber's id (an import makes these before it knows
  * which rows are known already).
  */
-export function subscriptionFields(w: Wanted, now: Date) {
+export function subscriptionFields(w: WantedSubscription, now: Date) {
   const token = w.confirmed ? null : randomToken();
   const signingSecret = w.type === 'webhook' ? newSigningSecret() : null;
   const tokenHash = token ? sha256(token) : null;
@@ -129,7 +130,7 @@ export function subscriptionFields(w: Wanted, now: Date) {
 }
 
 /** Subscriber `id`'s row (`subscriptionFields`) and its confirmation email, if it is not confirmed yet. */
-export function subscriptionRow(id: string, w: Wanted, now: Date, made: ReturnType<typeof subscriptionFields> = subscriptionFields(w, now)) {
+export function subscriptionRow(id: string, w: WantedSubscription, now: Date, made: ReturnType<typeof subscriptionFields> = subscriptionFields(w, now)) {
   const { fields, token, signingSecret } = made;
   // The raw token (and a webhook's secret, for whoever confirms it) wait in the outbox row only
   // until the email is sent; then they are erased.
