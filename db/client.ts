@@ -507,7 +507,8 @@ function patient(open: () => Client, limitMs: number, reopen: boolean, manners: 
           for (;;) {
             const used = connection.current();
             try {
-              await ready(used);
+              const configuring = ready(used);
+              if (configuring) await configuring;
               return await call(used, write, ...args);
             } catch (err) {
               // Replaced while this call waited for it: nothing ran; run on the new one.
