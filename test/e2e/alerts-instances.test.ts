@@ -43,14 +43,21 @@ const notify = (i: number, status: 'firing' | 'resolved') =>
 const count = async (query: ReturnType<typeof sql>) => Number((await fixture.database.db.get<{ n: number }>(query))!.n);
 const apiStatus = async () => (await fixture.database.db.get<{ status: string }>(sql`SELECT status FROM components WHERE name = 'API'`))!.status;
 
-test('ten alerts through two instances at once: all recorded, one draft, then all resolved at once: operational', async () => {
-  expect(await Promise.all(Array.from({ length: 10 }, (_, i) => notify(i, 'firing')))).toEqual(Array(10).fill(200));
-  expect(await count(sql`SELECT count(*) AS n FROM integration_alerts`)).toBe(10);
-  expect(await count(sql`SELECT count(*) AS n FROM incidents WHERE draft = 1`)).toBe(1);
-  expect(await apiStatus()).toBe('major_outage');
-  expect(await count(sql`SELECT count(*) AS n FROM component_status_intervals WHERE ended_at IS NULL`)).toBe(1);
+// Several rounds: a notification deciding on alerts read just before the other instance's commit
+// (and claiming the component as it stood after it) showed up about once in fifty runs of one round.
+test('ten alerts through two instances at once: all recorded, one draft, then all resolved at once: operational (five rounds)', async () => {
+  for (let round = 0; round < 5; round++) {
+    expect(await Promise.all(Array.from({ length: 10 }, (_, i) => notify(i, 'firing')))).toEqual(Array(10).fill(200));
+    expect(await count(sql`SELECT count(*) AS n FROM integration_alerts`)).toBe(10);
+    // One draft per round: once its alerts have all resolved, a draft covers nothing.
+    expect(await count(sql`SELECT count(*) AS n FROM incidents WHERE draft = 1`)).toBe(round + 1);
+    expect(await apiStatus()).toBe('major_outage');
+    expect(await count(sql`SELECT count(*) AS n FROM component_status_intervals WHERE ended_at IS NULL`)).toBe(1);
 
-  expect(await Promise.all(Array.from({ length: 10 }, (_, i) => notify(i, 'resolved')))).toEqual(Array(10).fill(200));
-  expect(await count(sql`SELECT count(*) AS n FROM integration_alerts`)).toBe(0);
-  expect(await apiStatus()).toBe('operational');
-}, 60_000);
+    expect(await Promise.all(Array.from({ length: 10 }, (_, i) => notify(i, 'resolved')))).toEqual(Array(10).fill(200));
+    expect(await count(sql`SELECT count(*) AS n FROM integration_alerts`)).toBe(0);
+    // As alerts resolved one by one, the draft passed to those still firing: no new one.
+    expect(await count(sql`SELECT count(*) AS n FROM incidents WHERE draft = 1`)).toBe(round + 1);
+    expect(await apiStatus()).toBe('operational');
+  }
+}, 120_000);

@@ -19,17 +19,28 @@ export interface StatusPlan {
   statements: Statement[];
 }
 
+type CurrentComponent = { id: string; status: ComponentStatus; operatorStatus: ComponentStatus; version: number };
+
 /**
  * What deciding the displayed status of `componentIds` reads: the components, the holdings of
  * open incidents and running maintenances other than the one writing, and the open intervals.
  * A use case may start it early, alongside its other reads (one request to a remote database).
+ * One that read the components already, before other rows its decision rests on, passes them
+ * (`current`): their versions are what the plan claims, so a commit in between makes it run again.
  */
-export function readStatusInputs(database: Database, componentIds: string[], exclude: { incidentId?: string; maintenanceId?: string }) {
+export function readStatusInputs(
+  database: Database,
+  componentIds: string[],
+  exclude: { incidentId?: string; maintenanceId?: string },
+  current?: CurrentComponent[],
+) {
   const { db } = database;
-  const currentQuery = db
-    .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
-    .from(components)
-    .where(inArray(components.id, componentIds));
+  const currentQuery: CurrentComponent[] | PromiseLike<CurrentComponent[]> =
+    current ??
+    db
+      .select({ id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
+      .from(components)
+      .where(inArray(components.id, componentIds));
   const heldQuery = db
     .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
     .from(incidentComponents)

@@ -7,7 +7,7 @@ import { alertStatus, decideHold, readAlert, type Alert } from '../../domain/int
 import type { Severity } from '../../domain/incident/lifecycle.ts';
 import { auditEntry } from '../audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
-import { planComponentStatuses } from '../components/plan-statuses.ts';
+import { planComponentStatuses, readStatusInputs } from '../components/plan-statuses.ts';
 import { planDeclaration } from '../incidents/declare.ts';
 import { withPolicy } from '../policy.ts';
 import { writeVersioned } from '../versioned.ts';
@@ -40,7 +40,13 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     const ctx = withPolicy(outer);
     const { db } = database;
     const now = ctx.now();
-    const live = await db.select({ id: components.id, name: components.name }).from(components).where(isNull(components.deletedAt));
+    // The components are read first, with their versions: every decision below rests on alerts
+    // read after them, so a notification another instance commits meanwhile (it claims the
+    // components it touches) makes this one's claims fail and the whole run again.
+    const live = await db
+      .select({ id: components.id, name: components.name, status: components.status, operatorStatus: components.operatorStatus, version: components.version })
+      .from(components)
+      .where(isNull(components.deletedAt));
     const byName = new Map(live.map((c) => [c.name.toLowerCase(), c]));
     const byId = new Map(live.map((c) => [c.id, c]));
     const known = await db.select().from(integrationAlerts).where(eq(integrationAlerts.integrationId, integration.id));
@@ -49,6 +55,7 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
     const ignored: AlertsResult['ignored'] = [];
     const named = new Set<string>();
     const resolvedNow: string[] = [];
+    const handedOver = new Set<string>();
     let accepted = 0;
 
     for (const alert of alerts) {
@@ -68,7 +75,16 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
       if (before) touched.add(before.componentId);
       touched.add(component.id);
       if (alert.status === 'resolved') {
-        if (rows.delete(alert.fingerprint)) resolvedNow.push(alert.fingerprint);
+        if (rows.delete(alert.fingerprint)) {
+          resolvedNow.push(alert.fingerprint);
+          // Its draft passes to an alert still firing on the same component: one draft per
+          // component while any of its alerts fires, not a new one each time one resolves.
+          const heir = before?.incidentId ? [...rows.values()].find((r) => r.componentId === before.componentId && !r.incidentId) : undefined;
+          if (heir) {
+            heir.incidentId = before!.incidentId;
+            handedOver.add(heir.fingerprint);
+          }
+        }
       } else
         rows.set(alert.fingerprint, {
           integrationId: integration.id,
@@ -91,15 +107,8 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
           .where(and(inArray(integrationAlerts.componentId, ids), ne(integrationAlerts.integrationId, integration.id)))
       : [];
     const firing = [...rows.values(), ...others];
-    const [current, holds] = ids.length
-      ? await Promise.all([
-          db
-            .select({ id: components.id, operatorStatus: components.operatorStatus, version: components.version })
-            .from(components)
-            .where(inArray(components.id, ids)),
-          db.select().from(alertHolds).where(inArray(alertHolds.componentId, ids)),
-        ])
-      : [[], []];
+    const current = live.filter((c) => touched.has(c.id));
+    const holds = ids.length ? await db.select().from(alertHolds).where(inArray(alertHolds.componentId, ids)) : [];
     const operatorStatuses = new Map<string, ComponentStatus>();
     const pending = new Map<string, { status: ComponentStatus; until: Date }>();
     for (const c of current) {
@@ -116,7 +125,22 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
         statements.push(db.update(alertHolds).set({ pendingStatus: null }).where(eq(alertHolds.componentId, c.id)));
       }
     }
-    const plan = await planComponentStatuses(database, [...operatorStatuses.keys()], now, { operatorStatuses, source: source(integration) });
+    // Planned on the components as read first (their versions are what the plan claims).
+    const moved = [...operatorStatuses.keys()];
+    const plan = await planComponentStatuses(
+      database,
+      moved,
+      now,
+      { operatorStatuses, source: source(integration) },
+      moved.length
+        ? readStatusInputs(
+            database,
+            moved,
+            {},
+            current.filter((c) => operatorStatuses.has(c.id)),
+          )
+        : undefined,
+    );
     statements.push(...plan.statements);
     // Every touched component is claimed, moved or not: what was decided for it (a hold, a
     // draft) rests on the alerts read for it, so a notification another instance took in at the
@@ -160,7 +184,7 @@ export async function receiveAlerts(outer: ServiceContext, integration: Integrat
       statements.push(
         db.delete(integrationAlerts).where(and(eq(integrationAlerts.integrationId, integration.id), inArray(integrationAlerts.fingerprint, resolvedNow))),
       );
-    const written = [...rows.values()].filter((r) => named.has(r.fingerprint) || draftIds.includes(r.incidentId ?? ''));
+    const written = [...rows.values()].filter((r) => named.has(r.fingerprint) || handedOver.has(r.fingerprint) || draftIds.includes(r.incidentId ?? ''));
     if (written.length)
       statements.push(
         db
@@ -227,19 +251,26 @@ export async function applyHeldAlertStatuses(ctx: ServiceContext): Promise<Date 
         changedAt: alertHolds.changedAt,
         status: alertHolds.pendingStatus,
         holdSeconds: integrations.minHoldSeconds,
+        // Read in the same statement as the hold: the plan claims this version, so a notification
+        // that changes the hold meanwhile (it claims the component) makes this pass run again.
+        component: { id: components.id, status: components.status, operatorStatus: components.operatorStatus, version: components.version },
       })
       .from(alertHolds)
       .innerJoin(integrations, eq(integrations.id, alertHolds.integrationId))
+      .innerJoin(components, eq(components.id, alertHolds.componentId))
       .where(isNotNull(alertHolds.pendingStatus));
     const until = (h: (typeof waiting)[number]) => h.changedAt.getTime() + h.holdSeconds * 1000;
     const due = waiting.filter((h) => until(h) <= now.getTime());
     const later = waiting.filter((h) => until(h) > now.getTime()).map(until);
     const statements: Statement[] = [];
     for (const h of due) {
-      const plan = await planComponentStatuses(database, [h.componentId], now, {
-        operatorStatuses: new Map([[h.componentId, h.status!]]),
-        source: `integration:${h.integrationId}`,
-      });
+      const plan = await planComponentStatuses(
+        database,
+        [h.componentId],
+        now,
+        { operatorStatuses: new Map([[h.componentId, h.status!]]), source: `integration:${h.integrationId}` },
+        readStatusInputs(database, [h.componentId], {}, [h.component]),
+      );
       statements.push(...plan.statements, upsertHold(ctx, h.componentId, h.integrationId, now, null));
     }
     if (statements.length) await database.commit(statements);
