@@ -5,7 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { describeError, type Logger } from './log.ts';
 import { errorToResponse, problem, problemResponse } from './problem.ts';
-import { HTML_HEADERS } from './public/pages.ts';
+import { HTML_HEADERS, isSitePath } from './public/pages.ts';
 import { ADMIN_BASE, mountAdminApi } from './routes/admin/index.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { SubscriptionSettings } from './services/subscribers/links.ts';
@@ -147,6 +147,11 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
     app.all('*', async (c) => {
       const { incoming, outgoing } = c.env ?? {};
       if (!incoming || !outgoing) return c.notFound();
+      // A path outside the site's sections (what scanners try) is not handed to Astro to look up.
+      if (!isSitePath(c.req.path)) {
+        site.notFound(incoming, outgoing);
+        return RESPONSE_ALREADY_SENT;
+      }
       const locals: App.Locals = {
         candor: ctx,
         site: { name: site.name, url: site.url },

@@ -21,6 +21,19 @@ export interface PageIndex {
   historyPages: number;
 }
 
+/**
+ * The first path segment of every page the site has (site/pages: its files and folders, `index`
+ * being ''): any other path is none of its pages, whatever follows.
+ */
+export const SITE_SECTIONS = new Set(['', '404', 'admin', 'history', 'incidents', 'maintenances', 'problems', 'robots.txt', 'subscribe', 'subscriptions']);
+
+/** Whether `path` may be a page of the site (its first segment is one of the site's sections). */
+export function isSitePath(path: string): boolean {
+  const end = path.indexOf('/', 1);
+  const section = path.slice(1, end === -1 ? undefined : end);
+  return section === '' ? path === '/' : SITE_SECTIONS.has(section);
+}
+
 /** The key every page that does not exist shares: one render per data version, however many ids are tried. */
 export const NOT_FOUND_KEY = '/404';
 

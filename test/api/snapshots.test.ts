@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { brotliWindow, negotiate, Snapshots, type Rendered } from '../../api/public/snapshots.ts';
-import { canonicalPath, pageKey } from '../../api/public/pages.ts';
+import { canonicalPath, isSitePath, pageKey, SITE_SECTIONS } from '../../api/public/pages.ts';
+import { readdirSync } from 'node:fs';
 import { silentLogger } from '../../api/log.ts';
 import { within } from '../helpers/server.ts';
 
@@ -274,6 +275,29 @@ describe('HTTP caching', () => {
     ['*;q=0, identity', 'identity'],
   ] as const)('Accept-Encoding %s → %s', (header, expected) => {
     expect(negotiate(header)).toBe(expected);
+  });
+});
+
+describe('isSitePath', () => {
+  test.each([
+    ['/', true],
+    ['/incidents/abc', true],
+    ['/admin', true],
+    ['/admin/incidents/new', true],
+    ['/subscriptions/manage', true],
+    ['/robots.txt', true],
+    ['/wp-login.php', false],
+    ['/scan/1.php', false],
+    ['/.env', false],
+    ['/incidentsx/abc', false],
+    ['//incidents', false],
+  ] as const)('%s → %s', (path, expected) => {
+    expect(isSitePath(path)).toBe(expected);
+  });
+
+  test('the sections are what site/pages holds (a page added there is a section here)', () => {
+    const sections = readdirSync(new URL('../../site/pages/', import.meta.url)).map((name) => name.replace(/\.(astro|ts)$/, '').replace(/^index$/, ''));
+    expect([...new Set(sections)].sort()).toEqual([...SITE_SECTIONS].sort());
   });
 });
 
