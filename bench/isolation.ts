@@ -3,13 +3,13 @@
 // to the fake provider, its own process), 300 requests/s arrive for pages no snapshot holds
 // (unknown incidents, history pages past the last, paths no page has, real incidents not built
 // since the incident opened), and 10 admin writes/s land. Against the bare node:http server with
-// the same bytes, in the same run. Three rounds, each on a fresh server and a fresh copy of the seeded database (so each
-// starts from the same state); the median round is reported. Before its window a round's server
-// runs each kind of side work a few dozen times, as `/` gets a warm-up run before it is measured:
-// a server that has been up for a while has that code compiled, and the window measures isolation,
-// not the first minutes of a process. The bare server is measured just before and just after the
-// window, and the window is compared with the mean of the two (this VM's speed drifts within a
-// minute). Prints one JSON line.
+// the same bytes, in the same run. Three rounds, each on a fresh server and a fresh copy of the
+// seeded database (so each starts from the same state); the median round is reported. Before its
+// window a round's server runs each kind of side work a few dozen times, as `/` gets a warm-up run
+// before it is measured: a server that has been up for a while has that code compiled, and the
+// window measures isolation, not the first minutes of a process. The bare server is measured just
+// before and just after the window, and the window is compared with the mean of the two (this
+// VM's speed drifts within a minute). Prints one JSON line.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
