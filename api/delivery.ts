@@ -4,7 +4,7 @@
 import { createDb } from '../db/client.ts';
 import { GiveWay } from '../db/give-way.ts';
 import { readConfig } from './config.ts';
-import { describeError, jsonLogger as logger } from './log.ts';
+import { describeError, jsonLogger as logger, outliveLogStreams } from './log.ts';
 import type { ServiceContext } from './services/context.ts';
 import { logoOf, logoPath } from './services/logo.ts';
 import { readOperatorSettings } from './services/operator-settings.ts';
@@ -131,6 +131,7 @@ function messages(): AsyncIterableIterator<ToDelivery> {
   })();
 }
 
+outliveLogStreams();
 const giveWay = new GiveWay();
 const inbox = messages();
 tell({ type: 'listening' });

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServiceContext } from './services/context.ts';
 import { notYetQueued } from './services/outbox/fan-out.ts';
+import { droppedLogLines } from './log.ts';
 
 /** The group a request path belongs to: few, fixed label values (never the raw path). */
 export function routeGroup(path: string): string {
@@ -80,6 +81,21 @@ export function createMetrics(ctx: ServiceContext, leading: () => boolean): Metr
     labelNames: ['result'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
+  });
+  // The server's own lines: its delivery process writes to the same two streams, which fail for both.
+  const reported = { stdout: 0, stderr: 0 };
+  new Counter({
+    name: 'candor_log_lines_dropped_total',
+    help: 'Log lines not written because their stream had failed (its reader gone, its disk full), by stream',
+    labelNames: ['stream'],
+    registers: [registry],
+    collect() {
+      const now = droppedLogLines();
+      for (const stream of ['stdout', 'stderr'] as const) {
+        this.inc({ stream }, now[stream] - reported[stream]);
+        reported[stream] = now[stream];
+      }
+    },
   });
   new Gauge({
     name: 'candor_leader',

@@ -10,7 +10,7 @@ import { logoOf } from './services/logo.ts';
 import { DeliveryProcess } from './workers/delivery-process.ts';
 import { createMetrics } from './metrics.ts';
 import { readConfig } from './config.ts';
-import { describeError, jsonLogger as logger } from './log.ts';
+import { describeError, jsonLogger as logger, outliveLogStreams } from './log.ts';
 import { feedRoutes } from './public/feeds.ts';
 import { loopbackRenderer, NOT_FOUND_KEY, pageRoutes, type PageIndex } from './public/pages.ts';
 import { publicPageIndex } from './services/public/history.ts';
@@ -46,6 +46,7 @@ async function loadSite(): Promise<{ handler: SiteHandler; clientDir: string } |
 }
 
 async function main() {
+  outliveLogStreams();
   const config = readConfig();
   const database = await createDb(config.databaseUrl, {
     authToken: config.databaseAuthToken,

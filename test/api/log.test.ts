@@ -4,7 +4,7 @@ import { turnWriter } from '../../api/log.ts';
 
 test("a turn's log lines go out together once the turn ends, never before", async () => {
   const writes: string[] = [];
-  const write = turnWriter({ write: (chunk: string) => writes.push(chunk) });
+  const write = turnWriter((chunk) => writes.push(chunk));
   write('a\n');
   write('b\n');
   expect(writes).toEqual([]);

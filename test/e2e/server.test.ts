@@ -1,12 +1,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exitOf, ROOT, waitForLine } from '../../scripts/processes.ts';
 import { createDb } from '../../db/client.ts';
-import { within } from '../helpers/server.ts';
+import { childrenOf, createSiteFixture, startServer as startWithDelivery, within } from '../helpers/server.ts';
 
 const run = promisify(execFile);
 
@@ -220,3 +220,39 @@ test('db backup copies the database while the server writes; db restore refuses 
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('the server and its delivery process keep serving when their log reader goes away, and count the lines dropped', async () => {
+  const fixture = await createSiteFixture();
+  const outbox = mkdtempSync(join(tmpdir(), 'candor-outbox-'));
+  const server = await startWithDelivery({ DATABASE_URL: fixture.databaseUrl, CANDOR_OUTBOX_DIR: outbox });
+  try {
+    const delivery = childrenOf(server.child.pid!);
+    expect(delivery).toHaveLength(1);
+    // The reader of both processes' stdout (a log collector) is gone: their next line there fails.
+    server.child.stdout!.destroy();
+    const subscribe = async (email: string) => {
+      const res = await fetch(`${server.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      expect(res.status).toBe(202);
+    };
+    // Each request logs a line; the delivery process logs each email it writes.
+    await subscribe('first@example.com');
+    await within(10_000, async () => server.log.some((l) => l.includes('"msg":"stdout failed; its log lines are dropped from now on"')));
+    await within(10_000, async () => readdirSync(outbox).length === 1);
+    await subscribe('second@example.com');
+    await within(10_000, async () => readdirSync(outbox).length === 2);
+
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/`)).status).toBe(200);
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${fixture.adminKey}` } })).text();
+    expect(Number(/^candor_log_lines_dropped_total\{stream="stdout"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^candor_log_lines_dropped_total\{stream="stderr"\} 0$/m);
+    // Neither process died on the way: the same delivery process, no restart said on stderr.
+    expect(server.child.exitCode).toBeNull();
+    expect(childrenOf(server.child.pid!)).toEqual(delivery);
+    expect(server.log.join('\n')).not.toContain('the delivery process stopped');
+  } finally {
+    await server.stop();
+    fixture.cleanup();
+    rmSync(outbox, { recursive: true, force: true });
+  }
+});
