@@ -255,4 +255,4 @@ test('the server and its delivery process keep serving when their log reader goe
     fixture.cleanup();
     rmSync(outbox, { recursive: true, force: true });
   }
-});
+}, 60_000);
