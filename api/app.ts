@@ -108,6 +108,14 @@ export function createApp({ ctx, logger, site, subscriptions, trustProxy, warm, 
       'access-control-max-age': '86400',
     }),
   );
+  // Any other path under /api is no endpoint: a client of the JSON API gets JSON (as the admin
+  // API's own unknown routes do), not the HTML not-found page; the public API's with CORS open.
+  app.all('/api/*', (c) =>
+    problemResponse(
+      problem(c, 'not_found', `No API route ${c.req.method} ${c.req.path}`),
+      c.req.path.startsWith('/api/v2/') ? { 'access-control-allow-origin': '*' } : {},
+    ),
+  );
 
   // The brand colour as a stylesheet (the page's CSP allows no inline style). The colour is in the
   // URL, so each URL's answer never changes and may be cached for good.

@@ -1,5 +1,6 @@
 // The console's gate: every /admin page needs a live session (except signing in), and every
-// form posted there carries the session's CSRF token. Public pages pass straight through.
+// form posted there carries the session's CSRF token. Public pages pass straight through
+// (every page, public or not, has its charset named in its content type).
 import { timingSafeEqual } from 'node:crypto';
 import { defineMiddleware } from 'astro:middleware';
 import { resolveSession } from '../api/services/users/sessions.ts';
@@ -12,9 +13,15 @@ function sameToken(sent: string, expected: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Astro labels its pages `text/html`: the charset is said in the header too, not only in the page. */
+function withCharset(response: Response): Response {
+  if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
+  return response;
+}
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const path = context.url.pathname.replace(/\/$/, '') || '/';
-  if (path !== '/admin' && !path.startsWith('/admin/')) return next();
+  if (path !== '/admin' && !path.startsWith('/admin/')) return withCharset(await next());
   const { candor, site } = context.locals;
   const token = context.cookies.get(sessionCookie(site.url))?.value ?? '';
   const session = token ? await resolveSession(candor, token) : null;
@@ -37,7 +44,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
       );
     }
   }
-  const response = await next();
+  const response = withCharset(await next());
   response.headers.set('cache-control', 'no-store');
   return response;
 });

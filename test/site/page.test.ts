@@ -126,6 +126,10 @@ describe('what a person sees', () => {
     expect(raw).toMatch(feed);
     const componentFeed = await (await fetch(`${server.url}/history.atom?component=${api.id}`)).text();
     expect(componentFeed).toMatch(/<title[^>]*>[^<]*Payments API[^<]*<\/title>/);
+    // Every page names its charset in its header too (the page, a permalink, the not-found page, the console's sign-in).
+    for (const path of ['/', `/incidents/${incident.id}`, '/incidents/nosuch', '/admin/sign-in']) {
+      expect((await fetch(`${server.url}${path}`)).headers.get('content-type'), path).toBe('text/html; charset=utf-8');
+    }
     const robots = await fetch(`${server.url}/robots.txt`);
     expect(robots.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await robots.text()).toContain('User-agent: *');

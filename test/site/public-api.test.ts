@@ -237,6 +237,19 @@ describe('Statuspage-compatible JSON', () => {
     const etag = first.headers.get('etag')!;
     expect((await fetch(`${server.url}/api/v2/status.json`, { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
+
+  test.each([
+    ['GET', '/api/v2/incidents/nosuch.json', '*'],
+    ['GET', '/api/v2', null],
+    ['POST', '/api/v2/summary.json', '*'],
+    ['GET', '/api/v3/summary.json', null],
+  ])('%s %s: a JSON 404 naming the route, not the HTML page', async (method, path, cors) => {
+    const res = await fetch(`${server.url}${path}`, { method });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('access-control-allow-origin')).toBe(cors);
+    expect(await res.json()).toMatchObject({ code: 'not_found', detail: `No API route ${method} ${path}` });
+  });
 });
 
 describe('feeds', () => {
