@@ -96,12 +96,33 @@ function fieldPath(path: PropertyKey[]): string {
   return p || BODY_PATH;
 }
 
-/** Where `value` holds a string with a NUL character (SQLite text would end there: stored, it reads back cut). */
-function nulPaths(value: unknown, path: PropertyKey[] = []): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [fieldPath(path)] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, [...path, i]));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulPaths(v, [...path, k]));
-  return [];
+/**
+ * Where `value` holds a string with a NUL character (SQLite text would end there: stored, it reads
+ * back cut). Walked with a list of its own, not by recursion: a body of arrays nested a few
+ * thousand deep (a few KB of `[`) is a 422 like any other, not the call stack's end.
+ */
+function nulPaths(value: unknown, at: PropertyKey[] = []): string[] {
+  interface Step {
+    value: unknown;
+    key?: PropertyKey;
+    parent?: Step;
+  }
+  const found: string[] = [];
+  const todo: Step[] = [{ value }];
+  for (let step = todo.pop(); step; step = todo.pop()) {
+    const v = step.value;
+    if (typeof v === 'string') {
+      if (!v.includes('\u0000')) continue;
+      const path: PropertyKey[] = [];
+      for (let s: Step | undefined = step; s?.parent; s = s.parent) path.unshift(s.key!);
+      found.push(fieldPath([...at, ...path]));
+    } else if (v && typeof v === 'object') {
+      const entries = Array.isArray(v) ? v.map((item, i) => [i, item] as const) : Object.entries(v);
+      // Pushed last to first: the fields are reported in the body's order.
+      for (let i = entries.length - 1; i >= 0; i--) todo.push({ value: entries[i]![1], key: entries[i]![0], parent: step });
+    }
+  }
+  return found;
 }
 
 /** `value` checked against `schema`: its output, or undefined with every bad field added to `errors` (paths under `at`). */
