@@ -19,6 +19,14 @@ function withCharset(response: Response): Response {
   return response;
 }
 
+/** A short page of the console's own for a refused form (`text` is trusted HTML). */
+function page(status: number, title: string, heading: string, text: string): Response {
+  return new Response(`<!doctype html><html lang="en"><title>${title}</title><main><h1>${heading}</h1><p>${text}</p></main></html>`, {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+  });
+}
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const path = context.url.pathname.replace(/\/$/, '') || '/';
   if (path !== '/admin' && !path.startsWith('/admin/')) return withCharset(await next());
@@ -30,17 +38,22 @@ export const onRequest = defineMiddleware(async (context, next) => {
     const back = context.request.method === 'GET' ? `?next=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
     return context.redirect(`/admin/sign-in${back}`, 303);
   }
-  // Signing in needs no token (there may be no session yet); its forms are held to this origin.
-  if (session && context.request.method === 'POST' && !OPEN.has(path)) {
-    // A body that is not a form (JSON, garbage) carries no token either.
+  if (context.request.method === 'POST') {
+    // A body that is not a form (JSON, garbage, a multipart body cut short) carries no token either.
     const form = await context.request
       .clone()
       .formData()
-      .catch(() => new FormData());
-    if (!sameToken(String(form.get('_csrf') ?? ''), session.csrfToken)) {
-      return new Response(
-        '<!doctype html><html lang="en"><title>Form expired</title><main><h1>This form has expired</h1><p>It was opened before your latest sign-in, or sent from another site. Nothing was changed. <a href="/admin">Back to the console</a></p></main></html>',
-        { status: 403, headers: { 'content-type': 'text/html; charset=utf-8' } },
+      .catch(() => null);
+    // Signing in needs no token (there may be no session yet); its forms are held to this origin,
+    // and one that cannot be read is refused here, before the page reads it.
+    if (OPEN.has(path)) {
+      if (!form) return page(400, 'Form not readable', 'This form could not be read', 'Nothing was sent. <a href="/admin/sign-in">Back to signing in</a>');
+    } else if (!sameToken(String(form?.get('_csrf') ?? ''), session!.csrfToken)) {
+      return page(
+        403,
+        'Form expired',
+        'This form has expired',
+        'It was opened before your latest sign-in, or sent from another site. Nothing was changed. <a href="/admin">Back to the console</a>',
       );
     }
   }

@@ -98,6 +98,20 @@ describe('subscribing', () => {
     expect(await snapshot(t.database)).toEqual(before);
   });
 
+  test.each([
+    ['/subscribe', 'multipart/form-data; boundary=x', 'garbage'],
+    ['/subscribe', 'multipart/form-data', 'email=a%40example.com'],
+    ['/subscribe/confirm', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\ncut sh'],
+    ['/subscriptions/manage', 'multipart/form-data; boundary=x', 'garbage'],
+    ['/subscriptions/unsubscribe', 'multipart/form-data; boundary=x', 'garbage'],
+  ])('%s refuses a form that cannot be read (%s) with a 422, nothing written', async (path, type, body) => {
+    const before = await snapshot(t.database);
+    const res = await t.publicCall('POST', path, { body, headers: { 'content-type': type, 'x-forwarded-for': '1.2.3.4' } });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ code: 'validation_failed', errors: [{ path: '$', message: 'not a valid form' }] });
+    expect(await snapshot(t.database)).toEqual(before);
+  });
+
   test('a form posted from another site is refused and writes nothing; the page’s own form and programs without an Origin pass', async () => {
     const before = await snapshot(t.database);
     const body = 'email=victim%40example.com&all=1';

@@ -251,6 +251,16 @@ describe('running an incident from the console', () => {
     expect((await fixture.database.db.get<{ s: string }>(sql`SELECT status AS s FROM incidents WHERE id = ${incidentId}`))!.s).toBe('monitoring');
   });
 
+  test.each(['/admin/sign-in', '/admin/sign-in/link'])('%s: a body that is not a readable form is a 400 page, nothing sent', async (path) => {
+    for (const [type, body] of [
+      ['multipart/form-data; boundary=x', 'garbage'],
+      ['application/json', '{"email":"owner@example.com"}'],
+    ]) {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { origin: server.url, 'content-type': type! }, body });
+      expect({ type, status: res.status, text: await res.text() }).toMatchObject({ type, status: 400, text: expect.stringContaining('This form could not be read') });
+    }
+  });
+
   test('the responder resolves; the page and JSON say so, subscribers are told', async () => {
     const page = await responder.newPage();
     await postUpdate(page, { status: 'resolved', body: 'Fixed: the deploy is rolled back.' });

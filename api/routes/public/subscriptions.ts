@@ -33,7 +33,11 @@ async function readBody(c: Context): Promise<Record<string, unknown>> {
       throw new ValidationFailed([{ path: '$', message: 'not valid JSON' }]);
     }
   }
-  const form = await c.req.parseBody({ all: true });
+  // A form that does not parse (a multipart body without its boundary, cut short) is the
+  // sender's mistake like bad JSON.
+  const form = await c.req.parseBody({ all: true }).catch(() => {
+    throw new ValidationFailed([{ path: '$', message: 'not a valid form' }]);
+  });
   const ids = form.component_ids ?? form['component_ids[]'];
   return { ...form, component_ids: ids === undefined ? [] : [ids].flat() };
 }
@@ -88,7 +92,7 @@ export function mountSubscriptionRoutes(app: Hono<AppEnv>, ctx: ServiceContext, 
 
   // RFC 8058 one-click (from the mail client) and the button on the unsubscribe page.
   app.post('/subscriptions/unsubscribe', async (c) => {
-    const token = c.req.query('token') ?? String((await c.req.parseBody()).token ?? '');
+    const token = c.req.query('token') ?? String((await readBody(c)).token ?? '');
     await unsubscribe(ctx, (await settings()).secret, token);
     if (wantsHtml(c)) return c.redirect('/subscriptions/unsubscribe?done=1', 303);
     return c.text('You are unsubscribed.\n');
