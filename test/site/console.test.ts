@@ -257,7 +257,11 @@ describe('running an incident from the console', () => {
       ['application/json', '{"email":"owner@example.com"}'],
     ]) {
       const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { origin: server.url, 'content-type': type! }, body });
-      expect({ type, status: res.status, text: await res.text() }).toMatchObject({ type, status: 400, text: expect.stringContaining('This form could not be read') });
+      expect({ type, status: res.status, text: await res.text() }).toMatchObject({
+        type,
+        status: 400,
+        text: expect.stringContaining('This form could not be read'),
+      });
     }
   });
 
