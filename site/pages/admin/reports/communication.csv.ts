@@ -2,4 +2,4 @@ import type { APIRoute } from 'astro';
 import { communicationReport, csv, csvResponse } from '../../../lib/reports';
 
 /** The communication report, one row per incident, as the API states it. */
-export const GET: APIRoute = async (Astro) => csvResponse(csv((await communicationReport(Astro, Astro.url)).incidents), 'communication.csv');
+export const GET: APIRoute = (Astro) => csvResponse(async () => csv((await communicationReport(Astro, Astro.url)).incidents), 'communication.csv');

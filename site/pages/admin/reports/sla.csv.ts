@@ -2,20 +2,21 @@ import type { APIRoute } from 'astro';
 import { csv, csvResponse, slaRows } from '../../../lib/reports';
 
 /** The SLA report, one row per customer. */
-export const GET: APIRoute = async (Astro) =>
+export const GET: APIRoute = (Astro) =>
   csvResponse(
-    csv(
-      (await slaRows(Astro, Astro.url)).map((r) => ({
-        customer: r.customer.name,
-        plan: r.plan.name,
-        target: r.plan.target,
-        period_from: r.period.from,
-        period_to: r.period.to,
-        final: r.period.final,
-        availability: r.availability,
-        downtime_minutes: r.downtime_minutes,
-        credit_percent: r.credit_percent,
-      })),
-    ),
+    async () =>
+      csv(
+        (await slaRows(Astro, Astro.url)).map((r) => ({
+          customer: r.customer.name,
+          plan: r.plan.name,
+          target: r.plan.target,
+          period_from: r.period.from,
+          period_to: r.period.to,
+          final: r.period.final,
+          availability: r.availability,
+          downtime_minutes: r.downtime_minutes,
+          credit_percent: r.credit_percent,
+        })),
+      ),
     'sla.csv',
   );

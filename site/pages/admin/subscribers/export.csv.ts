@@ -3,29 +3,33 @@
 import type { APIRoute } from 'astro';
 import { stringify } from 'csv-stringify/sync';
 import { act, queryOf } from '../../../lib/console';
+import { csvResponse } from '../../../lib/reports';
 import type { Page } from '../../../../api/services/paging.ts';
 import type { Subscriber } from '../../../../api/services/subscribers/save.ts';
 
 export const GET: APIRoute = (Astro) => {
   const filters = queryOf(Astro.url, ['email', 'state', 'component_id']);
   const encoder = new TextEncoder();
-  let cursor: string | null | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(stringify([['type', 'email', 'endpoint', 'component_ids', 'confirmed']])));
-    },
-    async pull(controller) {
-      if (cursor === null) return controller.close();
-      const page = (await act(Astro, 'get /subscribers', { query: { ...filters, limit: '100', ...(cursor && { cursor }) } })) as Page<Subscriber>;
-      controller.enqueue(
-        encoder.encode(
-          stringify(page.data.map((s) => [s.type, s.email, s.endpoint ?? '', (s.componentIds ?? []).join(' '), s.confirmedAt ? 'true' : 'false'])),
-        ),
-      );
-      cursor = page.nextCursor;
-    },
-  });
-  return new Response(body, {
-    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="subscribers.csv"' },
-  });
+  const rows = async (cursor?: string) => {
+    const page = (await act(Astro, 'get /subscribers', { query: { ...filters, limit: '100', ...(cursor && { cursor }) } })) as Page<Subscriber>;
+    const csv = stringify(page.data.map((s) => [s.type, s.email, s.endpoint ?? '', (s.componentIds ?? []).join(' '), s.confirmedAt ? 'true' : 'false']));
+    return { bytes: encoder.encode(csv), next: page.nextCursor };
+  };
+  return csvResponse(async () => {
+    // The first page is read before the answer starts: a filter the API refuses is its 4xx, not a file cut short.
+    const first = await rows();
+    let cursor = first.next;
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(stringify([['type', 'email', 'endpoint', 'component_ids', 'confirmed']])));
+        controller.enqueue(first.bytes);
+      },
+      async pull(controller) {
+        if (cursor === null) return controller.close();
+        const page = await rows(cursor);
+        controller.enqueue(page.bytes);
+        cursor = page.next;
+      },
+    });
+  }, 'subscribers.csv');
 };
