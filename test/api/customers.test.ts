@@ -79,6 +79,13 @@ describe('customers', () => {
 });
 
 describe('SLA report', () => {
+  test('a month that is none is refused with no customers to report on too', async () => {
+    const bad = await t.call('GET', '/reports/sla?period=2026-13');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors).toEqual([{ path: 'period', message: 'must be a month as YYYY-MM' }]);
+    expect((await t.call('GET', '/reports/sla?period=2026-03')).json).toEqual({ data: [] });
+  });
+
   test('availability, downtime, incidents and credit per customer, from the timeline', async () => {
     const premium = (
       await t.call('POST', '/customers', { body: { name: 'Premium on API', contacts: ['p@x.test'], plan_id: plans.Premium, component_ids: [api] } })

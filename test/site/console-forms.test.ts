@@ -24,6 +24,8 @@ interface Form {
   multipart: boolean;
   fields: Field[];
   buttons: { name: string; value: string }[];
+  /** What its buttons say. */
+  words: string;
 }
 
 let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
@@ -62,7 +64,16 @@ beforeAll(async () => {
   const template = (await admin('POST', '/templates', { name: 'API down', title: 'API errors', severity: 'SEV-2', body: 'Looking.' })).id;
   await admin('POST', '/integrations', { type: 'alertmanager', name: 'Alerts' });
   await admin('POST', '/subscribers', { email: 'someone@example.com', confirmed: true });
+  // Each record's own page first, then the lists: a list's "remove" takes the row away.
   pages.push(
+    ...[
+      `/incidents/${incident}`,
+      `/incidents/${resolved}`,
+      `/maintenances/${maintenance}`,
+      `/sla-plans/${plan}`,
+      `/customers/${customer}`,
+      `/templates/${template}`,
+    ],
     ...[
       '',
       '/account',
@@ -81,15 +92,8 @@ beforeAll(async () => {
       '/templates',
       '/users',
     ],
-    ...[
-      `/incidents/${incident}`,
-      `/incidents/${resolved}`,
-      `/maintenances/${maintenance}`,
-      `/sla-plans/${plan}`,
-      `/customers/${customer}`,
-      `/templates/${template}`,
-    ],
   );
+
   const ctx = { database: fixture.database, now: () => new Date() };
   const { link } = await createUser(ctx, SYSTEM_ACTOR, { email: 'owner@example.com', role: 'owner' }, { publicUrl: server.url, email: false });
   cookie = `candor_session=${(await signInWithLink(ctx, new URL(link).searchParams.get('token')!)).token}`;
@@ -118,6 +122,7 @@ async function formsOf(path: string): Promise<{ forms: Form[]; downloads: string
         .filter((e) => !(e instanceof HTMLInputElement && (e.type === 'checkbox' || e.type === 'radio') && !e.checked) && e.type !== 'file')
         .map((e) => ({ name: e.name, value: e.value, kind: e instanceof HTMLInputElement ? e.type : e.tagName.toLowerCase() })),
       buttons: [...form.querySelectorAll<HTMLButtonElement>('button[name]')].map((b) => ({ name: b.name, value: b.value })),
+      words: [...form.querySelectorAll('button')].map((b) => `${b.textContent} ${b.getAttribute('aria-label') ?? ''}`).join(' '),
     })),
   );
   const downloads = await page.$$eval('a[href*=".csv"]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
@@ -168,7 +173,10 @@ test('every console form, each field wrong in turn, is answered without a 5xx', 
         }
       }
     }
-    for (const form of forms) {
+    // On a page, the forms that take something away go last: the others still find it.
+    const removes = (f: Form) =>
+      /delete|remove|archive|revoke|disable|cancel/i.test([f.words, ...[...f.fields, ...f.buttons].map((x) => `${x.name} ${x.value}`)].join(' '));
+    for (const form of [...forms.filter((f) => !removes(f)), ...forms.filter(removes)]) {
       const base: [string, string][] = form.fields.map((f) => [f.name, f.value]);
       const submits = form.buttons.length ? form.buttons : [null];
       for (const button of submits) {

@@ -52,6 +52,8 @@ export async function slaReport(ctx: ServiceContext, month?: string, onlyCustome
   const now = ctx.now();
   const [allCustomers, plans] = await Promise.all([listCustomers(ctx), listPlans(ctx)]);
   const customerList = onlyCustomer ? allCustomers.filter((c) => c.id === onlyCustomer) : allCustomers;
+  // A month that is none is refused whether or not there are customers to report on.
+  if (month) periodOf(month, null, now);
   if (!customerList.length) return [];
   const periods = customerList.map((c) => periodOf(month, c.billingAnchorDay, now));
   const records = await loadRecords(ctx, spanOf(periods));
