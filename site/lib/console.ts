@@ -86,6 +86,17 @@ export async function attempt<T>(Astro: AstroGlobal, action: () => Promise<T>): 
   }
 }
 
+/** A CSV download named `name`; a query the API refuses (a bad period, a filter that is no state) is its 4xx in plain words, not a 500. */
+export async function csvResponse(body: () => Promise<string | ReadableStream<Uint8Array>>, name: string): Promise<Response> {
+  try {
+    return new Response(await body(), { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` } });
+  } catch (err) {
+    const r = refusal(err);
+    const lines = [r.message, ...Object.entries(r.fields).map(([field, message]) => `${field}: ${message}`)];
+    return new Response(`${lines.join('\n')}\n`, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
+}
+
 /** A form field as text (absent: empty). */
 export const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
 

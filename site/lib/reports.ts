@@ -1,7 +1,7 @@
 // The two reports as the admin API answers them (snake_case), for the console's tables, charts and CSV.
 import { stringify } from 'csv-stringify/sync';
 import { toApiJson } from '../../api/routes/json-case.ts';
-import { act, refusal, utcInput } from './console';
+import { act, utcInput } from './console';
 
 export interface CommunicationReport {
   from: string;
@@ -50,15 +50,4 @@ export function csv(rows: Record<string, unknown>[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return stringify([columns, ...rows.map((r) => columns.map((c) => cell(r[c])))]);
-}
-
-/** A CSV download named `name`; a query the API refuses (a bad period, a filter that is no state) is its 4xx in plain words, not a 500. */
-export async function csvResponse(body: () => Promise<string | ReadableStream<Uint8Array>>, name: string): Promise<Response> {
-  try {
-    return new Response(await body(), { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` } });
-  } catch (err) {
-    const r = refusal(err);
-    const lines = [r.message, ...Object.entries(r.fields).map(([field, message]) => `${field}: ${message}`)];
-    return new Response(`${lines.join('\n')}\n`, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-  }
 }

@@ -31,6 +31,8 @@ interface Form {
 let fixture: Awaited<ReturnType<typeof createSiteFixture>>;
 let server: RunningServer;
 let browser: Browser;
+/** The owner's session token, and the cookie that carries it. */
+let session = '';
 let cookie = '';
 const pages: string[] = [];
 
@@ -96,7 +98,8 @@ beforeAll(async () => {
 
   const ctx = { database: fixture.database, now: () => new Date() };
   const { link } = await createUser(ctx, SYSTEM_ACTOR, { email: 'owner@example.com', role: 'owner' }, { publicUrl: server.url, email: false });
-  cookie = `candor_session=${(await signInWithLink(ctx, new URL(link).searchParams.get('token')!)).token}`;
+  session = (await signInWithLink(ctx, new URL(link).searchParams.get('token')!)).token;
+  cookie = `candor_session=${session}`;
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
@@ -109,7 +112,7 @@ afterAll(async () => {
 /** The forms on a console page, as the browser sees them (signing out left out), and its CSV downloads. */
 async function formsOf(path: string): Promise<{ forms: Form[]; downloads: string[] }> {
   const context = await browser.newContext({ javaScriptEnabled: false });
-  await context.addCookies([{ name: 'candor_session', value: cookie.split('=')[1]!, url: server.url }]);
+  await context.addCookies([{ name: 'candor_session', value: session, url: server.url }]);
   const page = await context.newPage();
   await page.goto(`${server.url}/admin${path}`);
   const forms = await page.$$eval('form', (elements) =>

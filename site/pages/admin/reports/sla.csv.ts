@@ -1,5 +1,6 @@
 import type { APIRoute } from 'astro';
-import { csv, csvResponse, slaRows } from '../../../lib/reports';
+import { csvResponse } from '../../../lib/console';
+import { csv, slaRows } from '../../../lib/reports';
 
 /** The SLA report, one row per customer. */
 export const GET: APIRoute = (Astro) =>

@@ -2,8 +2,7 @@
 // streamed page by page: a list of 100 000 is never held whole.
 import type { APIRoute } from 'astro';
 import { stringify } from 'csv-stringify/sync';
-import { act, queryOf } from '../../../lib/console';
-import { csvResponse } from '../../../lib/reports';
+import { act, csvResponse, queryOf } from '../../../lib/console';
 import type { Page } from '../../../../api/services/paging.ts';
 import type { Subscriber } from '../../../../api/services/subscribers/save.ts';
 
